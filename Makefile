@@ -1,0 +1,134 @@
+# azflow: Azure flow logs and cloud packet captures for Suricata 8.
+#
+#   make            build/azflow.so (plugin), build/azflow (tool), build/suricata (host)
+#   make check      every test: unit (cmocka), regression (real Suricata + plugin)
+#   make check SANITIZE=1   the same under ASan + UBSan
+#   make demo       run Suricata with the plugin on the bundled corpus
+#   make install    PREFIX=/usr/local DESTDIR=
+#
+# The host Suricata 8.0.x is LIBSURICATA_CONFIG when given, else an installed
+# libsuricata-config reporting 8.0, else a build cached outside the clone in
+# HOST_CACHE (made once by tools/host-suricata.sh, reused by later clones).
+
+VERSION    := 0.1.0
+PREFIX     ?= /usr/local
+bindir     ?= $(PREFIX)/bin
+libdir     ?= $(PREFIX)/lib
+datadir    ?= $(PREFIX)/share
+plugindir  ?= $(libdir)/suricata/plugins
+rulesdir   ?= $(PREFIX)/var/lib/suricata/rules
+DESTDIR    ?=
+
+HOST_CACHE ?= $(or $(XDG_CACHE_HOME),$(HOME)/.cache)/azflow/suricata-8.0.7
+# Debian's python3-yaml serves /usr/bin/python3, which a pyenv on PATH may hide.
+PYTHON     ?= /usr/bin/python3
+SAMPLES    ?= $(abspath ../shared/samples/real)
+export LIBSURICATA_CONFIG
+
+CC         ?= cc
+OPT        ?= -O2
+WARN       := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wno-unused-parameter
+CFLAGS     ?= $(OPT) -g
+ALL_CFLAGS := -std=gnu11 -DAZFLOW_VERSION=\"$(VERSION)\" $(WARN) -fPIC -fvisibility=hidden $(CFLAGS)
+
+ifeq ($(SANITIZE),1)
+O          := build/sanitize
+SAN_FLAGS  := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+ALL_CFLAGS += $(SAN_FLAGS)
+LDSAN      := $(SAN_FLAGS)
+else
+O          := build
+LDSAN      :=
+endif
+
+PARSER_SRC := $(wildcard parsers/*.c)
+PLUGIN_SRC := $(wildcard plugin/*.c)
+TOOL_SRC   := $(wildcard tools/azflow/*.c)
+UNIT_SRC   := $(wildcard tests/unit/test_*.c)
+
+PARSER_OBJ := $(PARSER_SRC:%.c=$(O)/obj/%.o)
+PLUGIN_OBJ := $(PLUGIN_SRC:%.c=$(O)/obj/%.o)
+TOOL_OBJ   := $(TOOL_SRC:%.c=$(O)/obj/%.o)
+UNIT_BIN   := $(UNIT_SRC:tests/unit/%.c=$(O)/tests/%)
+
+HOST_PATH  := build/host.path
+# libsuricata-config of the host, read when a recipe runs (after it exists).
+LSC         = $$(cat $(HOST_PATH))
+
+.PHONY: all host deps check unit regress demo install uninstall clean fuzz bench
+all: $(O)/azflow.so $(O)/azflow build/suricata
+
+deps: build/.deps
+build/.deps: tools/install-deps.sh
+	@mkdir -p build
+	tools/install-deps.sh
+	@touch $@
+
+host: $(HOST_PATH)
+$(HOST_PATH): tools/host-suricata.sh | build/.deps
+	@mkdir -p build
+	tools/host-suricata.sh "$(HOST_CACHE)" > $@.tmp
+	tail -n 1 $@.tmp > $@ && rm -f $@.tmp
+	@echo "host: $$(cat $@)"
+
+# A link to the exact binary the plugin was compiled against.
+build/suricata: $(HOST_PATH)
+	ln -sf "$$(dirname "$$(cat $(HOST_PATH))")/suricata" $@
+
+# --- decoder library (no Suricata headers) -----------------------------------
+$(O)/libazflow.a: $(PARSER_OBJ)
+	@mkdir -p $(@D)
+	rm -f $@ && ar rcs $@ $^
+
+$(O)/obj/parsers/%.o: parsers/%.c $(wildcard parsers/*.h) | build/.deps
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -Iparsers -c $< -o $@
+
+# --- the plugin: compiled against the host's headers, not linked to it -------
+# Suricata's headers trip some of our warnings; they are theirs, not ours.
+PLUGIN_CFLAGS = $(ALL_CFLAGS) -Wno-shadow -Wno-strict-prototypes -Wno-sign-compare
+$(O)/obj/plugin/%.o: plugin/%.c $(wildcard plugin/*.h) parsers/flowlog.h $(HOST_PATH)
+	@mkdir -p $(@D)
+	$(CC) $$($(LSC) --cflags) "-D__SCFILENAME__=\"$*\"" $(PLUGIN_CFLAGS) -Iparsers -c $< -o $@
+
+$(O)/azflow.so: $(PLUGIN_OBJ) $(O)/libazflow.a
+	$(CC) -shared $(LDSAN) -o $@ $(PLUGIN_OBJ) $(O)/libazflow.a -lpcre2-8
+
+# --- the command-line tool ---------------------------------------------------
+$(O)/obj/tools/azflow/%.o: tools/azflow/%.c $(wildcard tools/azflow/*.h) parsers/flowlog.h | build/.deps
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -Iparsers -c $< -o $@
+
+$(O)/azflow: $(TOOL_OBJ) $(O)/libazflow.a
+	$(CC) $(LDSAN) -o $@ $(TOOL_OBJ) $(O)/libazflow.a -lnet -lpcap
+
+# --- tests ---------------------------------------------------------------------
+$(O)/tests/%: tests/unit/%.c $(O)/libazflow.a | build/.deps
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -Iparsers -Iplugin $< -o $@ $(O)/libazflow.a $(LDSAN) -lcmocka
+
+unit: $(UNIT_BIN)
+	@set -e; for t in $(UNIT_BIN); do \
+	    echo "== $$t"; AZF_SAMPLES="$(SAMPLES)" $$t; done
+
+regress: all
+	$(PYTHON) tests/regress/run.py --suricata build/suricata --plugin $(O)/azflow.so \
+	    --tool $(O)/azflow $(if $(filter 1,$(SANITIZE)),--sanitize) tests/regress/cases
+
+check: unit regress
+
+demo: all
+	$(PYTHON) tools/demo.py --suricata build/suricata --plugin $(O)/azflow.so --corpus pcap-corpus
+
+# --- install -------------------------------------------------------------------
+install: all
+	install -d $(DESTDIR)$(plugindir) $(DESTDIR)$(bindir) $(DESTDIR)$(rulesdir)
+	install -m 0755 $(O)/azflow.so $(DESTDIR)$(plugindir)/azflow.so
+	install -m 0755 $(O)/azflow $(DESTDIR)$(bindir)/azflow
+	install -m 0644 signatures/azure.rules $(DESTDIR)$(rulesdir)/azure.rules
+
+uninstall:
+	rm -f $(DESTDIR)$(plugindir)/azflow.so $(DESTDIR)$(bindir)/azflow $(DESTDIR)$(rulesdir)/azure.rules
+
+clean:
+	rm -rf build

@@ -1,0 +1,242 @@
+/* azflow plugin: reads and validates the `azure:` configuration section.
+ * Every error names the full key (azure.correlation.memcap, ...). */
+#include "suricata-common.h"
+#include "conf.h"
+#include "util-misc.h"
+
+#define PCRE2_CODE_UNIT_WIDTH 8
+#include <pcre2.h>
+
+#include "config.h"
+
+static int Fail(char *err, size_t errlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static int Fail(char *err, size_t errlen, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(err, errlen, fmt, ap);
+    va_end(ap);
+    return -1;
+}
+
+/* Accepts exactly the spellings Suricata itself takes for booleans, so a
+ * typo like "yse" is an error rather than a silent "no". */
+static int ParseBool(const char *key, const char *val, bool *out, char *err, size_t errlen)
+{
+    if (SCConfValIsTrue(val)) {
+        *out = true;
+        return 0;
+    }
+    if (SCConfValIsFalse(val)) {
+        *out = false;
+        return 0;
+    }
+    return Fail(err, errlen, "%s: '%s' is not a boolean (use yes or no)", key, val);
+}
+
+static int CheckKnownKeys(const SCConfNode *node, const char *prefix, const char *const *known,
+        char *err, size_t errlen)
+{
+    const SCConfNode *child;
+    TAILQ_FOREACH (child, &node->head, next) {
+        bool ok = false;
+        for (size_t i = 0; known[i] != NULL; i++) {
+            if (strcmp(child->name, known[i]) == 0) {
+                ok = true;
+                break;
+            }
+        }
+        if (!ok) {
+            return Fail(err, errlen, "%s.%s: unknown key", prefix, child->name);
+        }
+    }
+    return 0;
+}
+
+static int LoadSource(const SCConfNode *node, const char *key, struct az_flowlog_source *src,
+        char *err, size_t errlen)
+{
+    static const char *const known[] = { "path", "follow", "include", NULL };
+    if (CheckKnownKeys(node, key, known, err, errlen) < 0)
+        return -1;
+
+    const char *path = SCConfNodeLookupChildValue(node, "path");
+    if (path == NULL || path[0] == '\0')
+        return Fail(err, errlen, "%s.path: missing (a flow-log blob or a folder of them)", key);
+    struct stat st;
+    if (stat(path, &st) != 0)
+        return Fail(err, errlen, "%s.path: cannot read '%s': %s", key, path, strerror(errno));
+    if (!S_ISDIR(st.st_mode) && !S_ISREG(st.st_mode))
+        return Fail(err, errlen, "%s.path: '%s' is neither a file nor a folder", key, path);
+    if (access(path, R_OK | (S_ISDIR(st.st_mode) ? X_OK : 0)) != 0)
+        return Fail(err, errlen, "%s.path: cannot read '%s': %s", key, path, strerror(errno));
+    src->path = SCStrdup(path);
+
+    const char *follow = SCConfNodeLookupChildValue(node, "follow");
+    if (follow != NULL) {
+        char k[128];
+        snprintf(k, sizeof(k), "%s.follow", key);
+        if (ParseBool(k, follow, &src->follow, err, errlen) < 0)
+            return -1;
+    }
+
+    const char *include = SCConfNodeLookupChildValue(node, "include");
+    if (include != NULL) {
+        int ec;
+        PCRE2_SIZE eo;
+        pcre2_code *re = pcre2_compile((PCRE2_SPTR8)include, PCRE2_ZERO_TERMINATED, 0, &ec, &eo, NULL);
+        if (re == NULL) {
+            PCRE2_UCHAR msg[128];
+            pcre2_get_error_message(ec, msg, sizeof(msg));
+            return Fail(err, errlen, "%s.include: bad regular expression '%s' at offset %zu: %s", key,
+                    include, (size_t)eo, (const char *)msg);
+        }
+        src->include = SCStrdup(include);
+        src->include_re = re;
+    }
+    return (src->path == NULL || (include != NULL && src->include == NULL))
+                   ? Fail(err, errlen, "%s: out of memory", key)
+                   : 0;
+}
+
+static int LoadSources(const SCConfNode *node, struct az_config *cfg, char *err, size_t errlen)
+{
+    size_t n = 0;
+    const SCConfNode *child;
+    TAILQ_FOREACH (child, &node->head, next)
+        n++;
+    if (n == 0) {
+        if (node->val != NULL && node->val[0] != '\0')
+            return Fail(err, errlen, "azure.flow-logs: expected a list of sources, got '%s'", node->val);
+        return 0;
+    }
+    cfg->sources = SCCalloc(n, sizeof(*cfg->sources));
+    if (cfg->sources == NULL)
+        return Fail(err, errlen, "azure.flow-logs: out of memory");
+    TAILQ_FOREACH (child, &node->head, next) {
+        char key[64];
+        snprintf(key, sizeof(key), "azure.flow-logs.%s", child->name);
+        struct az_flowlog_source *src = &cfg->sources[cfg->nsources++];
+        if (!SCConfNodeHasChildren(child))
+            return Fail(err, errlen, "%s: expected a mapping with 'path'", key);
+        if (LoadSource(child, key, src, err, errlen) < 0)
+            return -1;
+    }
+    return 0;
+}
+
+static int LoadCorrelation(const SCConfNode *node, struct az_config *cfg, char *err, size_t errlen)
+{
+    static const char *const known[] = { "window", "memcap", NULL };
+    if (CheckKnownKeys(node, "azure.correlation", known, err, errlen) < 0)
+        return -1;
+
+    const char *window = SCConfNodeLookupChildValue(node, "window");
+    if (window != NULL) {
+        char *end = NULL;
+        errno = 0;
+        unsigned long long w = strtoull(window, &end, 10);
+        if (errno != 0 || end == window || *end != '\0' || window[0] == '-' || w > 86400)
+            return Fail(err, errlen,
+                    "azure.correlation.window: '%s' is not a number of seconds between 0 and 86400",
+                    window);
+        cfg->window_s = w;
+    }
+
+    const char *memcap = SCConfNodeLookupChildValue(node, "memcap");
+    if (memcap != NULL) {
+        uint64_t v = 0;
+        if (ParseSizeStringU64(memcap, &v) < 0 || v == 0)
+            return Fail(err, errlen, "azure.correlation.memcap: '%s' is not a size (e.g. 256mb, 1gb)",
+                    memcap);
+        cfg->memcap = v;
+    }
+    return 0;
+}
+
+static int LoadCapture(const SCConfNode *node, struct az_config *cfg, char *err, size_t errlen)
+{
+    static const char *const known[] = { "input", "interface", NULL };
+    if (CheckKnownKeys(node, "azure.capture", known, err, errlen) < 0)
+        return -1;
+    const char *input = SCConfNodeLookupChildValue(node, "input");
+    const char *iface = SCConfNodeLookupChildValue(node, "interface");
+    if (input != NULL && iface != NULL)
+        return Fail(err, errlen, "azure.capture: set either input or interface, not both");
+    if (input != NULL && (cfg->capture_input = SCStrdup(input)) == NULL)
+        return Fail(err, errlen, "azure.capture.input: out of memory");
+    if (iface != NULL && (cfg->capture_interface = SCStrdup(iface)) == NULL)
+        return Fail(err, errlen, "azure.capture.interface: out of memory");
+    return 0;
+}
+
+int AzConfigLoad(struct az_config *cfg, char *err, size_t errlen)
+{
+    memset(cfg, 0, sizeof(*cfg));
+    cfg->window_s = AZ_DEFAULT_WINDOW_S;
+    cfg->memcap = AZ_DEFAULT_MEMCAP;
+
+    const SCConfNode *root = SCConfGetNode("azure");
+    if (root == NULL)
+        return 0;
+    static const char *const known[] = { "flow-logs", "correlation", "bookmarks", "capture", NULL };
+    if (CheckKnownKeys(root, "azure", known, err, errlen) < 0)
+        return -1;
+
+    const SCConfNode *n;
+    if ((n = SCConfNodeLookupChild(root, "flow-logs")) != NULL && LoadSources(n, cfg, err, errlen) < 0)
+        return -1;
+    if ((n = SCConfNodeLookupChild(root, "correlation")) != NULL &&
+            LoadCorrelation(n, cfg, err, errlen) < 0)
+        return -1;
+    if ((n = SCConfNodeLookupChild(root, "capture")) != NULL && LoadCapture(n, cfg, err, errlen) < 0)
+        return -1;
+
+    const char *bookmarks = SCConfNodeLookupChildValue(root, "bookmarks");
+    if (bookmarks != NULL) {
+        /* The file itself may not exist yet; its folder must be writable. */
+        char *dir = SCStrdup(bookmarks);
+        if (dir == NULL)
+            return Fail(err, errlen, "azure.bookmarks: out of memory");
+        char *slash = strrchr(dir, '/');
+        const char *d = slash == NULL ? "." : (slash == dir ? "/" : (*slash = '\0', dir));
+        int ok = access(d, W_OK | X_OK) == 0;
+        int saved = errno;
+        if (!ok) {
+            Fail(err, errlen, "azure.bookmarks: cannot write in '%s': %s", d, strerror(saved));
+            SCFree(dir);
+            return -1;
+        }
+        SCFree(dir);
+        if ((cfg->bookmarks = SCStrdup(bookmarks)) == NULL)
+            return Fail(err, errlen, "azure.bookmarks: out of memory");
+    }
+    return 0;
+}
+
+void AzConfigFree(struct az_config *cfg)
+{
+    for (size_t i = 0; i < cfg->nsources; i++) {
+        SCFree(cfg->sources[i].path);
+        SCFree(cfg->sources[i].include);
+        if (cfg->sources[i].include_re != NULL)
+            pcre2_code_free(cfg->sources[i].include_re);
+    }
+    SCFree(cfg->sources);
+    SCFree(cfg->bookmarks);
+    SCFree(cfg->capture_input);
+    SCFree(cfg->capture_interface);
+    memset(cfg, 0, sizeof(*cfg));
+}
+
+bool AzConfigSourceAccepts(const struct az_flowlog_source *src, const char *path)
+{
+    if (src->include_re == NULL)
+        return true;
+    pcre2_match_data *md = pcre2_match_data_create_from_pattern(src->include_re, NULL);
+    if (md == NULL)
+        return false;
+    int rc = pcre2_match(src->include_re, (PCRE2_SPTR8)path, strlen(path), 0, 0, md, NULL);
+    pcre2_match_data_free(md);
+    return rc >= 0;
+}

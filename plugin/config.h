@@ -1,0 +1,39 @@
+/* azflow plugin: the `azure:` section of suricata.yaml, read and validated
+ * once at start-up.  A bad value stops Suricata with a message naming the key. */
+#ifndef AZFLOW_CONFIG_H
+#define AZFLOW_CONFIG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define AZ_CONFIG_ERRLEN 512
+
+struct az_flowlog_source {
+    char *path;          /* blob file or folder */
+    bool follow;         /* keep reading growing blobs */
+    char *include;       /* PCRE2 source text on the blob path, or NULL */
+    void *include_re;    /* compiled pcre2_code *, or NULL */
+};
+
+struct az_config {
+    struct az_flowlog_source *sources;
+    size_t nsources;
+    uint64_t window_s;   /* correlation.window */
+    uint64_t memcap;     /* correlation.memcap, bytes */
+    char *bookmarks;     /* follow-mode state file, or NULL */
+    char *capture_input;
+    char *capture_interface;
+};
+
+#define AZ_DEFAULT_WINDOW_S 120
+#define AZ_DEFAULT_MEMCAP (256ULL * 1024 * 1024)
+
+/* Reads `azure.*`.  Returns 0, or -1 with `err` naming the key and the fault.
+ * An absent `azure:` section is valid: the plugin then has nothing to read. */
+int AzConfigLoad(struct az_config *cfg, char *err, size_t errlen);
+void AzConfigFree(struct az_config *cfg);
+/* Does `path` pass the source's include filter? */
+bool AzConfigSourceAccepts(const struct az_flowlog_source *src, const char *path);
+
+#endif

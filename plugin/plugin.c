@@ -1,0 +1,62 @@
+/* azflow: the Suricata 8 plugin entry point.  Reads the configuration,
+ * loads the flow logs and registers every surface the plugin offers. */
+#include "suricata-common.h"
+#include "suricata-plugin.h"
+#include "output.h"
+#include "util-debug.h"
+
+#include "config.h"
+#include "ingest.h"
+#include "stats.h"
+
+#ifndef AZFLOW_VERSION
+#define AZFLOW_VERSION "0.0.0"
+#endif
+
+static struct az_config g_config;
+
+static void OnTupleLoaded(const struct azf_tuple *t, const char *blob, void *user)
+{
+    /* The correlation index takes tuples here (issue 4). */
+}
+
+/* Stats exist only after the plugin's Init, so counters are registered
+ * once logging is ready, which is still before the stats thread starts. */
+static void OnLoggingReady(void *arg)
+{
+    AzStatsRegister();
+}
+
+static void AzflowInit(void)
+{
+    char err[AZ_CONFIG_ERRLEN];
+    if (AzConfigLoad(&g_config, err, sizeof(err)) < 0) {
+        /* A misconfigured plugin must not run half-disabled. */
+        FatalError("azflow: configuration error: %s", err);
+    }
+    SCLogConfig("azflow %s: %zu flow-log source(s), correlation window %" PRIu64
+                "s, memcap %" PRIu64 " bytes",
+            AZFLOW_VERSION, g_config.nsources, g_config.window_s, g_config.memcap);
+
+    if (SCRegisterOnLoggingReady(OnLoggingReady, NULL) < 0)
+        FatalError("azflow: cannot register the logging-ready callback");
+
+    if (AzIngestOffline(&g_config, OnTupleLoaded, NULL, err, sizeof(err)) < 0)
+        FatalError("azflow: configuration error: %s", err);
+}
+
+const SCPlugin PluginRegistration = {
+    .version = SC_API_VERSION,
+    .suricata_version = SC_PACKAGE_VERSION,
+    .name = "azflow",
+    .plugin_version = AZFLOW_VERSION,
+    .author = "azflow developers",
+    .license = "GPL-2.0-only",
+    .Init = AzflowInit,
+};
+
+__attribute__((visibility("default"))) const SCPlugin *SCPluginRegister(void);
+const SCPlugin *SCPluginRegister(void)
+{
+    return &PluginRegistration;
+}

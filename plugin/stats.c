@@ -1,0 +1,35 @@
+/* azflow plugin: exposes the azure.* counters through Suricata's global
+ * counters, so they appear in stats.log and EVE stats like built-in ones. */
+#include "suricata-common.h"
+#include "counters.h"
+
+#include "stats.h"
+
+struct az_stats az_stats;
+
+#define GETTER(field)                                                                              \
+    static uint64_t Get_##field(void)                                                              \
+    {                                                                                              \
+        return AZ_STAT_GET(field);                                                                 \
+    }
+GETTER(records)
+GETTER(records_invalid)
+GETTER(records_correlated)
+GETTER(records_evicted)
+GETTER(blobs)
+GETTER(flows_enriched)
+GETTER(memuse)
+
+void AzStatsRegister(void)
+{
+    /* With stats disabled Suricata has no stats context to register into. */
+    if (!StatsEnabled())
+        return;
+    StatsRegisterGlobalCounter("azure.records", Get_records);
+    StatsRegisterGlobalCounter("azure.records_invalid", Get_records_invalid);
+    StatsRegisterGlobalCounter("azure.records_correlated", Get_records_correlated);
+    StatsRegisterGlobalCounter("azure.records_evicted", Get_records_evicted);
+    StatsRegisterGlobalCounter("azure.blobs", Get_blobs);
+    StatsRegisterGlobalCounter("azure.flows_enriched", Get_flows_enriched);
+    StatsRegisterGlobalCounter("azure.memuse", Get_memuse);
+}

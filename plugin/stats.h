@@ -1,0 +1,28 @@
+/* azflow plugin: the contract's stats counters (azure.*), kept as atomics the
+ * plugin's threads bump and Suricata's stats thread reads as global counters. */
+#ifndef AZFLOW_STATS_H
+#define AZFLOW_STATS_H
+
+#include <stdatomic.h>
+#include <stdint.h>
+
+struct az_stats {
+    atomic_uint_fast64_t records;
+    atomic_uint_fast64_t records_invalid;
+    atomic_uint_fast64_t records_correlated;
+    atomic_uint_fast64_t records_evicted;
+    atomic_uint_fast64_t blobs;
+    atomic_uint_fast64_t flows_enriched;
+    atomic_uint_fast64_t memuse;
+};
+
+extern struct az_stats az_stats;
+
+#define AZ_STAT_ADD(field, n) atomic_fetch_add_explicit(&az_stats.field, (n), memory_order_relaxed)
+#define AZ_STAT_SUB(field, n) atomic_fetch_sub_explicit(&az_stats.field, (n), memory_order_relaxed)
+#define AZ_STAT_GET(field) atomic_load_explicit(&az_stats.field, memory_order_relaxed)
+
+/* Registers the counters with Suricata; call once stats are initialised. */
+void AzStatsRegister(void);
+
+#endif
