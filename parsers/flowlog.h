@@ -45,7 +45,7 @@ struct azf_addr {
 struct azf_tuple {
     int64_t ts_us;           /* tuple time */
     int64_t record_time_us;  /* the record's "time" (write time); 0 if absent */
-    uint64_t offset;         /* byte offset of the tuple string in its input */
+    uint64_t offset;         /* byte offset of the tuple string's opening quote in its input */
 
     struct azf_addr src, dst;
     uint16_t sport, dport;
@@ -101,6 +101,9 @@ int azf_decoder_finish(struct azf_decoder *d);
 /* Offset just after the last complete record consumed: where a restarted
  * reader resumes without repeating or losing a tuple. */
 uint64_t azf_decoder_safe_offset(const struct azf_decoder *d);
+/* Records larger than max bytes are reported and skipped (default 64 MiB;
+ * 0 restores it).  Bounds the decoder's memory whatever the input. */
+void azf_decoder_set_max_record(struct azf_decoder *d, size_t max);
 /* Counters since creation/reset. */
 uint64_t azf_decoder_tuples(const struct azf_decoder *d);
 uint64_t azf_decoder_errors(const struct azf_decoder *d);

@@ -1,0 +1,59 @@
+/* json_scan: a small, strict JSON scanner over one complete record in memory.
+ * Private to parsers/; just enough JSON for flow-log records, no DOM. */
+#ifndef AZF_JSON_SCAN_H
+#define AZF_JSON_SCAN_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* Deepest nesting accepted; flow-log records use 7 levels. */
+#define JS_MAX_DEPTH 64
+
+struct js {
+    const char *p;      /* next byte */
+    const char *end;    /* one past the last byte */
+    const char *err_at; /* where the first problem is; NULL while none */
+    const char *err;    /* static reason */
+};
+
+/* A string token as it appears in the input, quotes excluded. */
+struct js_str {
+    const char *p;
+    size_t len;
+    int escaped; /* contains a backslash: unescape before use */
+};
+
+/* Iteration state of one object or array. */
+struct js_iter {
+    int n;                 /* members seen so far */
+    const char *comma;     /* the last comma, to name a trailing one */
+};
+
+void js_init(struct js *s, const char *p, size_t len);
+/* Records the first problem only; returns -1 so callers can `return js_fail(..)`. */
+int js_fail(struct js *s, const char *at, const char *why);
+void js_ws(struct js *s);
+/* The next non-blank byte, or 0 at the end. */
+char js_peek(struct js *s);
+
+int js_string(struct js *s, struct js_str *out);
+/* Validates and skips any value. */
+int js_skip(struct js *s);
+/* A JSON integer, or a string holding one ("2"): Version has been seen as both. */
+int js_int(struct js *s, int64_t *out);
+
+/* Object: js_obj_open then js_obj_next until it returns 0 ('}' consumed).
+ * 1 = a key was read and the ':' consumed, the value comes next; -1 error. */
+int js_obj_open(struct js *s, struct js_iter *it);
+int js_obj_next(struct js *s, struct js_iter *it, struct js_str *key);
+/* Array: 1 = positioned at the next element; 0 = ']' consumed; -1 error. */
+int js_arr_open(struct js *s, struct js_iter *it);
+int js_arr_next(struct js *s, struct js_iter *it);
+
+/* Case-insensitive key match (the docs spell resourceId both ways). */
+int js_key_is(const struct js_str *k, const char *name);
+/* Unescapes into out (NUL-terminated, at most outlen-1 bytes kept).
+ * Returns the length written, or -1 when it did not fit. */
+long js_unescape(const struct js_str *s, char *out, size_t outlen);
+
+#endif /* AZF_JSON_SCAN_H */

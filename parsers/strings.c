@@ -1,0 +1,47 @@
+/* strings: the names of the decoder's enumerations and addresses, as EVE
+ * and the command-line tool print them. */
+#include <arpa/inet.h>
+#include <stdio.h>
+
+#include "flowlog.h"
+
+const char *azf_addr_str(const struct azf_addr *a, char *buf, size_t len)
+{
+    if (!a || !buf || len == 0)
+        return NULL;
+    if (a->family == 4) {
+        /* Hand-rolled: inet_ntop costs more than the tuple parse itself. */
+        int n = snprintf(buf, len, "%u.%u.%u.%u", a->bytes[0], a->bytes[1], a->bytes[2],
+                         a->bytes[3]);
+        return n > 0 && (size_t)n < len ? buf : NULL;
+    }
+    if (a->family == 6)
+        return inet_ntop(AF_INET6, a->bytes, buf, (socklen_t)len);
+    return NULL;
+}
+
+const char *azf_direction_str(uint8_t d)
+{
+    return d == AZF_DIR_INBOUND ? "inbound" : d == AZF_DIR_OUTBOUND ? "outbound" : NULL;
+}
+
+const char *azf_decision_str(uint8_t d)
+{
+    return d == AZF_DECISION_ALLOW ? "allow" : d == AZF_DECISION_DENY ? "deny" : NULL;
+}
+
+const char *azf_state_str(uint8_t s)
+{
+    switch (s) {
+    case AZF_STATE_BEGIN: return "begin";
+    case AZF_STATE_CONTINUING: return "continuing";
+    case AZF_STATE_END: return "end";
+    case AZF_STATE_DENY: return "deny";
+    default: return NULL;
+    }
+}
+
+const char *azf_source_str(uint8_t s)
+{
+    return s == AZF_SOURCE_NSG ? "nsg" : s == AZF_SOURCE_VNET ? "vnet" : NULL;
+}

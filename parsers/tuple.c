@@ -1,0 +1,259 @@
+/* tuple: one flowTuples CSV string -> the tuple fields of struct azf_tuple.
+ * Parsed in place (no copy, no malloc): it is the decoder's hot loop. */
+#include <arpa/inet.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "decoder_int.h"
+
+#define MAX_FIELDS 13
+
+static inline int is_digit(char c)
+{
+    return c >= '0' && c <= '9';
+}
+
+static int bad(char *why, size_t whylen, const char *what, const char *f, size_t n)
+{
+    /* Show at most 48 bytes of the value: enough to see what is wrong. */
+    snprintf(why, whylen, "%s '%.*s'", what, (int)(n > 48 ? 48 : n), f);
+    return -1;
+}
+
+static int parse_u64(const char *p, size_t n, uint64_t *out)
+{
+    uint64_t v = 0;
+    if (n == 0 || n > 20)
+        return -1;
+    for (size_t i = 0; i < n; i++) {
+        if (!is_digit(p[i]))
+            return -1;
+        uint64_t d = (uint64_t)(p[i] - '0');
+        if (v > (UINT64_MAX - d) / 10)
+            return -1;
+        v = v * 10 + d;
+    }
+    *out = v;
+    return 0;
+}
+
+/* Seconds (NSG, some VNet examples) or milliseconds (VNet) by magnitude:
+ * 1e11 s is the year 5138, 1e11 ms is 1973. */
+static int parse_ts(const char *p, size_t n, int64_t *out)
+{
+    uint64_t v;
+    if (n > 15 || parse_u64(p, n, &v) < 0)
+        return -1;
+    *out = v < 100000000000ULL ? (int64_t)v * 1000000 : (int64_t)v * 1000;
+    return 0;
+}
+
+static int parse_port(const char *p, size_t n, uint16_t *out)
+{
+    uint64_t v;
+    if (n > 5 || parse_u64(p, n, &v) < 0 || v > 65535)
+        return -1;
+    *out = (uint16_t)v;
+    return 0;
+}
+
+/* Dotted quad, strict like inet_pton: no leading zeros, each part <= 255. */
+static int parse_ip4(const char *p, size_t n, uint8_t out[4])
+{
+    const char *e = p + n;
+    for (int part = 0; part < 4; part++) {
+        const char *st = p;
+        unsigned v = 0;
+        while (p < e && is_digit(*p) && p - st < 3)
+            v = v * 10 + (unsigned)(*p++ - '0');
+        if (p == st || v > 255 || (p - st > 1 && *st == '0'))
+            return -1;
+        out[part] = (uint8_t)v;
+        if (part < 3) {
+            if (p >= e || *p != '.')
+                return -1;
+            p++;
+        }
+    }
+    return p == e ? 0 : -1;
+}
+
+static int parse_addr(const char *p, size_t n, struct azf_addr *a)
+{
+    memset(a->bytes, 0, sizeof(a->bytes));
+    if (n > 0 && n < 46 && memchr(p, ':', n)) {
+        char tmp[46];
+        memcpy(tmp, p, n);
+        tmp[n] = '\0';
+        if (inet_pton(AF_INET6, tmp, a->bytes) != 1)
+            return -1;
+        a->family = 6;
+        return 0;
+    }
+    a->family = 4;
+    return parse_ip4(p, n, a->bytes);
+}
+
+/* NSG writes T/U, VNet the IANA number; either is accepted anywhere. */
+static int parse_proto(const char *p, size_t n, uint8_t *out)
+{
+    uint64_t v;
+    if (n == 1 && (*p == 'T' || *p == 'U')) {
+        *out = *p == 'T' ? 6 : 17;
+        return 0;
+    }
+    if (n > 3 || parse_u64(p, n, &v) < 0 || v > 255)
+        return -1;
+    *out = (uint8_t)v;
+    return 0;
+}
+
+static int parse_state(const char *p, size_t n, int allow_deny, uint8_t *out)
+{
+    if (n != 1)
+        return -1;
+    switch (*p) {
+    case 'B': *out = AZF_STATE_BEGIN; return 0;
+    case 'C': *out = AZF_STATE_CONTINUING; return 0;
+    case 'E': *out = AZF_STATE_END; return 0;
+    case 'D':
+        if (!allow_deny)
+            return -1;
+        *out = AZF_STATE_DENY;
+        return 0;
+    default: return -1;
+    }
+}
+
+/* The four counters: all empty (a begin row: "not provided", not 0) or all numbers. */
+static int parse_counters(const char *const *f, const size_t *fl, struct azf_tuple *t,
+                          char *why, size_t whylen)
+{
+    static const char *const names[4] = {"packets to server", "bytes to server",
+                                         "packets to client", "bytes to client"};
+    uint64_t *dst[4] = {&t->pkts_toserver, &t->bytes_toserver, &t->pkts_toclient,
+                        &t->bytes_toclient};
+    int empty = (fl[0] == 0) + (fl[1] == 0) + (fl[2] == 0) + (fl[3] == 0);
+    t->pkts_toserver = t->bytes_toserver = t->pkts_toclient = t->bytes_toclient = 0;
+    if (empty == 4) {
+        t->has_counters = 0;
+        return 0;
+    }
+    for (int i = 0; i < 4; i++) {
+        if (fl[i] == 0) {
+            snprintf(why, whylen, "%s missing while other counters are given", names[i]);
+            return -1;
+        }
+        if (parse_u64(f[i], fl[i], dst[i]) < 0) {
+            char what[32];
+            snprintf(what, sizeof(what), "bad %s", names[i]);
+            return bad(why, whylen, what, f[i], fl[i]);
+        }
+    }
+    t->has_counters = 1;
+    return 0;
+}
+
+static int parse_encryption(const char *p, size_t n, char enc[AZF_ENC_MAX])
+{
+    if (n == 0 || n >= AZF_ENC_MAX)
+        return -1;
+    for (size_t i = 0; i < n; i++) {
+        char c = p[i];
+        if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || is_digit(c) || c == '_'))
+            return -1;
+    }
+    memcpy(enc, p, n);
+    enc[n] = '\0';
+    return 0;
+}
+
+int azf__tuple_parse(const char *s, size_t n, uint8_t source, uint8_t version,
+                     struct azf_tuple *t, char enc[AZF_ENC_MAX], char *why, size_t whylen)
+{
+    const char *f[MAX_FIELDS];
+    size_t fl[MAX_FIELDS];
+    int nf = 0;
+    const char *p = s, *e = s + n;
+
+    /* Split on ','; count past 13 only to say how many there were. */
+    for (;;) {
+        const char *c = memchr(p, ',', (size_t)(e - p));
+        const char *fe = c ? c : e;
+        if (nf < MAX_FIELDS) {
+            f[nf] = p;
+            fl[nf] = (size_t)(fe - p);
+        }
+        nf++;
+        if (!c)
+            break;
+        p = c + 1;
+    }
+
+    int want;
+    if (source == AZF_SOURCE_VNET) {
+        if (nf != 13) {
+            snprintf(why, whylen, "tuple has %d fields, VNet flow logs need 13", nf);
+            return -1;
+        }
+        want = 13;
+    } else if (version == 1 || version == 2) {
+        want = version == 1 ? 8 : 13;
+        if (nf != want) {
+            snprintf(why, whylen, "tuple has %d fields, NSG v%u needs %d", nf, version, want);
+            return -1;
+        }
+    } else {
+        /* Version absent or unknown: the field count tells. */
+        if (nf != 8 && nf != 13) {
+            snprintf(why, whylen, "tuple has %d fields, NSG needs 8 (v1) or 13 (v2)", nf);
+            return -1;
+        }
+        want = nf;
+    }
+
+    if (parse_ts(f[0], fl[0], &t->ts_us) < 0)
+        return bad(why, whylen, "bad timestamp", f[0], fl[0]);
+    if (parse_addr(f[1], fl[1], &t->src) < 0)
+        return bad(why, whylen, "bad source address", f[1], fl[1]);
+    if (parse_addr(f[2], fl[2], &t->dst) < 0)
+        return bad(why, whylen, "bad destination address", f[2], fl[2]);
+    if (t->src.family != t->dst.family)
+        return bad(why, whylen, "source and destination address families differ", f[2], fl[2]);
+    if (parse_port(f[3], fl[3], &t->sport) < 0)
+        return bad(why, whylen, "bad source port", f[3], fl[3]);
+    if (parse_port(f[4], fl[4], &t->dport) < 0)
+        return bad(why, whylen, "bad destination port", f[4], fl[4]);
+    if (parse_proto(f[5], fl[5], &t->proto) < 0)
+        return bad(why, whylen, "bad protocol", f[5], fl[5]);
+    if (fl[6] != 1 || (f[6][0] != 'I' && f[6][0] != 'O'))
+        return bad(why, whylen, "bad direction", f[6], fl[6]);
+    t->direction = f[6][0] == 'I' ? AZF_DIR_INBOUND : AZF_DIR_OUTBOUND;
+
+    t->encryption = NULL;
+    if (source == AZF_SOURCE_VNET) {
+        /* No decision field: a 'D' state is the deny. */
+        if (parse_state(f[7], fl[7], 1, &t->state) < 0)
+            return bad(why, whylen, "bad flow state", f[7], fl[7]);
+        t->decision = t->state == AZF_STATE_DENY ? AZF_DECISION_DENY : AZF_DECISION_ALLOW;
+        if (parse_encryption(f[8], fl[8], enc) < 0)
+            return bad(why, whylen, "bad encryption status", f[8], fl[8]);
+        t->encryption = enc;
+        return parse_counters(f + 9, fl + 9, t, why, whylen);
+    }
+
+    if (fl[7] != 1 || (f[7][0] != 'A' && f[7][0] != 'D'))
+        return bad(why, whylen, "bad decision", f[7], fl[7]);
+    t->decision = f[7][0] == 'A' ? AZF_DECISION_ALLOW : AZF_DECISION_DENY;
+    if (version == 0)
+        t->version = want == 8 ? 1 : 2;
+    if (want == 8) {
+        t->state = AZF_STATE_NONE;
+        t->has_counters = 0;
+        t->pkts_toserver = t->bytes_toserver = t->pkts_toclient = t->bytes_toclient = 0;
+        return 0;
+    }
+    if (parse_state(f[8], fl[8], 0, &t->state) < 0)
+        return bad(why, whylen, "bad flow state", f[8], fl[8]);
+    return parse_counters(f + 9, fl + 9, t, why, whylen);
+}
