@@ -6,7 +6,12 @@
 #include "util-debug.h"
 
 #include "config.h"
+#include "correlate.h"
+#include "eve.h"
+#include "index.h"
 #include "ingest.h"
+#include "keywords.h"
+#include "recent.h"
 #include "stats.h"
 
 #ifndef AZFLOW_VERSION
@@ -15,9 +20,22 @@
 
 static struct az_config g_config;
 
+/* Mirrored flows remembered for records that arrive after their flow. */
+#define AZ_RECENT_FLOWS 65536
+
 static void OnTupleLoaded(const struct azf_tuple *t, const char *blob, void *user)
 {
-    /* The correlation index takes tuples here (issue 4). */
+    if (AzIndexAdd(t, blob) < 0)
+        AZ_STAT_ADD(records_evicted, 1); /* out of memory: as good as evicted */
+}
+
+/* Suricata has no plugin de-init; exit handlers free what Init built so
+ * leak checkers see a clean shutdown. */
+static void AzflowAtExit(void)
+{
+    AzIndexDestroy();
+    AzRecentDestroy();
+    AzConfigFree(&g_config);
 }
 
 /* Stats exist only after the plugin's Init, so counters are registered
@@ -38,11 +56,22 @@ static void AzflowInit(void)
                 "s, memcap %" PRIu64 " bytes",
             AZFLOW_VERSION, g_config.nsources, g_config.window_s, g_config.memcap);
 
+    if (AzIndexInit(g_config.memcap, g_config.window_s) < 0 || AzRecentInit(AZ_RECENT_FLOWS) < 0)
+        FatalError("azflow: cannot allocate the correlation index");
+    atexit(AzflowAtExit);
+    if (AzCorrelateRegister(g_config.window_s) < 0)
+        FatalError("azflow: cannot register flow storage and callbacks");
+    if (AzEveRegister(g_config.window_s) < 0)
+        FatalError("azflow: cannot register the EVE callback");
+    AzKeywordsRegister();
     if (SCRegisterOnLoggingReady(OnLoggingReady, NULL) < 0)
         FatalError("azflow: cannot register the logging-ready callback");
 
+    /* Offline and live alike start with what the blobs already hold, so
+     * the first flow sees every record written before it. */
     if (AzIngestOffline(&g_config, OnTupleLoaded, NULL, err, sizeof(err)) < 0)
         FatalError("azflow: configuration error: %s", err);
+    AzIndexSortByTime();
 }
 
 const SCPlugin PluginRegistration = {

@@ -1,0 +1,133 @@
+/* azflow plugin: correlation of Suricata flows with flow-log records.  A
+ * flow folds the records of its 5-tuple within the window of its lifetime:
+ * at its first packet, again as packet time moves on (records read later by
+ * the follower attach to the live flow), and once more when it is logged. */
+#include "suricata-common.h"
+#include "decode.h"
+#include "flow.h"
+#include "flow-callbacks.h"
+#include "flow-storage.h"
+#include "util-debug.h"
+
+#include "correlate.h"
+#include "flowinfo.h"
+#include "index.h"
+#include "recent.h"
+#include "stats.h"
+
+/* Re-fold a flow's records at most this often (packet time), which bounds
+ * the per-packet cost to one comparison. */
+#define AZ_REFRESH_US 1000000
+
+/* vTAP delivers mirrored traffic as VXLAN on this port; the outer carrier
+ * flow must never be correlated, only the inner flows. */
+#define AZ_VXLAN_PORT 4789
+
+struct az_flowstate {
+    struct az_flowinfo info;
+    struct az_key key;
+    int64_t start_us, last_us, refreshed_us;
+    uint64_t flow_id;
+    bool noted;
+    bool enriched;
+};
+
+static FlowStorageId g_storage = { .id = -1 };
+static int64_t g_window_us;
+
+static inline int64_t TimeUs(SCTime_t t)
+{
+    return (int64_t)SCTIME_SECS(t) * 1000000 + (int64_t)SCTIME_USECS(t);
+}
+
+const struct az_flowinfo *AzFlowInfoGet(const Flow *f)
+{
+    if (f == NULL || g_storage.id < 0)
+        return NULL;
+    const struct az_flowstate *st = FlowGetStorageById(f, g_storage);
+    return (st != NULL && st->info.records > 0) ? &st->info : NULL;
+}
+
+static void Refresh(struct az_flowstate *st, int64_t now_us)
+{
+    AzIndexAggregate(&st->key, st->start_us - g_window_us, now_us + g_window_us, &st->info);
+    st->refreshed_us = now_us;
+    if (st->info.records > 0 && !st->enriched) {
+        st->enriched = true;
+        AZ_STAT_ADD(flows_enriched, 1);
+    }
+}
+
+static bool IsCarrier(const Flow *f, const Packet *p)
+{
+    return PacketIsTunnelRoot(p) ||
+           (f->recursion_level == 0 && f->proto == IPPROTO_UDP && f->dp == AZ_VXLAN_PORT);
+}
+
+static void OnFlowInit(ThreadVars *tv, Flow *f, const Packet *p, void *user)
+{
+    if (IsCarrier(f, p))
+        return;
+    uint8_t family;
+    if (FLOW_IS_IPV4(f))
+        family = 4;
+    else if (FLOW_IS_IPV6(f))
+        family = 6;
+    else
+        return;
+    struct az_flowstate *st = calloc(1, sizeof(*st));
+    if (st == NULL)
+        return; /* the flow goes unenriched rather than failing */
+    bool ports = f->proto == IPPROTO_TCP || f->proto == IPPROTO_UDP || f->proto == IPPROTO_SCTP;
+    AzKeyMake(&st->key, family, f->src.addr_data8, ports ? f->sp : 0, f->dst.addr_data8,
+            ports ? f->dp : 0, f->proto);
+    st->info.mirrored = true;
+    st->start_us = st->last_us = TimeUs(f->startts);
+    Refresh(st, st->start_us);
+    FlowSetStorageById(f, g_storage, st);
+}
+
+static void OnFlowUpdate(ThreadVars *tv, Flow *f, Packet *p, void *user)
+{
+    struct az_flowstate *st = FlowGetStorageById(f, g_storage);
+    if (st == NULL)
+        return;
+    int64_t now = TimeUs(p->ts);
+    st->last_us = now;
+    if (!st->noted) {
+        /* flow_hash, part of the flow id, is set only after FlowInit. */
+        st->flow_id = FlowGetId(f);
+        st->noted = true;
+        AzRecentNote(&st->key, st->flow_id, st->start_us, 0);
+    }
+    if (now - st->refreshed_us >= AZ_REFRESH_US)
+        Refresh(st, now);
+}
+
+void AzCorrelateRefresh(Flow *f)
+{
+    struct az_flowstate *st = f != NULL ? FlowGetStorageById(f, g_storage) : NULL;
+    if (st != NULL)
+        Refresh(st, TimeUs(f->lastts));
+}
+
+/* Runs on every path that frees a flow (unlike the finish callback). */
+static void FlowStateFree(void *ptr)
+{
+    struct az_flowstate *st = ptr;
+    if (st->noted)
+        AzRecentNote(&st->key, st->flow_id, st->start_us, st->last_us);
+    free(st);
+}
+
+int AzCorrelateRegister(uint64_t window_s)
+{
+    g_window_us = (int64_t)window_s * 1000000;
+    g_storage = FlowStorageRegister("azflow", sizeof(void *), NULL, FlowStateFree);
+    if (g_storage.id < 0)
+        return -1;
+    if (!SCFlowRegisterInitCallback(OnFlowInit, NULL) ||
+            !SCFlowRegisterUpdateCallback(OnFlowUpdate, NULL))
+        return -1;
+    return 0;
+}

@@ -1,0 +1,11 @@
+/* azflow plugin: EVE output — the `azure` object on every record of a
+ * correlated flow, and `event_type: azure_flow`, one per flow-log tuple. */
+#ifndef AZFLOW_EVE_H
+#define AZFLOW_EVE_H
+
+#include <stdint.h>
+
+/* Registers the EVE callback and the eve-log.azure_flow sub-module. */
+int AzEveRegister(uint64_t window_s);
+
+#endif

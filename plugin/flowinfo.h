@@ -1,0 +1,44 @@
+/* azflow plugin: what a Suricata flow knows of its flow-log records — the
+ * aggregate the keywords match on and the EVE `azure` object prints. */
+#ifndef AZFLOW_FLOWINFO_H
+#define AZFLOW_FLOWINFO_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+/* Bits of az_flowinfo.have: which optional fields a record carried. */
+#define AZ_HAVE_COUNTERS 0x01
+
+/* VPN layer of a packet from a VPN gateway capture (capture mode). */
+enum az_vpn_layer { AZ_VPN_NONE = 0, AZ_VPN_INNER = 1, AZ_VPN_OUTER = 2 };
+
+/* The aggregate of every record correlated with one flow.  State, decision,
+ * encryption and the names are the latest record's; counters are sums, in
+ * the record's orientation (toserver = the record's source -> destination).
+ * Strings are interned by the index and live until shutdown. */
+struct az_flowinfo {
+    uint32_t records;        /* 0: no record correlated (yet) */
+    uint8_t source;          /* enum azf_source */
+    uint8_t version;
+    uint8_t direction;       /* enum azf_direction */
+    uint8_t decision;        /* enum azf_decision */
+    uint8_t state;           /* enum azf_state (latest record) */
+    uint8_t have;            /* AZ_HAVE_* */
+    bool mirrored;           /* the flow was seen in mirrored traffic */
+    uint8_t vpn;             /* enum az_vpn_layer, capture mode only */
+    int64_t latest_ts_us;    /* time of the latest record */
+    uint64_t pkts_toserver, bytes_toserver, pkts_toclient, bytes_toclient;
+    const char *encryption;  /* NULL for NSG logs */
+    const char *rule;
+    const char *acl;
+    const char *resource_id;
+    const char *target_resource_id;
+    const char *mac;
+};
+
+/* The flow's info, or NULL when no record correlated with it.  Call with the
+ * flow locked (true for keyword Match and EVE callbacks). */
+struct Flow_;
+const struct az_flowinfo *AzFlowInfoGet(const struct Flow_ *f);
+
+#endif

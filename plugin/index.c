@@ -1,0 +1,427 @@
+/* azflow plugin: the correlation index.  Records live in a striped hash
+ * (readers on the packet path never take a global lock) and in one FIFO
+ * that orders eviction past the memcap and azure_flow event emission. */
+#include "suricata-common.h"
+#include <pthread.h>
+#include "util-debug.h"
+
+#include "index.h"
+#include "stats.h"
+
+/* --- interned strings ------------------------------------------------------
+ * Rule names, ACL ids and resource ids repeat across millions of records;
+ * a record keeps a 32-bit id instead of a pointer or a copy.  Pages never
+ * move, so readers need no lock: an id is published only after its page
+ * slot is written, under the lock that publishes the record. */
+#define STR_PAGE_BITS 12
+#define STR_PAGE (1u << STR_PAGE_BITS)
+#define STR_PAGES 4096
+#define STR_BUCKETS 65536
+
+struct str_ent {
+    struct str_ent *next;
+    uint32_t id;
+    char s[];
+};
+
+static const char **g_str_pages[STR_PAGES];
+static struct str_ent *g_str_hash[STR_BUCKETS];
+static uint32_t g_nstr = 1; /* id 0 means "absent" */
+static pthread_mutex_t g_str_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static uint32_t HashBytes(const void *p, size_t n)
+{
+    const uint8_t *b = p;
+    uint32_t h = 2166136261u;
+    for (size_t i = 0; i < n; i++)
+        h = (h ^ b[i]) * 16777619u;
+    return h;
+}
+
+static inline const char *Str(uint32_t id)
+{
+    return id ? g_str_pages[id >> STR_PAGE_BITS][id & (STR_PAGE - 1)] : NULL;
+}
+
+static uint32_t Intern(const char *s)
+{
+    if (s == NULL)
+        return 0;
+    size_t len = strlen(s);
+    uint32_t b = HashBytes(s, len) & (STR_BUCKETS - 1);
+    pthread_mutex_lock(&g_str_lock);
+    for (struct str_ent *e = g_str_hash[b]; e != NULL; e = e->next) {
+        if (strcmp(e->s, s) == 0) {
+            pthread_mutex_unlock(&g_str_lock);
+            return e->id;
+        }
+    }
+    uint32_t id = 0;
+    uint32_t page = g_nstr >> STR_PAGE_BITS;
+    if (page < STR_PAGES) {
+        if (g_str_pages[page] == NULL)
+            g_str_pages[page] = calloc(STR_PAGE, sizeof(char *));
+        struct str_ent *e = malloc(sizeof(*e) + len + 1);
+        if (g_str_pages[page] != NULL && e != NULL) {
+            memcpy(e->s, s, len + 1);
+            e->id = id = g_nstr++;
+            e->next = g_str_hash[b];
+            g_str_hash[b] = e;
+            g_str_pages[page][id & (STR_PAGE - 1)] = e->s;
+            AZ_STAT_ADD(memuse, sizeof(*e) + len + 1);
+        } else {
+            free(e);
+        }
+    }
+    pthread_mutex_unlock(&g_str_lock);
+    return id; /* 0 when out of memory: the field is then left out */
+}
+
+static void StringsFree(void)
+{
+    for (size_t b = 0; b < STR_BUCKETS; b++) {
+        struct str_ent *e = g_str_hash[b];
+        while (e != NULL) {
+            struct str_ent *next = e->next;
+            free(e);
+            e = next;
+        }
+        g_str_hash[b] = NULL;
+    }
+    for (size_t p = 0; p < STR_PAGES; p++) {
+        free(g_str_pages[p]);
+        g_str_pages[p] = NULL;
+    }
+    g_nstr = 1;
+}
+
+/* --- records ------------------------------------------------------------ */
+#define REC_HAVE_COUNTERS 0x01
+#define REC_SRC_IS_LO 0x02   /* the record's source is key.lo */
+#define REC_CORRELATED 0x04  /* counted in azure.records_correlated */
+
+struct az_rec {
+    struct az_rec *hnext; /* hash chain */
+    struct az_rec *qnext; /* FIFO: eviction and event order */
+    struct az_key key;
+    uint8_t source, version, direction, decision, state;
+    uint8_t flags;
+    int64_t ts_us;
+    uint32_t pkts_ts, pkts_tc; /* per-minute packet counts fit easily */
+    uint64_t bytes_ts, bytes_tc;
+    uint32_t rule, acl, resource_id, target_resource_id, mac, encryption, blob;
+};
+/* The budget: at most 128 bytes of index per record. */
+_Static_assert(sizeof(struct az_rec) <= 128, "index record over budget");
+
+#define NSTRIPES 256
+
+static struct az_rec **g_buckets;
+static size_t g_nbuckets; /* power of two */
+static pthread_rwlock_t g_stripes[NSTRIPES];
+static uint64_t g_memcap;
+static int64_t g_window_us;
+
+static pthread_mutex_t g_fifo_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct az_rec *g_head, *g_tail;
+static struct az_rec *g_emit; /* next record whose azure_flow event is due */
+static bool g_emit_enabled;
+static _Atomic int64_t g_emit_ts = INT64_MAX;
+static uint64_t g_nrecs;
+
+bool AzKeyMake(struct az_key *k, uint8_t family, const uint8_t *a, uint16_t pa, const uint8_t *b,
+        uint16_t pb, uint8_t proto)
+{
+    size_t alen = family == 6 ? 16 : 4;
+    memset(k, 0, sizeof(*k));
+    k->family = family;
+    k->proto = proto;
+    int c = memcmp(a, b, alen);
+    bool a_lo = c < 0 || (c == 0 && pa <= pb);
+    memcpy(k->lo, a_lo ? a : b, alen);
+    memcpy(k->hi, a_lo ? b : a, alen);
+    k->plo = a_lo ? pa : pb;
+    k->phi = a_lo ? pb : pa;
+    return a_lo;
+}
+
+static inline bool KeyEq(const struct az_key *x, const struct az_key *y)
+{
+    return memcmp(x, y, sizeof(*x)) == 0;
+}
+
+static inline size_t Bucket(const struct az_key *k)
+{
+    return HashBytes(k, sizeof(*k)) & (g_nbuckets - 1);
+}
+
+static inline pthread_rwlock_t *Stripe(size_t bucket)
+{
+    return &g_stripes[bucket & (NSTRIPES - 1)];
+}
+
+int AzIndexInit(uint64_t memcap, uint64_t window_s)
+{
+    g_memcap = memcap;
+    g_window_us = (int64_t)window_s * 1000000;
+    /* About one bucket per two records the memcap allows. */
+    uint64_t want = memcap / sizeof(struct az_rec) / 2;
+    g_nbuckets = 1024;
+    while (g_nbuckets < want && g_nbuckets < (1u << 24))
+        g_nbuckets <<= 1;
+    g_buckets = calloc(g_nbuckets, sizeof(*g_buckets));
+    if (g_buckets == NULL)
+        return -1;
+    for (size_t i = 0; i < NSTRIPES; i++)
+        pthread_rwlock_init(&g_stripes[i], NULL);
+    AZ_STAT_ADD(memuse, g_nbuckets * sizeof(*g_buckets));
+    return 0;
+}
+
+void AzIndexDestroy(void)
+{
+    pthread_mutex_lock(&g_fifo_lock);
+    struct az_rec *r = g_head;
+    while (r != NULL) {
+        struct az_rec *next = r->qnext;
+        free(r);
+        r = next;
+    }
+    g_head = g_tail = g_emit = NULL;
+    g_nrecs = 0;
+    pthread_mutex_unlock(&g_fifo_lock);
+    free(g_buckets);
+    g_buckets = NULL;
+    StringsFree();
+}
+
+static void UnlinkFromBucket(struct az_rec *r)
+{
+    size_t b = Bucket(&r->key);
+    pthread_rwlock_wrlock(Stripe(b));
+    for (struct az_rec **pp = &g_buckets[b]; *pp != NULL; pp = &(*pp)->hnext) {
+        if (*pp == r) {
+            *pp = r->hnext;
+            break;
+        }
+    }
+    pthread_rwlock_unlock(Stripe(b));
+}
+
+static void SetEmit(struct az_rec *r)
+{
+    g_emit = r;
+    atomic_store(&g_emit_ts, r != NULL ? r->ts_us : INT64_MAX);
+}
+
+/* Called with the FIFO lock held. */
+static void EvictOverMemcap(void)
+{
+    while (g_head != NULL && AZ_STAT_GET(memuse) > g_memcap) {
+        struct az_rec *victim = g_head;
+        g_head = victim->qnext;
+        if (g_head == NULL)
+            g_tail = NULL;
+        if (g_emit == victim)
+            SetEmit(victim->qnext);
+        UnlinkFromBucket(victim);
+        free(victim);
+        g_nrecs--;
+        AZ_STAT_SUB(memuse, sizeof(struct az_rec));
+        AZ_STAT_ADD(records_evicted, 1);
+    }
+}
+
+static inline uint32_t ClampU32(uint64_t v)
+{
+    return v > UINT32_MAX ? UINT32_MAX : (uint32_t)v;
+}
+
+int AzIndexAdd(const struct azf_tuple *t, const char *blob)
+{
+    struct az_rec *r = calloc(1, sizeof(*r));
+    if (r == NULL)
+        return -1;
+    bool has_ports = t->proto == 6 || t->proto == 17 || t->proto == 132;
+    if (AzKeyMake(&r->key, t->src.family, t->src.bytes, has_ports ? t->sport : 0, t->dst.bytes,
+                has_ports ? t->dport : 0, t->proto))
+        r->flags |= REC_SRC_IS_LO;
+    r->source = t->source;
+    r->version = t->version;
+    r->direction = t->direction;
+    r->decision = t->decision;
+    r->state = t->state;
+    r->ts_us = t->ts_us;
+    if (t->has_counters) {
+        r->flags |= REC_HAVE_COUNTERS;
+        r->pkts_ts = ClampU32(t->pkts_toserver);
+        r->pkts_tc = ClampU32(t->pkts_toclient);
+        r->bytes_ts = t->bytes_toserver;
+        r->bytes_tc = t->bytes_toclient;
+    }
+    r->rule = Intern(t->rule);
+    r->acl = Intern(t->acl);
+    r->resource_id = Intern(t->resource_id);
+    r->target_resource_id = Intern(t->target_resource_id);
+    r->mac = Intern(t->mac);
+    r->encryption = Intern(t->encryption);
+    r->blob = Intern(blob);
+
+    size_t b = Bucket(&r->key);
+    pthread_rwlock_wrlock(Stripe(b));
+    r->hnext = g_buckets[b];
+    g_buckets[b] = r;
+    pthread_rwlock_unlock(Stripe(b));
+
+    pthread_mutex_lock(&g_fifo_lock);
+    if (g_tail != NULL)
+        g_tail->qnext = r;
+    else
+        g_head = r;
+    g_tail = r;
+    if (g_emit == NULL)
+        SetEmit(r);
+    g_nrecs++;
+    AZ_STAT_ADD(memuse, sizeof(*r));
+    EvictOverMemcap();
+    pthread_mutex_unlock(&g_fifo_lock);
+    return 0;
+}
+
+uint32_t AzIndexAggregate(const struct az_key *k, int64_t from_us, int64_t to_us,
+        struct az_flowinfo *out)
+{
+    uint8_t vpn = out->vpn;
+    bool mirrored = out->mirrored;
+    memset(out, 0, sizeof(*out));
+    out->vpn = vpn;
+    out->mirrored = mirrored;
+    if (g_buckets == NULL)
+        return 0;
+
+    size_t b = Bucket(k);
+    pthread_rwlock_rdlock(Stripe(b));
+    for (struct az_rec *r = g_buckets[b]; r != NULL; r = r->hnext) {
+        if (r->ts_us < from_us || r->ts_us > to_us || !KeyEq(&r->key, k))
+            continue;
+        if (out->records == 0 || r->ts_us >= out->latest_ts_us) {
+            out->latest_ts_us = r->ts_us;
+            out->source = r->source;
+            out->version = r->version;
+            out->direction = r->direction;
+            out->decision = r->decision;
+            out->state = r->state;
+            out->encryption = Str(r->encryption);
+            out->rule = Str(r->rule);
+            out->acl = Str(r->acl);
+            out->resource_id = Str(r->resource_id);
+            out->target_resource_id = Str(r->target_resource_id);
+            out->mac = Str(r->mac);
+        }
+        out->records++;
+        if (r->flags & REC_HAVE_COUNTERS) {
+            out->have |= AZ_HAVE_COUNTERS;
+            out->pkts_toserver += r->pkts_ts;
+            out->pkts_toclient += r->pkts_tc;
+            out->bytes_toserver += r->bytes_ts;
+            out->bytes_toclient += r->bytes_tc;
+        }
+        /* Only the first flow to fold a record counts it as correlated. */
+        if (!(__atomic_fetch_or(&r->flags, REC_CORRELATED, __ATOMIC_RELAXED) & REC_CORRELATED))
+            AZ_STAT_ADD(records_correlated, 1);
+    }
+    pthread_rwlock_unlock(Stripe(b));
+    return out->records;
+}
+
+/* Stable merge sort of the FIFO by record time. */
+static struct az_rec *SortList(struct az_rec *list, size_t n)
+{
+    if (n < 2)
+        return list;
+    struct az_rec *mid = list;
+    for (size_t i = 1; i < n / 2; i++)
+        mid = mid->qnext;
+    struct az_rec *right = mid->qnext;
+    mid->qnext = NULL;
+    struct az_rec *a = SortList(list, n / 2), *b = SortList(right, n - n / 2);
+    struct az_rec head = { 0 }, *tail = &head;
+    while (a != NULL && b != NULL) {
+        struct az_rec **take = b->ts_us < a->ts_us ? &b : &a;
+        tail->qnext = *take;
+        tail = *take;
+        *take = (*take)->qnext;
+    }
+    tail->qnext = a != NULL ? a : b;
+    return head.qnext;
+}
+
+void AzIndexSortByTime(void)
+{
+    pthread_mutex_lock(&g_fifo_lock);
+    g_head = SortList(g_head, g_nrecs);
+    g_tail = g_head;
+    while (g_tail != NULL && g_tail->qnext != NULL)
+        g_tail = g_tail->qnext;
+    SetEmit(g_head);
+    pthread_mutex_unlock(&g_fifo_lock);
+}
+
+void AzIndexEventsEnable(void)
+{
+    pthread_mutex_lock(&g_fifo_lock);
+    g_emit_enabled = true;
+    pthread_mutex_unlock(&g_fifo_lock);
+}
+
+bool AzIndexEventDue(int64_t now_us)
+{
+    int64_t ts = atomic_load_explicit(&g_emit_ts, memory_order_relaxed);
+    return ts != INT64_MAX && ts <= now_us - g_window_us;
+}
+
+static void RecToTuple(const struct az_rec *r, struct azf_tuple *t)
+{
+    memset(t, 0, sizeof(*t));
+    const struct az_key *k = &r->key;
+    bool src_lo = r->flags & REC_SRC_IS_LO;
+    t->src.family = t->dst.family = k->family;
+    memcpy(t->src.bytes, src_lo ? k->lo : k->hi, 16);
+    memcpy(t->dst.bytes, src_lo ? k->hi : k->lo, 16);
+    t->sport = src_lo ? k->plo : k->phi;
+    t->dport = src_lo ? k->phi : k->plo;
+    t->proto = k->proto;
+    t->ts_us = r->ts_us;
+    t->source = r->source;
+    t->version = r->version;
+    t->direction = r->direction;
+    t->decision = r->decision;
+    t->state = r->state;
+    t->has_counters = (r->flags & REC_HAVE_COUNTERS) != 0;
+    t->pkts_toserver = r->pkts_ts;
+    t->pkts_toclient = r->pkts_tc;
+    t->bytes_toserver = r->bytes_ts;
+    t->bytes_toclient = r->bytes_tc;
+    t->encryption = Str(r->encryption);
+    t->rule = Str(r->rule);
+    t->acl = Str(r->acl);
+    t->resource_id = Str(r->resource_id);
+    t->target_resource_id = Str(r->target_resource_id);
+    t->mac = Str(r->mac);
+}
+
+size_t AzIndexEventsTake(int64_t now_us, bool flush, struct az_event *out, size_t max)
+{
+    size_t n = 0;
+    pthread_mutex_lock(&g_fifo_lock);
+    if (g_emit_enabled) {
+        while (g_emit != NULL && n < max && (flush || g_emit->ts_us <= now_us - g_window_us)) {
+            RecToTuple(g_emit, &out[n].tuple);
+            out[n].blob = Str(g_emit->blob);
+            n++;
+            SetEmit(g_emit->qnext);
+        }
+    }
+    pthread_mutex_unlock(&g_fifo_lock);
+    return n;
+}

@@ -1,0 +1,56 @@
+/* azflow plugin: the correlation index — flow-log records keyed by their
+ * direction-normalised 5-tuple and time, bounded by correlation.memcap. */
+#ifndef AZFLOW_INDEX_H
+#define AZFLOW_INDEX_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "flowlog.h"
+#include "flowinfo.h"
+
+/* A 5-tuple with the lower (address, port) end first, so both directions of
+ * a conversation share one key.  Protocols without ports key on 0. */
+struct az_key {
+    uint8_t lo[16], hi[16];
+    uint16_t plo, phi;
+    uint8_t proto;
+    uint8_t family; /* 4 or 6 */
+};
+
+/* Builds the key of one end pair; returns true when (a, pa) became `lo`. */
+bool AzKeyMake(struct az_key *k, uint8_t family, const uint8_t *a, uint16_t pa, const uint8_t *b,
+        uint16_t pb, uint8_t proto);
+
+int AzIndexInit(uint64_t memcap, uint64_t window_s);
+void AzIndexDestroy(void);
+
+/* Adds one tuple; interns its strings; evicts the oldest records past the
+ * memcap (counted in azure.records_evicted).  Thread-safe. */
+int AzIndexAdd(const struct azf_tuple *t, const char *blob);
+
+/* Folds every record of `k` with a time in [from_us, to_us] into `out`
+ * (reset first).  Records folded here for the first time are counted as
+ * correlated.  Returns the number of records.  Safe from any thread. */
+uint32_t AzIndexAggregate(const struct az_key *k, int64_t from_us, int64_t to_us,
+        struct az_flowinfo *out);
+
+/* Offline: orders records by time once everything is loaded, so azure_flow
+ * events come out in time order. */
+void AzIndexSortByTime(void);
+
+/* --- azure_flow events -------------------------------------------------- */
+/* One record due for its azure_flow event, copied out of the index. */
+struct az_event {
+    struct azf_tuple tuple; /* strings point at interned copies */
+    const char *blob;
+};
+
+/* Is the oldest not-yet-logged record due (its time + window < now)? */
+bool AzIndexEventDue(int64_t now_us);
+/* Takes up to `max` due records (all remaining ones when `flush`). */
+size_t AzIndexEventsTake(int64_t now_us, bool flush, struct az_event *out, size_t max);
+/* Turns event emission on: only then are records queued for it. */
+void AzIndexEventsEnable(void);
+
+#endif

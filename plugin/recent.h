@@ -1,0 +1,18 @@
+/* azflow plugin: a short memory of the mirrored flows Suricata saw, so a
+ * record read after its flow ended still learns its flow_id and `mirrored`. */
+#ifndef AZFLOW_RECENT_H
+#define AZFLOW_RECENT_H
+
+#include <stdint.h>
+
+#include "index.h"
+
+int AzRecentInit(size_t max_flows);
+void AzRecentDestroy(void);
+/* Remembers (or updates, matched by flow_id) a flow; end_us 0 = still live. */
+void AzRecentNote(const struct az_key *k, uint64_t flow_id, int64_t start_us, int64_t end_us);
+/* The flow_id of a remembered flow whose lifetime, widened by window_us,
+ * holds ts_us; 0 when none. */
+uint64_t AzRecentFind(const struct az_key *k, int64_t ts_us, int64_t window_us);
+
+#endif
