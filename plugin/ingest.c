@@ -40,6 +40,8 @@ int AzIngestOffline(const struct az_config *cfg, az_tuple_sink sink, void *user,
 {
     for (size_t i = 0; i < cfg->nsources; i++) {
         const struct az_flowlog_source *src = &cfg->sources[i];
+        if (src->follow)
+            continue; /* read by the follower, from its bookmarks */
         char errbuf[AZF_ERRBUF_SIZE];
         char **paths;
         size_t n;

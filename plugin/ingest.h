@@ -9,7 +9,7 @@
 /* Receives every good tuple and the blob it came from. */
 typedef void (*az_tuple_sink)(const struct azf_tuple *t, const char *blob, void *user);
 
-/* Reads every blob of every source once, start to end.  Returns 0, or -1
+/* Reads every blob of every non-follow source once, start to end.  Returns 0, or -1
  * with err naming the key of the source that could not be read. */
 int AzIngestOffline(const struct az_config *cfg, az_tuple_sink sink, void *user, char *err,
         size_t errlen);

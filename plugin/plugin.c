@@ -8,6 +8,7 @@
 #include "config.h"
 #include "correlate.h"
 #include "eve.h"
+#include "follow_thread.h"
 #include "index.h"
 #include "ingest.h"
 #include "keywords.h"
@@ -33,6 +34,7 @@ static void OnTupleLoaded(const struct azf_tuple *t, const char *blob, void *use
  * leak checkers see a clean shutdown. */
 static void AzflowAtExit(void)
 {
+    AzFollowStop();
     AzIndexDestroy();
     AzRecentDestroy();
     AzConfigFree(&g_config);
@@ -43,6 +45,10 @@ static void AzflowAtExit(void)
 static void OnLoggingReady(void *arg)
 {
     AzStatsRegister();
+    /* Started here rather than in Init: after Suricata has daemonised and
+     * dropped privileges, so the thread lives in the final process. */
+    if (AzFollowStart() < 0)
+        FatalError("azflow: cannot start the follow thread");
 }
 
 static void AzflowInit(void)
@@ -72,6 +78,8 @@ static void AzflowInit(void)
     if (AzIngestOffline(&g_config, OnTupleLoaded, NULL, err, sizeof(err)) < 0)
         FatalError("azflow: configuration error: %s", err);
     AzIndexSortByTime();
+    if (AzFollowInit(&g_config, OnTupleLoaded, err, sizeof(err)) < 0)
+        FatalError("azflow: configuration error: %s", err);
 }
 
 const SCPlugin PluginRegistration = {

@@ -1,0 +1,156 @@
+/* azflow plugin: follow mode.  One follower per source shares the bookmark
+ * file; a single thread polls them in turn so the file has one writer. */
+#include "suricata-common.h"
+#include <pthread.h>
+#include "util-debug.h"
+
+#include "follow_thread.h"
+#include "stats.h"
+
+#define AZ_FOLLOW_INTERVAL_MS 1000
+#define AZ_LOG_PROBLEMS_PER_POLL 10
+
+struct source {
+    struct azf_follower *follower;
+    const struct az_flowlog_source *cfg;
+    const char *blob;     /* the blob being read, set by on_blob */
+    unsigned problems;    /* in the current poll, for rate-limited logging */
+};
+
+static struct source *g_sources;
+static size_t g_nsources;
+static az_tuple_sink g_sink;
+static pthread_t g_thread;
+static bool g_running;
+static pthread_mutex_t g_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t g_cond = PTHREAD_COND_INITIALIZER;
+static bool g_stop;
+
+static int OnTuple(const struct azf_tuple *t, void *user)
+{
+    struct source *s = user;
+    AZ_STAT_ADD(records, 1);
+    g_sink(t, s->blob, NULL);
+    return 0;
+}
+
+static void OnError(uint64_t offset, const char *reason, void *user)
+{
+    struct source *s = user;
+    AZ_STAT_ADD(records_invalid, 1);
+    if (++s->problems <= AZ_LOG_PROBLEMS_PER_POLL)
+        SCLogWarning("azflow: %s:%" PRIu64 ": %s", s->blob ? s->blob : s->cfg->path, offset, reason);
+}
+
+static void OnBlob(const char *path, void *user)
+{
+    struct source *s = user;
+    s->blob = path;
+}
+
+static void OnNotice(const char *path, const char *what, void *user)
+{
+    SCLogNotice("azflow: %s: %s", path, what);
+}
+
+static int Accept(const char *path, void *user)
+{
+    const struct source *s = user;
+    return AzConfigSourceAccepts(s->cfg, path);
+}
+
+static void PollAll(void)
+{
+    for (size_t i = 0; i < g_nsources; i++) {
+        struct source *s = &g_sources[i];
+        char errbuf[AZF_ERRBUF_SIZE];
+        s->problems = 0;
+        if (azf_follower_poll(s->follower, errbuf) < 0)
+            SCLogWarning("azflow: follow: %s", errbuf);
+        if (s->problems > AZ_LOG_PROBLEMS_PER_POLL)
+            SCLogWarning("azflow: %s: %u more problems; see azure.records_invalid", s->cfg->path,
+                    s->problems - AZ_LOG_PROBLEMS_PER_POLL);
+        s->blob = NULL;
+    }
+}
+
+int AzFollowInit(const struct az_config *cfg, az_tuple_sink sink, char *err, size_t errlen)
+{
+    g_sink = sink;
+    for (size_t i = 0; i < cfg->nsources; i++)
+        if (cfg->sources[i].follow)
+            g_nsources++;
+    if (g_nsources == 0)
+        return 0;
+    g_sources = calloc(g_nsources, sizeof(*g_sources));
+    if (g_sources == NULL) {
+        snprintf(err, errlen, "azure.flow-logs: out of memory");
+        return -1;
+    }
+    size_t n = 0;
+    for (size_t i = 0; i < cfg->nsources; i++) {
+        if (!cfg->sources[i].follow)
+            continue;
+        struct source *s = &g_sources[n++];
+        s->cfg = &cfg->sources[i];
+        struct azf_follow_cbs cbs = { .on_tuple = OnTuple, .on_error = OnError, .on_blob = OnBlob,
+            .on_notice = OnNotice, .user = s };
+        char errbuf[AZF_ERRBUF_SIZE];
+        s->follower = azf_follower_new(s->cfg->path, cfg->bookmarks, &cbs, errbuf);
+        if (s->follower == NULL) {
+            snprintf(err, errlen, "azure.flow-logs.%zu: %s", i, errbuf);
+            return -1;
+        }
+        azf_follower_set_filter(s->follower, Accept, s);
+    }
+    PollAll();
+    return 0;
+}
+
+static void *FollowLoop(void *arg)
+{
+    pthread_mutex_lock(&g_lock);
+    while (!g_stop) {
+        struct timespec until;
+        clock_gettime(CLOCK_REALTIME, &until);
+        until.tv_nsec += (long)AZ_FOLLOW_INTERVAL_MS * 1000000L;
+        until.tv_sec += until.tv_nsec / 1000000000L;
+        until.tv_nsec %= 1000000000L;
+        pthread_cond_timedwait(&g_cond, &g_lock, &until);
+        if (g_stop)
+            break;
+        pthread_mutex_unlock(&g_lock);
+        PollAll();
+        pthread_mutex_lock(&g_lock);
+    }
+    pthread_mutex_unlock(&g_lock);
+    return NULL;
+}
+
+int AzFollowStart(void)
+{
+    if (g_nsources == 0 || g_running)
+        return 0;
+    if (pthread_create(&g_thread, NULL, FollowLoop, NULL) != 0)
+        return -1;
+    g_running = true;
+    return 0;
+}
+
+void AzFollowStop(void)
+{
+    if (g_running) {
+        pthread_mutex_lock(&g_lock);
+        g_stop = true;
+        pthread_cond_signal(&g_cond);
+        pthread_mutex_unlock(&g_lock);
+        pthread_join(g_thread, NULL);
+        g_running = false;
+    }
+    for (size_t i = 0; i < g_nsources; i++)
+        if (g_sources[i].follower != NULL)
+            azf_follower_free(g_sources[i].follower);
+    free(g_sources);
+    g_sources = NULL;
+    g_nsources = 0;
+}
