@@ -111,7 +111,8 @@ int azf_blob_list(const char *root, char ***paths, size_t *npaths, char errbuf[A
         azf_blob_list_free(l.v, l.n);
         return -1;
     }
-    qsort(l.v, l.n, sizeof(*l.v), cmp_path);
+    if (l.n > 1) /* qsort(NULL, 0, ...) is undefined */
+        qsort(l.v, l.n, sizeof(*l.v), cmp_path);
     *paths = l.v;
     *npaths = l.n;
     return 0;

@@ -145,28 +145,45 @@ int azf_resource_id_parse(const char *id, struct azf_resource_id *out);
  * positions in a bookmark file so a restart neither repeats nor loses. */
 struct azf_follower;
 
-/* Called with the path of the blob a tuple came from, before its tuples. */
+/* Called with the path of the blob (root as given + the rest) before the
+ * first tuple or error from it in a poll; the path stays valid until the
+ * poll returns.  An error that stops a blob from being read at all (open,
+ * read) also comes through on_blob + on_error. */
 typedef void (*azf_blob_fn)(const char *path, void *user);
-/* Notices that are not errors (a blob restarted after truncation, ...). */
+/* Notices that are not errors: a blob started over after truncation or
+ * replacement, a blob gone, a blob waiting while it is rewritten. */
 typedef void (*azf_notice_fn)(const char *path, const char *what, void *user);
 
 struct azf_follow_cbs {
-    azf_tuple_fn on_tuple;
-    azf_error_fn on_error;   /* offset within the current blob */
+    azf_tuple_fn on_tuple;   /* non-zero return: the poll ends early; the rest
+                                is read by the next poll, nothing repeated */
+    azf_error_fn on_error;   /* offset within the blob last given to on_blob */
     azf_blob_fn on_blob;     /* may be NULL */
     azf_notice_fn on_notice; /* may be NULL */
     void *user;
+    /* May be NULL.  Called before the bookmarks are saved: make what was
+     * delivered durable (flush output).  Non-zero: do not save now (the next
+     * poll tries again). */
+    int (*on_commit)(void *user);
 };
 
-/* include: optional filter on the blob path (plain substring match; the
- * plugin applies PCRE2 itself through `accept`) may be NULL. */
+/* root: a blob file, or a folder searched like azf_blob_list (hidden files
+ * such as azcopy's partial downloads skipped).  bookmarks_path: the state
+ * file (NULL: positions in memory only); followers with disjoint roots may
+ * share one when polled in turn.  Returns NULL with errbuf naming the root,
+ * or the bookmark file and line when that file is corrupt. */
 struct azf_follower *azf_follower_new(const char *root, const char *bookmarks_path,
                                       const struct azf_follow_cbs *cbs, char errbuf[AZF_ERRBUF_SIZE]);
+/* Saves positions a failed save left behind, then frees. */
 void azf_follower_free(struct azf_follower *f);
 /* One pass: scan for new/grown blobs, decode what was appended, save the
- * bookmarks.  Returns the number of tuples emitted, or <0 with errbuf. */
+ * bookmarks when they changed.  Returns the number of tuples emitted, or <0
+ * with errbuf (root unreadable: no bookmark touched; bookmark file not
+ * written: positions kept in memory and saved by a later poll). */
 long azf_follower_poll(struct azf_follower *f, char errbuf[AZF_ERRBUF_SIZE]);
-/* Optional: only blobs for which accept(path) returns non-zero are read. */
+/* Optional: only blobs for which accept(path) returns non-zero are read
+ * (the plugin applies its `include` PCRE2 here); a rejected blob keeps its
+ * bookmark untouched. */
 void azf_follower_set_filter(struct azf_follower *f, int (*accept)(const char *path, void *u), void *u);
 
 #ifdef __cplusplus

@@ -1,0 +1,506 @@
+/* The follower: re-reads growing PT1H.json blobs from just after their last
+ * complete record, so Azure's rewritten "]}" tail is never mistaken for data. */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "flowlog.h"
+#include "follow_int.h"
+
+/* One read; memory is this plus the decoder's one-record buffer, whatever
+ * the blob size. */
+#define CHUNK (256u * 1024u)
+
+struct azf_follower {
+    char *root;         /* as given, trailing slashes removed */
+    char *prefix;       /* absolute form of root (+ "/" for a folder): bookmark keys start with it */
+    int root_is_dir;
+    char *bookmarks;    /* NULL: positions live in memory only */
+    struct azf_follow_cbs cbs;
+    int (*accept)(const char *path, void *u);
+    void *accept_u;
+
+    struct azf_bookmarks bms; /* this follower's blobs, sorted by key */
+    struct azf_decoder *dec;
+    unsigned char *buf;          /* CHUNK bytes */
+    unsigned char head[AZF_PREFIX_MAX]; /* first bytes fed in this read, for the start hash */
+    int dirty;                   /* bookmarks differ from the file */
+    int empty_noticed;           /* the root listed no blob, and we said so */
+
+    /* The blob being read. */
+    struct azf_bookmark *cur;
+    const char *cur_path;
+    int announced;               /* on_blob was called for it in this poll */
+    uint64_t last_emitted;       /* offset of the last tuple handed out from it */
+    long tuples;                 /* emitted in this poll */
+};
+
+/* --- callbacks between the decoder and the caller ------------------------- */
+
+static void announce(struct azf_follower *f)
+{
+    if (!f->announced && f->cbs.on_blob != NULL)
+        f->cbs.on_blob(f->cur_path, f->cbs.user);
+    f->announced = 1;
+}
+
+static int on_tuple(const struct azf_tuple *t, void *u)
+{
+    struct azf_follower *f = u;
+    /* Re-decoding the record a caller stopped in: its first tuples were out already. */
+    if (f->cur->skip != 0 && t->offset <= f->cur->skip)
+        return 0;
+    announce(f);
+    if (t->offset > f->last_emitted)
+        f->last_emitted = t->offset;
+    f->tuples++;
+    return f->cbs.on_tuple(t, f->cbs.user);
+}
+
+static void on_error(uint64_t offset, const char *reason, void *u)
+{
+    struct azf_follower *f = u;
+    announce(f);
+    if (f->cbs.on_error != NULL)
+        f->cbs.on_error(offset, reason, f->cbs.user);
+}
+
+static void notice(struct azf_follower *f, const char *path, const char *what)
+{
+    if (f->cbs.on_notice != NULL)
+        f->cbs.on_notice(path, what, f->cbs.user);
+}
+
+/* An open/read failure is reported once, not at every poll, until it clears. */
+static void blob_error(struct azf_follower *f, struct azf_bookmark *b, const char *path,
+                       uint64_t offset, const char *what, int err)
+{
+    b->recheck = 1;
+    if (b->failing)
+        return;
+    b->failing = 1;
+    char reason[AZF_ERRBUF_SIZE];
+    snprintf(reason, sizeof(reason), "%s: %s", what, strerror(err));
+    f->cur = b;
+    f->cur_path = path;
+    f->announced = 0;
+    on_error(offset, reason, f);
+}
+
+/* --- one blob -------------------------------------------------------------- */
+
+static int read_full(int fd, void *buf, size_t len, uint64_t off)
+{
+    size_t got = 0;
+    while (got < len) {
+        ssize_t r = pread(fd, (char *)buf + got, len - got, (off_t)(off + got));
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r <= 0)
+            return r < 0 ? -1 : (errno = EIO, -1); /* shorter than fstat said */
+        got += (size_t)r;
+    }
+    return 0;
+}
+
+enum verdict { GO_ON, WAIT, RESTART, FAIL };
+
+/* Is this still the blob the bookmark was taken from?  The bytes before the
+ * bookmark never change while Azure appends, so a different start means
+ * other content; a new inode with the same start (azcopy's temp file +
+ * rename) is the same blob. */
+static enum verdict check_start(struct azf_follower *f, const struct azf_bookmark *b, int fd,
+                                uint64_t size, const char **why)
+{
+    if (size == 0) {
+        /* Says nothing about the content yet (a copy being made in place);
+         * the first bytes that arrive decide. */
+        *why = "blob is empty now; keeping its position until content arrives";
+        return WAIT;
+    }
+    size_t hl = b->offset < AZF_PREFIX_MAX ? (size_t)b->offset : AZF_PREFIX_MAX;
+    if (size < hl) {
+        *why = "blob was truncated; reading it again from the start";
+        return RESTART;
+    }
+    if (read_full(fd, f->buf, hl, 0) < 0) {
+        *why = "read";
+        return FAIL;
+    }
+    if (azf_fnv1a64(AZF_FNV_INIT, f->buf, hl) != b->hash) {
+        /* JSON never holds a NUL byte: azcopy's in-place download allocates
+         * the whole file first and fills it in any order. */
+        if (memchr(f->buf, 0, hl) != NULL) {
+            *why = "blob is being written (NUL bytes at its start); waiting";
+            return WAIT;
+        }
+        *why = "blob was replaced (its start changed); reading it again from the start";
+        return RESTART;
+    }
+    if (size < b->offset) {
+        *why = "blob was truncated; reading it again from the start";
+        return RESTART;
+    }
+    return GO_ON;
+}
+
+/* Feeds [b->offset, size) to the decoder and moves the bookmark to the
+ * decoder's safe offset: a torn last record is read again next time. */
+static void read_new_bytes(struct azf_follower *f, struct azf_bookmark *b, const char *path,
+                           int fd, uint64_t size)
+{
+    const uint64_t start = b->offset;
+    size_t nhead = 0;
+    int stopped = 0, incomplete = 0;
+
+    azf_decoder_reset(f->dec, start);
+    f->cur = b;
+    f->cur_path = path;
+    f->announced = 0;
+    f->last_emitted = 0;
+
+    uint64_t pos = start;
+    while (pos < size) {
+        size_t want = size - pos < CHUNK ? (size_t)(size - pos) : CHUNK;
+        ssize_t r = pread(fd, f->buf, want, (off_t)pos);
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r < 0) {
+            blob_error(f, b, path, pos, "read", errno);
+            incomplete = 1;
+            break;
+        }
+        if (r == 0)
+            break; /* shrank since fstat: the next poll judges it */
+        const unsigned char *nul = memchr(f->buf, 0, (size_t)r);
+        if (nul != NULL) {
+            /* Not written yet (see check_start): feed only what precedes. */
+            r = nul - f->buf;
+            incomplete = 1;
+        }
+        if (pos < AZF_PREFIX_MAX) {
+            size_t n = (size_t)r < AZF_PREFIX_MAX - pos ? (size_t)r : (size_t)(AZF_PREFIX_MAX - pos);
+            memcpy(f->head + nhead, f->buf, n);
+            nhead += n;
+        }
+        int rc = azf_decoder_feed(f->dec, f->buf, (size_t)r);
+        pos += (uint64_t)r;
+        if (rc == AZF_STOPPED) {
+            stopped = 1;
+            break;
+        }
+        if (rc < 0) {
+            on_error(pos, rc == AZF_ENOMEM ? "out of memory" : "decoder failed", f);
+            incomplete = 1;
+            break;
+        }
+        if (nul != NULL)
+            break;
+    }
+
+    uint64_t safe = azf_decoder_safe_offset(f->dec);
+    if (safe < start || safe > pos)
+        safe = start; /* cannot happen with a sane decoder; never guess forward */
+    if (start < AZF_PREFIX_MAX && safe > start) {
+        uint64_t upto = safe < AZF_PREFIX_MAX ? safe : AZF_PREFIX_MAX;
+        /* FNV is a running hash: extend the start hash by the bytes just fed. */
+        b->hash = azf_fnv1a64(b->hash, f->head, (size_t)(upto - start));
+    }
+    /* A stop inside a record leaves the bookmark before it; remember which
+     * of its tuples are out so they are not emitted again. */
+    uint64_t skip = b->skip > f->last_emitted ? b->skip : f->last_emitted;
+    if (skip < safe)
+        skip = 0;
+
+    if (safe != b->offset || skip != b->skip)
+        f->dirty = 1;
+    b->offset = safe;
+    b->skip = skip;
+    if (!incomplete)
+        b->failing = 0;
+    b->recheck = incomplete || stopped;
+}
+
+static int same_file_state(const struct azf_bookmark *b, const struct stat *st)
+{
+    return b->size == (uint64_t)st->st_size && b->dev == (uint64_t)st->st_dev &&
+           b->ino == (uint64_t)st->st_ino &&
+           b->mtime_ns == (int64_t)st->st_mtim.tv_sec * 1000000000 + st->st_mtim.tv_nsec;
+}
+
+static void follow_blob(struct azf_follower *f, struct azf_bookmark *b, const char *path)
+{
+    struct stat st;
+    if (stat(path, &st) != 0)
+        return; /* gone since the listing: the next poll forgets it */
+    if (!b->recheck && same_file_state(b, &st))
+        return; /* unchanged: not even opened */
+
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
+        if (errno != ENOENT)
+            blob_error(f, b, path, 0, "cannot open", errno);
+        return;
+    }
+    /* Judge the file we hold open, not the name, which may be renamed over. */
+    if (fstat(fd, &st) != 0) {
+        blob_error(f, b, path, 0, "stat", errno);
+        close(fd);
+        return;
+    }
+    uint64_t size = (uint64_t)st.st_size;
+    if (b->offset > 0) {
+        const char *why = NULL;
+        switch (check_start(f, b, fd, size, &why)) {
+        case GO_ON:
+            break;
+        case FAIL:
+            blob_error(f, b, path, 0, why, errno ? errno : EIO);
+            close(fd);
+            return;
+        case WAIT:
+            /* The bookmark keeps its old size/mtime, so it is looked at again. */
+            if (!b->waiting)
+                notice(f, path, why);
+            b->waiting = 1;
+            b->recheck = 1;
+            close(fd);
+            return;
+        case RESTART:
+            notice(f, path, why);
+            b->offset = 0;
+            b->hash = AZF_FNV_INIT;
+            b->skip = 0;
+            f->dirty = 1;
+            break;
+        }
+    }
+    b->waiting = 0;
+    read_new_bytes(f, b, path, fd, size);
+    close(fd);
+
+    int64_t mtime = (int64_t)st.st_mtim.tv_sec * 1000000000 + st.st_mtim.tv_nsec;
+    if (!same_file_state(b, &st) || b->recheck)
+        f->dirty = 1;
+    b->size = size;
+    b->dev = (uint64_t)st.st_dev;
+    b->ino = (uint64_t)st.st_ino;
+    b->mtime_ns = mtime;
+    if (b->recheck)
+        b->mtime_ns = -1; /* bytes left unread: no file matches it, so even a
+                             restarted follower looks again */
+}
+
+/* --- the follower ---------------------------------------------------------- */
+
+/* The bookmark key of a listed path: the same blob keeps its key whatever
+ * the working folder or spelling of root. */
+static char *key_of(const struct azf_follower *f, const char *path)
+{
+    if (!f->root_is_dir)
+        return strdup(f->prefix);
+    const char *rel = path + strlen(f->root);
+    while (*rel == '/')
+        rel++;
+    char *key;
+    return asprintf(&key, "%s%s", f->prefix, rel) < 0 ? NULL : key;
+}
+
+/* The path a user would know a bookmarked blob by (root as given). */
+static void gone(struct azf_follower *f, const char *key)
+{
+    char *path = NULL;
+    if (f->root_is_dir && asprintf(&path, "%s/%s", f->root, key + strlen(f->prefix)) < 0)
+        path = NULL;
+    notice(f, path != NULL ? path : f->root_is_dir ? key : f->root,
+           "blob is gone; forgetting its position");
+    free(path);
+    f->dirty = 1;
+}
+
+long azf_follower_poll(struct azf_follower *f, char errbuf[AZF_ERRBUF_SIZE])
+{
+    char **paths;
+    size_t n;
+    /* A root that cannot be listed leaves every bookmark as it is: a folder
+     * missing for a while (an unmounted share) must not restart all blobs. */
+    if (azf_blob_list(f->root, &paths, &n, errbuf) < 0)
+        return -1;
+    f->tuples = 0;
+    if (n == 0 && f->bms.n > 0) {
+        /* Every blob gone at once is more likely a share unmounted from
+         * under an empty mount point than retention.  Keeping the positions
+         * is safe: a blob that comes back with other content fails the
+         * start-hash check and is read from 0. */
+        if (!f->empty_noticed)
+            notice(f, f->root, "no blobs here now (an unmounted share?); keeping their positions");
+        f->empty_noticed = 1;
+        azf_blob_list_free(paths, n);
+        return 0;
+    }
+    f->empty_noticed = 0;
+
+    struct azf_bookmarks old = f->bms, next = { 0 };
+    next.cap = old.n + n;
+    next.v = calloc(next.cap ? next.cap : 1, sizeof(*next.v));
+    if (next.v == NULL) {
+        azf_blob_list_free(paths, n);
+        snprintf(errbuf, AZF_ERRBUF_SIZE, "%s: out of memory", f->root);
+        return -1;
+    }
+    int oom = 0;
+    size_t i = 0;
+    /* Listing and bookmarks are both sorted by path: one merge pass. */
+    for (size_t j = 0; j < n && !oom; j++) {
+        char *key = key_of(f, paths[j]);
+        if (key == NULL) {
+            oom = 1;
+            break;
+        }
+        for (; i < old.n && strcmp(old.v[i].key, key) < 0; i++) {
+            gone(f, old.v[i].key);
+            free(old.v[i].key);
+        }
+        int accepted = f->accept == NULL || f->accept(paths[j], f->accept_u);
+        struct azf_bookmark *b;
+        if (i < old.n && strcmp(old.v[i].key, key) == 0) {
+            b = &next.v[next.n++];
+            *b = old.v[i++];
+            free(key);
+        } else if (accepted) {
+            b = &next.v[next.n++];
+            memset(b, 0, sizeof(*b));
+            b->key = key;
+            b->hash = AZF_FNV_INIT;
+            f->dirty = 1;
+        } else {
+            free(key);
+            continue;
+        }
+        /* A blob the filter rejects keeps its bookmark untouched. */
+        if (accepted)
+            follow_blob(f, b, paths[j]);
+    }
+    for (; i < old.n; i++) {
+        if (oom) {
+            next.v[next.n++] = old.v[i]; /* no verdict without a full listing */
+            continue;
+        }
+        gone(f, old.v[i].key);
+        free(old.v[i].key);
+    }
+    free(old.v);
+    f->bms = next;
+    f->cur = NULL;
+    azf_blob_list_free(paths, n);
+    if (oom) {
+        snprintf(errbuf, AZF_ERRBUF_SIZE, "%s: out of memory", f->root);
+        return -1;
+    }
+    if (f->dirty && f->bookmarks != NULL) {
+        /* Whatever was handed out must be delivered before the bookmarks
+         * claim it was, or a crash in between would lose it. */
+        if (f->cbs.on_commit != NULL && f->cbs.on_commit(f->cbs.user) != 0)
+            return f->tuples;
+        if (azf_bookmarks_save(f->bookmarks, f->prefix, &f->bms, errbuf) < 0)
+            return -1;
+    }
+    f->dirty = 0;
+    return f->tuples;
+}
+
+void azf_follower_set_filter(struct azf_follower *f, int (*accept)(const char *path, void *u), void *u)
+{
+    f->accept = accept;
+    f->accept_u = u;
+}
+
+struct azf_follower *azf_follower_new(const char *root, const char *bookmarks_path,
+                                      const struct azf_follow_cbs *cbs, char errbuf[AZF_ERRBUF_SIZE])
+{
+    if (root == NULL || cbs == NULL || cbs->on_tuple == NULL) {
+        snprintf(errbuf, AZF_ERRBUF_SIZE, "follower: root and on_tuple are required");
+        return NULL;
+    }
+    struct stat st;
+    if (stat(root, &st) != 0) {
+        snprintf(errbuf, AZF_ERRBUF_SIZE, "%s: %s", root, strerror(errno));
+        return NULL;
+    }
+    struct azf_follower *f = calloc(1, sizeof(*f));
+    char *abs = realpath(root, NULL);
+    if (f == NULL || abs == NULL || (f->root = strdup(root)) == NULL) {
+        snprintf(errbuf, AZF_ERRBUF_SIZE, "%s: %s", root, abs == NULL ? strerror(errno) : "out of memory");
+        free(abs);
+        if (f != NULL)
+            free(f->root);
+        free(f);
+        return NULL;
+    }
+    /* Same spelling as azf_blob_list uses, so listed paths start with it. */
+    for (size_t len = strlen(f->root); len > 1 && f->root[len - 1] == '/'; len--)
+        f->root[len - 1] = '\0';
+    f->root_is_dir = S_ISDIR(st.st_mode);
+    f->cbs = *cbs;
+    int ok = 1;
+    if (f->root_is_dir && strcmp(abs, "/") != 0)
+        ok = asprintf(&f->prefix, "%s/", abs) >= 0;
+    else
+        f->prefix = strdup(abs);
+    free(abs);
+    if (!ok)
+        f->prefix = NULL;
+    if (f->prefix == NULL || (f->buf = malloc(CHUNK)) == NULL ||
+        (f->dec = azf_decoder_new(on_tuple, on_error, f)) == NULL ||
+        (bookmarks_path != NULL && (f->bookmarks = strdup(bookmarks_path)) == NULL)) {
+        snprintf(errbuf, AZF_ERRBUF_SIZE, "%s: out of memory", root);
+        azf_follower_free(f);
+        return NULL;
+    }
+    if (f->bookmarks != NULL) {
+        /* Fail now, not after the first poll has emitted tuples it cannot
+         * record. */
+        char *dir = strdup(f->bookmarks);
+        char *slash = dir == NULL ? NULL : strrchr(dir, '/');
+        const char *d = slash == NULL ? "." : (slash == dir ? "/" : (*slash = '\0', dir));
+        if (dir == NULL || access(d, W_OK | X_OK) != 0) {
+            snprintf(errbuf, AZF_ERRBUF_SIZE, "%s: cannot write in folder '%s': %s", f->bookmarks, d,
+                     dir == NULL ? "out of memory" : strerror(errno));
+            free(dir);
+            azf_follower_free(f);
+            return NULL;
+        }
+        free(dir);
+        if (azf_bookmarks_load(f->bookmarks, f->prefix, &f->bms, errbuf) < 0) {
+            azf_follower_free(f);
+            return NULL;
+        }
+    }
+    return f;
+}
+
+void azf_follower_free(struct azf_follower *f)
+{
+    if (f == NULL)
+        return;
+    if (f->dirty && f->bookmarks != NULL) {
+        /* Last chance for positions a failed save left behind; the failure
+         * itself was returned by that poll. */
+        char errbuf[AZF_ERRBUF_SIZE];
+        if (f->cbs.on_commit == NULL || f->cbs.on_commit(f->cbs.user) == 0)
+            (void)azf_bookmarks_save(f->bookmarks, f->prefix, &f->bms, errbuf);
+    }
+    azf_bookmarks_clear(&f->bms);
+    azf_decoder_free(f->dec);
+    free(f->buf);
+    free(f->root);
+    free(f->prefix);
+    free(f->bookmarks);
+    free(f);
+}
