@@ -5,5 +5,6 @@
 
 int cmd_decode(int argc, char **argv);
 int cmd_follow(int argc, char **argv);
+int cmd_corpus(int argc, char **argv);
 
 #endif /* AZF_COMMANDS_H */

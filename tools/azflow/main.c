@@ -12,6 +12,7 @@ static const struct {
 } commands[] = {
     {"decode", cmd_decode, "decode [--strict] PATH...   one azure_flow JSON line per tuple"},
     {"follow", cmd_follow, "follow [--bookmarks FILE] DIR   keep reading growing blobs"},
+    {"corpus", cmd_corpus, "corpus OUTDIR   regenerate the synthetic test corpus"},
 };
 
 static void usage(FILE *f)

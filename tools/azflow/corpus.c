@@ -1,0 +1,555 @@
+/* `azflow corpus OUTDIR`: regenerates the synthetic part of pcap-corpus/ byte
+ * for byte from the scenario tables below (no clock, no randomness). */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include "commands.h"
+#include "corpus.h"
+#include "corpus_flowlog.h"
+#include "corpus_pkt.h"
+
+/* 2026-11-28T04:00:00Z: every scenario's times are offsets from here. */
+#define CORPUS_BASE_S INT64_C(1795838400)
+#define MS_US INT64_C(1000)
+#define S_US INT64_C(1000000)
+
+/* --- small helpers shared by the corpus files ---------------------------- */
+
+void corpus_err(char errbuf[CORPUS_ERRBUF_SIZE], const char *fmt, ...)
+{
+    va_list ap;
+
+    va_start(ap, fmt);
+    vsnprintf(errbuf, CORPUS_ERRBUF_SIZE, fmt, ap);
+    va_end(ap);
+}
+
+int corpus_mkdir_parents(const char *path, char errbuf[CORPUS_ERRBUF_SIZE])
+{
+    char dir[PATH_MAX];
+    size_t len = strlen(path);
+
+    if (len >= sizeof(dir)) {
+        corpus_err(errbuf, "%s: path too long", path);
+        return -1;
+    }
+    memcpy(dir, path, len + 1);
+    for (char *p = dir + 1; *p; p++) {
+        struct stat st;
+        if (*p != '/')
+            continue;
+        *p = '\0';
+        if (mkdir(dir, 0777) < 0 &&
+            (errno != EEXIST || stat(dir, &st) < 0 || !S_ISDIR(st.st_mode))) {
+            corpus_err(errbuf, "%s: %s", dir,
+                       errno == EEXIST ? "not a directory" : strerror(errno));
+            return -1;
+        }
+        *p = '/';
+    }
+    return 0;
+}
+
+int corpus_write_file(const char *path, const void *data, size_t len,
+                      char errbuf[CORPUS_ERRBUF_SIZE])
+{
+    FILE *f;
+
+    if (corpus_mkdir_parents(path, errbuf) < 0)
+        return -1;
+    if ((f = fopen(path, "wb")) == NULL) {
+        corpus_err(errbuf, "%s: %s", path, strerror(errno));
+        return -1;
+    }
+    if (fwrite(data, 1, len, f) != len || fflush(f) != 0) {
+        corpus_err(errbuf, "%s: write failed: %s", path, strerror(errno));
+        fclose(f);
+        return -1;
+    }
+    if (fclose(f) != 0) {
+        corpus_err(errbuf, "%s: close failed: %s", path, strerror(errno));
+        return -1;
+    }
+    return 0;
+}
+
+const char *corpus_time_str(int64_t us, int frac, char *buf, size_t len)
+{
+    time_t sec = (time_t)(us / S_US);
+    long sub = (long)(us % S_US);
+    struct tm tm;
+    size_t n;
+
+    gmtime_r(&sec, &tm);
+    n = strftime(buf, len, "%Y-%m-%dT%H:%M:%S", &tm);
+    if (frac > 0 && n < len) {
+        long scaled = sub;
+        int digits = frac;
+        for (; digits > 6; digits--)
+            scaled *= 10;
+        for (; digits < 6; digits++)
+            scaled /= 10;
+        snprintf(buf + n, len - n, ".%0*ldZ", frac, scaled);
+    } else if (n < len) {
+        snprintf(buf + n, len - n, "Z");
+    }
+    return buf;
+}
+
+static int join_path(char *out, size_t len, const char *dir, const char *rel,
+                     char errbuf[CORPUS_ERRBUF_SIZE])
+{
+    int n = snprintf(out, len, "%s/%s", dir, rel);
+    if (n < 0 || (size_t)n >= len) {
+        corpus_err(errbuf, "%s/%s: path too long", dir, rel);
+        return -1;
+    }
+    return 0;
+}
+
+static uint32_t ipv4(const char *s)
+{
+    struct in_addr a;
+    if (inet_pton(AF_INET, s, &a) != 1)
+        abort(); /* a typo in a table below: a programming error */
+    return ntohl(a.s_addr);
+}
+
+/* --- scenario: vtap -------------------------------------------------------
+ * Azure virtual network TAP mirroring NIC 000D3AF87856 (10.0.0.4) to a
+ * collector, plus the VNet v4 and NSG v2 flow logs of the same minutes. */
+
+#define VTAP_NIC_IP "10.0.0.4"
+static const uint8_t vtap_nic_mac[6] = {0x00, 0x0d, 0x3a, 0xf8, 0x78, 0x56};
+static const uint8_t vtap_gw_mac[6] = {0x12, 0x34, 0x56, 0x78, 0x9a, 0xbc};
+
+static const struct cpkt_vtap vtap_encap = {
+    .outer_src_mac = {0x00, 0x0d, 0x3a, 0x00, 0x00, 0x01},
+    .outer_dst_mac = {0x00, 0x0d, 0x3a, 0x00, 0x00, 0x02},
+    .outer_src = 0x0a010004, /* 10.1.0.4 */
+    .outer_dst = 0x0a01000a, /* 10.1.0.10, the collector */
+    .udp_dport = 4789,
+    .vni = 4096,
+};
+
+#define VTAP_MAC "000D3AF87856"
+#define VTAP_SUB "00000000-0000-0000-0000-0000000000aa"
+#define VTAP_NSG_ACL \
+    "/subscriptions/" VTAP_SUB "/resourceGroups/rg-prod/providers/Microsoft.Network/" \
+    "networkSecurityGroups/nsg-app"
+#define VTAP_ADMIN_ACL "9f1e0b2c-0000-4000-8000-000000000001"
+
+static const struct cflog_vnet_env vtap_vnet_env = {
+    .flow_log_guid = "5f0c2a9e-0000-4000-8000-0000000000aa",
+    .mac = VTAP_MAC,
+    .flow_log_resource_id = "/SUBSCRIPTIONS/00000000-0000-0000-0000-0000000000AA/RESOURCEGROUPS/"
+                            "NETWORKWATCHERRG/PROVIDERS/MICROSOFT.NETWORK/NETWORKWATCHERS/"
+                            "NETWORKWATCHER_EASTUS/FLOWLOGS/VNET1-FLOWLOG",
+    .target_resource_id = "/subscriptions/" VTAP_SUB "/resourceGroups/rg-prod/providers/"
+                          "Microsoft.Network/virtualNetworks/vnet1",
+};
+
+static const struct cflog_nsg_env vtap_nsg_env = {
+    .system_id = "0c6e8a41-0000-4000-8000-0000000000aa",
+    .mac = VTAP_MAC,
+    .resource_id = "/SUBSCRIPTIONS/00000000-0000-0000-0000-0000000000AA/RESOURCEGROUPS/RG-PROD/"
+                   "PROVIDERS/MICROSOFT.NETWORK/NETWORKSECURITYGROUPS/NSG-APP",
+};
+
+#define VTAP_PCAP "vtap/mirror.pcap"
+#define VTAP_VNET_BLOB                                                                      \
+    "vtap/vnet/flowLogResourceID=/00000000-0000-0000-0000-0000000000AA_NETWORKWATCHERRG/" \
+    "NETWORKWATCHER_EASTUS_VNET1-FLOWLOG/y=2026/m=11/d=28/h=04/m=00/macAddress=" VTAP_MAC \
+    "/PT1H.json"
+#define VTAP_NSG_BLOB                                                                        \
+    "vtap/nsg/resourceId=/SUBSCRIPTIONS/00000000-0000-0000-0000-0000000000AA/RESOURCEGROUPS/" \
+    "RG-PROD/PROVIDERS/MICROSOFT.NETWORK/NETWORKSECURITYGROUPS/NSG-APP/y=2026/m=11/d=28/"    \
+    "h=04/m=00/macAddress=" VTAP_MAC "/PT1H.json"
+#define VTAP_MANIFEST "vtap/MANIFEST"
+
+/* One application message; a TCP flow is handshake, messages, FIN close. */
+struct msg {
+    int dir;
+    const void *data;
+    size_t len;
+};
+#define C2S(lit) {CPKT_TOSERVER, (lit), sizeof(lit) - 1}
+#define S2C(lit) {CPKT_TOCLIENT, (lit), sizeof(lit) - 1}
+#define MSGS(a) (a), sizeof(a) / sizeof((a)[0])
+
+static const struct msg http_msgs[] = {
+    C2S("GET /index.html HTTP/1.1\r\nHost: app.internal\r\nUser-Agent: azflow-corpus\r\n\r\n"),
+    S2C("HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 12\r\n\r\nhello azure\n"),
+};
+
+/* X.224 Connection Request / Confirm carrying RDP_NEG_REQ / RDP_NEG_RSP (TLS). */
+static const struct msg rdp_msgs[] = {
+    C2S("\x03\x00\x00\x13\x0e\xe0\x00\x00\x00\x00\x00\x01\x00\x08\x00\x03\x00\x00\x00"),
+    S2C("\x03\x00\x00\x13\x0e\xd0\x00\x00\x12\x34\x00\x02\x00\x08\x00\x01\x00\x00\x00"),
+};
+
+static const struct msg ssh_msgs[] = {
+    S2C("SSH-2.0-OpenSSH_9.2\r\n"),
+    C2S("SSH-2.0-OpenSSH_9.2\r\n"),
+};
+
+/* DNS A app.internal -> 10.0.1.5 (TTL 10). */
+static const struct msg dns_msgs[] = {
+    C2S("\x4a\x7c\x01\x00\x00\x01\x00\x00\x00\x00\x00\x00"
+        "\x03" "app" "\x08" "internal" "\x00" "\x00\x01\x00\x01"),
+    S2C("\x4a\x7c\x81\x80\x00\x01\x00\x01\x00\x00\x00\x00"
+        "\x03" "app" "\x08" "internal" "\x00" "\x00\x01\x00\x01"
+        "\xc0\x0c\x00\x01\x00\x01\x00\x00\x00\x0a\x00\x04\x0a\x00\x01\x05"),
+};
+
+/* NetBIOS session + SMB1 NEGOTIATE offering "NT LM 0.12", and the server's
+ * NT LM 0.12 response (extended security, no security blob). */
+static const struct msg smb_msgs[] = {
+    C2S("\x00\x00\x00\x2f"
+        "\xff" "SMB" "\x72\x00\x00\x00\x00\x18\x43\xc8\x00\x00"
+        "\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\xff\xfe\x00\x00\x00\x00"
+        "\x00\x0c\x00\x02" "NT LM 0.12" "\x00"),
+    S2C("\x00\x00\x00\x55"
+        "\xff" "SMB" "\x72\x00\x00\x00\x00\x98\x43\xc8\x00\x00"
+        "\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\xff\xfe\x00\x00\x00\x00"
+        "\x11\x00\x00\x03\x32\x00\x01\x00\x04\x41\x00\x00\x00\x00\x01\x00"
+        "\x00\x00\x00\x00\xfd\xf3\x00\x80"
+        "\x00\x45\x1b\x0e\xed\x7e\xdd\x01" /* FILETIME 2026-11-28T04:00:50Z */
+        "\x00\x00\x00\x10\x00" "azflow-corpus-01"),
+};
+
+/* 100 opaque bytes each way, filled in by fill_opaque(). */
+static uint8_t opaque_c2s[100], opaque_s2c[100];
+static const struct msg opaque_msgs[] = {
+    {CPKT_TOSERVER, opaque_c2s, sizeof(opaque_c2s)},
+    {CPKT_TOCLIENT, opaque_s2c, sizeof(opaque_s2c)},
+};
+
+static void fill_opaque(void)
+{
+    uint32_t x = 0x2545f491;
+    for (size_t i = 0; i < sizeof(opaque_c2s); i++) {
+        x ^= x << 13, x ^= x >> 17, x ^= x << 5;
+        opaque_c2s[i] = (uint8_t)x;
+        opaque_s2c[i] = (uint8_t)(x >> 8);
+    }
+}
+
+enum log_kind {
+    LOG_NONE,  /* no flow-log record mentions it */
+    LOG_ALLOW, /* B at the start, E at the end with the counters */
+    LOG_DENY,  /* one D tuple at the start */
+};
+
+struct vtap_flow {
+    const char *name;
+    uint8_t proto;
+    const char *src;
+    uint16_t sport;
+    const char *dst;
+    uint16_t dport;
+    int64_t start_ms;         /* from the base time */
+    const struct msg *msgs;   /* the mirrored packets; NULL: the flow is only logged */
+    size_t nmsgs;
+    enum log_kind log;
+    char direction;           /* 'I' / 'O', relative to the NIC */
+    const char *encryption;
+    const char *acl;
+    const char *rule;
+    int nsg_visible;          /* 0 for security-admin rules */
+    /* logged-only allowed flows: the E tuple's time and counters */
+    int64_t end_ms;
+    uint64_t counters[4];     /* pkts s2d, bytes s2d, pkts d2s, bytes d2s */
+};
+
+#define TCP 6
+#define UDP 17
+
+/* In start-time order: the pcap is written flow after flow. */
+static const struct vtap_flow vtap_flows[] = {
+    {"http", TCP, "10.0.0.4", 50000, "10.0.1.5", 80, 10000, MSGS(http_msgs),
+     LOG_ALLOW, 'O', "NX", VTAP_NSG_ACL, "DefaultRule_AllowVnetOutBound", 1, 0, {0}},
+    {"rdp", TCP, "203.0.113.50", 51000, "10.0.0.4", 3389, 20000, MSGS(rdp_msgs),
+     LOG_ALLOW, 'I', "NX", VTAP_NSG_ACL, "UserRule_AllowRDPFromInternet", 1, 0, {0}},
+    /* The mirror shows a session the NSG says it denied. */
+    {"denied-ssh", TCP, "198.51.100.7", 40000, "10.0.0.4", 22, 30000, MSGS(ssh_msgs),
+     LOG_DENY, 'I', "NX", VTAP_NSG_ACL, "DefaultRule_DenyAllInBound", 1, 0, {0}},
+    {"dns", UDP, "10.0.0.4", 53000, "168.63.129.16", 53, 40000, MSGS(dns_msgs),
+     LOG_ALLOW, 'O', "X", VTAP_NSG_ACL, "DefaultRule_AllowVnetOutBound", 1, 0, {0}},
+    {"smb-unencrypted", TCP, "10.0.0.4", 50010, "10.0.2.6", 445, 50000, MSGS(smb_msgs),
+     LOG_ALLOW, 'O', "NX", VTAP_NSG_ACL, "DefaultRule_AllowVnetOutBound", 1, 0, {0}},
+    {"mirror-only", TCP, "10.0.0.4", 50020, "10.0.2.9", 443, 60000, MSGS(opaque_msgs),
+     LOG_NONE, 'O', NULL, NULL, NULL, 0, 0, {0}},
+    {"log-only-rdp", TCP, "192.0.2.77", 52000, "10.0.0.5", 3389, 70000, NULL, 0,
+     LOG_ALLOW, 'I', "NX", VTAP_NSG_ACL, "UserRule_AllowRDPFromInternet", 1,
+     75000, {20, 2400, 18, 3600}},
+    {"log-only-scan", TCP, "192.0.2.99", 61000, "10.0.0.5", 22, 80000, NULL, 0,
+     LOG_DENY, 'I', "NX", VTAP_NSG_ACL, "DefaultRule_DenyAllInBound", 1, 0, {0}},
+    {"log-only-scan", TCP, "192.0.2.99", 61000, "10.0.0.5", 23, 81000, NULL, 0,
+     LOG_DENY, 'I', "NX", VTAP_NSG_ACL, "DefaultRule_DenyAllInBound", 1, 0, {0}},
+    {"log-only-scan", TCP, "192.0.2.99", 61000, "10.0.0.5", 445, 82000, NULL, 0,
+     LOG_DENY, 'I', "NX", VTAP_NSG_ACL, "DefaultRule_DenyAllInBound", 1, 0, {0}},
+    {"log-only-scan", TCP, "192.0.2.99", 61000, "10.0.0.5", 1433, 83000, NULL, 0,
+     LOG_DENY, 'I', "NX", VTAP_NSG_ACL, "DefaultRule_DenyAllInBound", 1, 0, {0}},
+    {"log-only-scan", TCP, "192.0.2.99", 61000, "10.0.0.5", 3389, 84000, NULL, 0,
+     LOG_DENY, 'I', "NX", VTAP_NSG_ACL, "DefaultRule_DenyAllInBound", 1, 0, {0}},
+    /* A Virtual Network Manager security admin rule: VNet logs only. */
+    {"admin-deny", TCP, "10.0.0.4", 50030, "10.0.9.9", 25, 90000, NULL, 0,
+     LOG_DENY, 'O', "NX", VTAP_ADMIN_ACL, "BlockSMTPOutbound", 0, 0, {0}},
+};
+#define VTAP_NFLOWS (sizeof(vtap_flows) / sizeof(vtap_flows[0]))
+
+/* What a flow became: its packets' span and counters. */
+struct vtap_result {
+    int64_t first_us, last_us;
+    uint64_t counters[4];
+    int ntuples_vnet, ntuples_nsg;
+};
+
+static struct cpkt_endpoint endpoint(const char *ip, uint16_t port)
+{
+    struct cpkt_endpoint e = {.ip = ipv4(ip), .port = port};
+    memcpy(e.mac, strcmp(ip, VTAP_NIC_IP) == 0 ? vtap_nic_mac : vtap_gw_mac, 6);
+    return e;
+}
+
+static int vtap_mirror(struct cpkt_writer *w, const struct vtap_flow *fl, struct vtap_result *r,
+                       char errbuf[CORPUS_ERRBUF_SIZE])
+{
+    struct cpkt_endpoint c = endpoint(fl->src, fl->sport), s = endpoint(fl->dst, fl->dport);
+    struct cpkt_flow f;
+    int64_t start = CORPUS_BASE_S * S_US + fl->start_ms * MS_US;
+
+    cpkt_flow_init(&f, w, fl->proto, &c, &s, start, MS_US,
+                   cpkt_hash(fl->name, strlen(fl->name), 0));
+    if (fl->proto == TCP && cpkt_tcp_open(&f, errbuf) < 0)
+        return -1;
+    for (size_t i = 0; i < fl->nmsgs; i++) {
+        const struct msg *m = &fl->msgs[i];
+        int rc = fl->proto == TCP ? cpkt_tcp_send(&f, m->dir, m->data, m->len, errbuf)
+                                  : cpkt_udp_send(&f, m->dir, m->data, m->len, errbuf);
+        if (rc < 0)
+            return -1;
+    }
+    if (fl->proto == TCP && cpkt_tcp_close(&f, errbuf) < 0)
+        return -1;
+    r->first_us = f.first_us;
+    r->last_us = f.last_us;
+    r->counters[0] = f.pkts[CPKT_TOSERVER];
+    r->counters[1] = f.bytes[CPKT_TOSERVER];
+    r->counters[2] = f.pkts[CPKT_TOCLIENT];
+    r->counters[3] = f.bytes[CPKT_TOCLIENT];
+    return 0;
+}
+
+/* The flow-log tuples one flow contributes (0, 1 or 2). */
+static size_t vtap_tuples(const struct vtap_flow *fl, const struct vtap_result *r,
+                          struct cflog_tuple out[2])
+{
+    struct cflog_tuple t = {
+        .ts_ms = r->first_us / MS_US,
+        .src = ipv4(fl->src), .dst = ipv4(fl->dst),
+        .sport = fl->sport, .dport = fl->dport,
+        .proto = fl->proto, .direction = fl->direction,
+        .encryption = fl->encryption, .acl = fl->acl, .rule = fl->rule,
+        .nsg_visible = fl->nsg_visible,
+    };
+
+    switch (fl->log) {
+    case LOG_NONE:
+        return 0;
+    case LOG_DENY:
+        t.state = 'D';
+        out[0] = t;
+        return 1;
+    case LOG_ALLOW:
+        t.state = 'B';
+        out[0] = t;
+        t.state = 'E';
+        t.ts_ms = r->last_us / MS_US;
+        t.pkts_s2d = r->counters[0];
+        t.bytes_s2d = r->counters[1];
+        t.pkts_d2s = r->counters[2];
+        t.bytes_d2s = r->counters[3];
+        out[1] = t;
+        return 2;
+    }
+    return 0;
+}
+
+static const char *log_kind_str(enum log_kind k)
+{
+    return k == LOG_ALLOW ? "B,E" : k == LOG_DENY ? "D" : "-";
+}
+
+static int vtap_manifest(const char *path, const struct vtap_result *res, uint64_t frames,
+                         size_t nvnet, size_t nnsg, char errbuf[CORPUS_ERRBUF_SIZE])
+{
+    char *text = NULL;
+    size_t len = 0;
+    FILE *m = open_memstream(&text, &len);
+    char base[40];
+    int rc;
+
+    if (m == NULL) {
+        corpus_err(errbuf, "%s: %s", path, strerror(errno));
+        return -1;
+    }
+    fprintf(m, "# vtap: Azure virtual network TAP mirror of NIC %s (%s) and its flow logs.\n",
+            VTAP_MAC, VTAP_NIC_IP);
+    fprintf(m, "# Generated by `azflow corpus` (tools/azflow/corpus.c); do not edit.\n");
+    fprintf(m, "# base %s (%lld); times UTC; bytes are inner IPv4 total lengths;\n",
+            corpus_time_str(CORPUS_BASE_S * S_US, 0, base, sizeof(base)),
+            (long long)CORPUS_BASE_S);
+    fprintf(m, "# toserver = src->dst, toclient = dst->src (packets/bytes).\n");
+    fprintf(m, "# vTAP outer: 10.1.0.4 -> 10.1.0.10 UDP 4789, VXLAN VNI %u, UDP checksum 0.\n",
+            vtap_encap.vni);
+    fprintf(m, "file %s frames=%llu\n", VTAP_PCAP, (unsigned long long)frames);
+    fprintf(m, "file %s tuples=%zu\n", VTAP_VNET_BLOB, nvnet);
+    fprintf(m, "file %s tuples=%zu\n", VTAP_NSG_BLOB, nnsg);
+    for (size_t i = 0; i < VTAP_NFLOWS; i++) {
+        const struct vtap_flow *fl = &vtap_flows[i];
+        const struct vtap_result *r = &res[i];
+        char t0[40], t1[40];
+        fprintf(m, "flow %s proto=%s src=%s:%u dst=%s:%u start=%s end=%s", fl->name,
+                fl->proto == TCP ? "tcp" : "udp", fl->src, fl->sport, fl->dst, fl->dport,
+                corpus_time_str(r->first_us, 3, t0, sizeof(t0)),
+                corpus_time_str(r->last_us, 3, t1, sizeof(t1)));
+        fprintf(m, " toserver=%llu/%llu toclient=%llu/%llu mirrored=%s",
+                (unsigned long long)r->counters[0], (unsigned long long)r->counters[1],
+                (unsigned long long)r->counters[2], (unsigned long long)r->counters[3],
+                fl->msgs != NULL ? "yes" : "no");
+        if (fl->log == LOG_NONE) {
+            fprintf(m, " logged=no\n");
+            continue;
+        }
+        fprintf(m, " direction=%s decision=%s encryption=%s vnet=%s nsg=%s acl=%s rule=%s\n",
+                fl->direction == 'I' ? "inbound" : "outbound",
+                fl->log == LOG_DENY ? "deny" : "allow", fl->encryption, log_kind_str(fl->log),
+                fl->nsg_visible ? (fl->log == LOG_DENY ? "B(deny)" : "B,E") : "-", fl->acl,
+                fl->rule);
+    }
+    if (fclose(m) != 0 || text == NULL) {
+        corpus_err(errbuf, "%s: out of memory", path);
+        free(text);
+        return -1;
+    }
+    rc = corpus_write_file(path, text, len, errbuf);
+    free(text);
+    return rc;
+}
+
+static int build_vtap(const char *outdir, char errbuf[CORPUS_ERRBUF_SIZE])
+{
+    char path[PATH_MAX];
+    struct vtap_result res[VTAP_NFLOWS];
+    struct cflog_tuple tuples[2 * VTAP_NFLOWS];
+    size_t n = 0, nnsg = 0;
+    struct cpkt_writer *w;
+    uint64_t frames = 0;
+
+    memset(res, 0, sizeof(res));
+    fill_opaque();
+    if (join_path(path, sizeof(path), outdir, VTAP_PCAP, errbuf) < 0)
+        return -1;
+    if ((w = cpkt_writer_open(path, &vtap_encap, errbuf)) == NULL)
+        return -1;
+    for (size_t i = 0; i < VTAP_NFLOWS; i++) {
+        const struct vtap_flow *fl = &vtap_flows[i];
+        struct vtap_result *r = &res[i];
+        if (fl->msgs != NULL) {
+            if (vtap_mirror(w, fl, r, errbuf) < 0) {
+                char ignored[CORPUS_ERRBUF_SIZE];
+                cpkt_writer_close(w, ignored);
+                return -1;
+            }
+            frames += r->counters[0] + r->counters[2];
+        } else {
+            r->first_us = CORPUS_BASE_S * S_US + fl->start_ms * MS_US;
+            r->last_us = fl->end_ms ? CORPUS_BASE_S * S_US + fl->end_ms * MS_US : r->first_us;
+            memcpy(r->counters, fl->counters, sizeof(r->counters));
+        }
+        size_t k = vtap_tuples(fl, r, &tuples[n]);
+        for (size_t j = 0; j < k; j++)
+            nnsg += tuples[n + j].nsg_visible ? 1 : 0;
+        n += k;
+    }
+    if (cpkt_writer_close(w, errbuf) < 0)
+        return -1;
+
+    if (join_path(path, sizeof(path), outdir, VTAP_VNET_BLOB, errbuf) < 0 ||
+        cflog_write_vnet(path, &vtap_vnet_env, tuples, n, errbuf) < 0)
+        return -1;
+    if (join_path(path, sizeof(path), outdir, VTAP_NSG_BLOB, errbuf) < 0 ||
+        cflog_write_nsg(path, &vtap_nsg_env, tuples, n, errbuf) < 0)
+        return -1;
+    if (join_path(path, sizeof(path), outdir, VTAP_MANIFEST, errbuf) < 0 ||
+        vtap_manifest(path, res, frames, n, nnsg, errbuf) < 0)
+        return -1;
+    return 0;
+}
+
+/* --- the scenario table and the command ---------------------------------- */
+
+struct scenario {
+    const char *name;
+    const char *what;
+    int (*build)(const char *outdir, char errbuf[CORPUS_ERRBUF_SIZE]);
+};
+
+/* More cases (VPN gateway pcapng, Network Monitor captures, ...) go here. */
+static const struct scenario scenarios[] = {
+    {"vtap", "vTAP VXLAN mirror.pcap + matching VNet v4 and NSG v2 flow-log blobs", build_vtap},
+};
+
+static void corpus_usage(FILE *out)
+{
+    fprintf(out,
+            "usage: azflow corpus OUTDIR\n"
+            "Regenerates the synthetic test corpus under OUTDIR, byte for byte:\n");
+    for (size_t i = 0; i < sizeof(scenarios) / sizeof(scenarios[0]); i++)
+        fprintf(out, "  OUTDIR/%-6s %s\n", scenarios[i].name, scenarios[i].what);
+}
+
+int cmd_corpus(int argc, char **argv)
+{
+    char errbuf[CORPUS_ERRBUF_SIZE];
+    const char *outdir = NULL;
+
+    for (int i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0) {
+            corpus_usage(stdout);
+            return 2; /* as azflow decode: usage is exit 2 */
+        }
+        if (argv[i][0] == '-' && argv[i][1] != '\0') {
+            fprintf(stderr, "azflow corpus: unknown option %s\n", argv[i]);
+            corpus_usage(stderr);
+            return 2;
+        }
+        if (outdir != NULL) {
+            fprintf(stderr, "azflow corpus: one OUTDIR only\n");
+            corpus_usage(stderr);
+            return 2;
+        }
+        outdir = argv[i];
+    }
+    if (outdir == NULL) {
+        corpus_usage(stderr);
+        return 2;
+    }
+    for (size_t i = 0; i < sizeof(scenarios) / sizeof(scenarios[0]); i++) {
+        errbuf[0] = '\0';
+        if (scenarios[i].build(outdir, errbuf) < 0) {
+            fprintf(stderr, "azflow corpus: %s: %s\n", scenarios[i].name, errbuf);
+            return 1;
+        }
+    }
+    return 0;
+}

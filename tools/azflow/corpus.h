@@ -1,0 +1,28 @@
+/* azflow corpus: shared pieces of the synthetic test-corpus generator
+ * (packet builder, flow-log writer, scenario table in corpus.c). */
+#ifndef AZF_CORPUS_H
+#define AZF_CORPUS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define CORPUS_ERRBUF_SIZE 1024
+
+/* Fills errbuf like snprintf (a message naming the path that failed). */
+__attribute__((format(printf, 2, 3)))
+void corpus_err(char errbuf[CORPUS_ERRBUF_SIZE], const char *fmt, ...);
+
+/* Creates every missing directory above `path` (not `path` itself).
+ * Returns 0, or -1 with errbuf naming the directory that failed. */
+int corpus_mkdir_parents(const char *path, char errbuf[CORPUS_ERRBUF_SIZE]);
+
+/* Writes `len` bytes to `path` (replacing it), creating parent
+ * directories.  Returns 0, or -1 with errbuf naming the path. */
+int corpus_write_file(const char *path, const void *data, size_t len,
+                      char errbuf[CORPUS_ERRBUF_SIZE]);
+
+/* "2026-11-28T04:00:10.000000Z"-style UTC text for microseconds since the
+ * epoch, with `frac` fractional digits (0..7; the 7th is always 0). */
+const char *corpus_time_str(int64_t us, int frac, char *buf, size_t len);
+
+#endif /* AZF_CORPUS_H */
