@@ -55,7 +55,7 @@ HOST_PATH  := build/host.path
 # libsuricata-config of the host, read when a recipe runs (after it exists).
 LSC         = $$(cat $(HOST_PATH))
 
-.PHONY: all host deps check unit regress demo install uninstall clean fuzz bench
+.PHONY: all host deps check unit regress corpus-check demo install uninstall clean fuzz bench
 all: $(O)/azflow.so $(O)/azflow build/suricata
 
 deps: build/.deps
@@ -115,7 +115,14 @@ regress: all
 	$(PYTHON) tests/regress/run.py --suricata build/suricata --plugin $(O)/azflow.so \
 	    --tool $(O)/azflow $(if $(filter 1,$(SANITIZE)),--sanitize) tests/regress/cases
 
-check: unit regress
+# The committed corpus must be exactly what the generator writes today.
+corpus-check: $(O)/azflow
+	rm -rf $(O)/corpus-check
+	$(O)/azflow corpus $(O)/corpus-check
+	diff -r pcap-corpus $(O)/corpus-check
+	@echo "corpus: pcap-corpus/ is byte-identical to a fresh azflow corpus run"
+
+check: unit corpus-check regress
 
 demo: all
 	$(PYTHON) tools/demo.py --suricata build/suricata --plugin $(O)/azflow.so --corpus pcap-corpus

@@ -135,7 +135,8 @@ static void LogEvent(ThreadVars *tv, OutputJsonThreadCtx *ctx, const struct az_e
     if (jb == NULL)
         return;
     char buf[64];
-    CreateIsoTimeString(SCTIME_FROM_USECS((uint64_t)t->ts_us), buf, sizeof(buf));
+    SCTime_t ts = { .secs = (uint64_t)(t->ts_us / 1000000), .usecs = (uint64_t)(t->ts_us % 1000000) };
+    CreateIsoTimeString(ts, buf, sizeof(buf));
     SCJbSetString(jb, "timestamp", buf);
 
     bool ports = t->proto == 6 || t->proto == 17 || t->proto == 132;

@@ -304,7 +304,10 @@ uint32_t AzIndexAggregate(const struct az_key *k, int64_t from_us, int64_t to_us
     for (struct az_rec *r = g_buckets[b]; r != NULL; r = r->hnext) {
         if (r->ts_us < from_us || r->ts_us > to_us || !KeyEq(&r->key, k))
             continue;
-        if (out->records == 0 || r->ts_us >= out->latest_ts_us) {
+        /* Chains run newest-inserted first, so on a tie in time (NSG
+         * tuples have one-second resolution) the later line of the log
+         * wins: a B and an E in the same second leave the flow at E. */
+        if (out->records == 0 || r->ts_us > out->latest_ts_us) {
             out->latest_ts_us = r->ts_us;
             out->source = r->source;
             out->version = r->version;
