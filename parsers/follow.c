@@ -32,6 +32,7 @@ struct azf_follower {
     unsigned char head[AZF_PREFIX_MAX]; /* first bytes fed in this read, for the start hash */
     int dirty;                   /* bookmarks differ from the file */
     int empty_noticed;           /* the root listed no blob, and we said so */
+    int stopped;                 /* the caller asked to end this poll */
 
     /* The blob being read. */
     struct azf_bookmark *cur;
@@ -87,9 +88,11 @@ static void blob_error(struct azf_follower *f, struct azf_bookmark *b, const cha
     b->failing = 1;
     char reason[AZF_ERRBUF_SIZE];
     snprintf(reason, sizeof(reason), "%s: %s", what, strerror(err));
-    f->cur = b;
-    f->cur_path = path;
-    f->announced = 0;
+    if (f->cur != b) {
+        f->cur = b;
+        f->cur_path = path;
+        f->announced = 0;
+    }
     on_error(offset, reason, f);
 }
 
@@ -193,6 +196,7 @@ static void read_new_bytes(struct azf_follower *f, struct azf_bookmark *b, const
         pos += (uint64_t)r;
         if (rc == AZF_STOPPED) {
             stopped = 1;
+            f->stopped = 1;
             break;
         }
         if (rc < 0) {
@@ -333,6 +337,8 @@ long azf_follower_poll(struct azf_follower *f, char errbuf[AZF_ERRBUF_SIZE])
     if (azf_blob_list(f->root, &paths, &n, errbuf) < 0)
         return -1;
     f->tuples = 0;
+    f->stopped = 0;
+    f->cur = NULL;
     if (n == 0 && f->bms.n > 0) {
         /* Every blob gone at once is more likely a share unmounted from
          * under an empty mount point than retention.  Keeping the positions
@@ -383,8 +389,9 @@ long azf_follower_poll(struct azf_follower *f, char errbuf[AZF_ERRBUF_SIZE])
             free(key);
             continue;
         }
-        /* A blob the filter rejects keeps its bookmark untouched. */
-        if (accepted)
+        /* A blob the filter rejects keeps its bookmark untouched; after a
+         * stop the rest wait for the next poll. */
+        if (accepted && !f->stopped)
             follow_blob(f, b, paths[j]);
     }
     for (; i < old.n; i++) {

@@ -23,7 +23,7 @@ struct azf_bookmark {
     uint64_t offset;   /* just after the last complete record read */
     uint64_t size;     /* bytes of the file accounted for when last read */
     uint64_t dev, ino;
-    int64_t mtime_ns;
+    int64_t mtime_ns;  /* -1: bytes were left unread (stop, NUL, error): look again */
     uint64_t hash;     /* FNV-1a 64 of the first min(offset, AZF_PREFIX_MAX) bytes */
     uint64_t skip;     /* tuples at offsets <= skip were emitted already (the
                           caller stopped inside the record at `offset`); 0: none */

@@ -649,15 +649,22 @@ static void test_ndjson_appended(void **state)
     free_recs(recs, 3);
 }
 
-/* The caller stops in the middle of a record: the next poll (and a
- * restarted follower) go on with the tuple after the last one handed out. */
+/* The caller stops in the middle of a record: the poll ends there (the
+ * next blob is left for later), and the next poll (or a restarted
+ * follower) goes on with the tuple after the last one handed out. */
 static void test_stop_inside_record(void **state)
 {
     struct fx *x = *state;
-    int p1[] = { 11001, 11002, 11003, 11004 }, p2[] = { 11005 };
+    int p1[] = { 11001, 11002, 11003, 11004 }, p2[] = { 11005 }, q[] = { 11100 };
     char *recs[2] = { vnet_rec(1, p1, 4), vnet_rec(2, p2, 1) };
+    char *other[1] = { vnet_rec(0, q, 1) };
+    char d[512], blob2[600];
+    snprintf(d, sizeof(d), "%s/y=2026/m=11/d=28/h=05/m=00/macAddress=000D3AF87856", x->root);
+    mkdirs(d);
+    snprintf(blob2, sizeof(blob2), "%s/PT1H.json", d);
     x->f = open_follower(x, x->root, x->bm);
     put_recs(x->blob, recs, 1);
+    put_recs(blob2, other, 1);
 
     x->s.stop_after = 2;
     assert_int_equal(poll_ok(x), 2);
@@ -667,12 +674,13 @@ static void test_stop_inside_record(void **state)
     x->s.stop_after = 3;
     assert_int_equal(poll_ok(x), 1);
     x->s.stop_after = 0;
-    assert_int_equal(poll_ok(x), 1);
+    assert_int_equal(poll_ok(x), 2);
     put_recs(x->blob, recs, 2);
     assert_int_equal(poll_ok(x), 1);
-    int want[] = { 11001, 11002, 11003, 11004, 11005 };
-    assert_ports(&x->s, want, 5);
+    int want[] = { 11001, 11002, 11003, 11004, 11100, 11005 };
+    assert_ports(&x->s, want, 6);
     free_recs(recs, 2);
+    free_recs(other, 1);
 }
 
 /* azcopy's in-place download: full size at once, zero bytes until filled.
@@ -798,6 +806,31 @@ static void test_shared_bookmarks(void **state)
     free_recs(b, 1);
 }
 
+/* Paths with spaces, a backslash and a newline survive the bookmark file. */
+static void test_odd_path_bookmarks(void **state)
+{
+    struct fx *x = *state;
+    int p1[] = { 16001 }, p2[] = { 16002 };
+    char *recs[2] = { vnet_rec(1, p1, 1), vnet_rec(2, p2, 1) };
+    char d[512], blob2[600];
+    snprintf(d, sizeof(d), "%s/odd dir\\with\nnewline", x->root);
+    mkdirs(d);
+    snprintf(blob2, sizeof(blob2), "%s/PT1H.json", d);
+    put_recs(blob2, recs, 1);
+    x->f = open_follower(x, x->root, x->bm);
+    assert_int_equal(poll_ok(x), 1);
+    azf_follower_free(x->f);
+    x->f = open_follower(x, x->root, x->bm);
+    assert_int_equal(poll_ok(x), 0);
+    put_recs(blob2, recs, 2);
+    assert_int_equal(poll_ok(x), 1);
+    int want[] = { 16001, 16002 };
+    assert_ports(&x->s, want, 2);
+    assert_string_equal(x->s.blob[1], blob2);
+    assert_int_equal(x->s.nnotices, 0);
+    free_recs(recs, 2);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -817,6 +850,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_single_file_and_filter, setup, teardown),
         cmocka_unit_test_setup_teardown(test_filter, setup, teardown),
         cmocka_unit_test_setup_teardown(test_shared_bookmarks, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_odd_path_bookmarks, setup, teardown),
     };
     return cmocka_run_group_tests_name("follow", tests, NULL, NULL);
 }
