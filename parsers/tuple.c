@@ -219,7 +219,7 @@ int azf__tuple_parse(const char *s, size_t n, uint8_t source, uint8_t version,
     if (parse_addr(f[2], fl[2], &t->dst) < 0)
         return bad(why, whylen, "bad destination address", f[2], fl[2]);
     if (t->src.family != t->dst.family)
-        return bad(why, whylen, "source and destination address families differ", f[2], fl[2]);
+        return bad(why, whylen, "destination address family differs from the source's", f[2], fl[2]);
     if (parse_port(f[3], fl[3], &t->sport) < 0)
         return bad(why, whylen, "bad source port", f[3], fl[3]);
     if (parse_port(f[4], fl[4], &t->dport) < 0)

@@ -1,0 +1,82 @@
+/* test_resource_id: ARM resource ids as flow logs write them (upper-cased
+ * NSG ids, original-case VNet ids, flow-log ids) and what is not one. */
+#include "collect.h"
+
+static void nsg_upper_case(void **state)
+{
+    struct azf_resource_id r;
+    assert_int_equal(azf_resource_id_parse("/SUBSCRIPTIONS/743F6ED6-83A8-46F0-822D-EA93B953952D/RESOURCEGROUPS/WADRG"
+                                           "/PROVIDERS/MICROSOFT.NETWORK/NETWORKSECURITYGROUPS/WADVM-NSG", &r), 0);
+    assert_string_equal(r.subscription, "743F6ED6-83A8-46F0-822D-EA93B953952D");
+    assert_string_equal(r.resource_group, "WADRG");
+    assert_string_equal(r.name, "WADVM-NSG");
+}
+
+static void vnet_original_case(void **state)
+{
+    struct azf_resource_id r;
+    assert_int_equal(azf_resource_id_parse("/subscriptions/71d310bf/resourceGroups/Student-RG"
+                                           "/providers/Microsoft.Network/virtualNetworks/ShopStream-VNet", &r), 0);
+    assert_string_equal(r.subscription, "71d310bf");
+    assert_string_equal(r.resource_group, "Student-RG");
+    assert_string_equal(r.name, "ShopStream-VNet");
+    /* A child resource: the last name. */
+    assert_int_equal(azf_resource_id_parse("/SUBSCRIPTIONS/S/RESOURCEGROUPS/NETWORKWATCHERRG/PROVIDERS/MICROSOFT.NETWORK"
+                                           "/NETWORKWATCHERS/NETWORKWATCHER_CANADAEAST/FLOWLOGS/MY-FLOWLOG", &r), 0);
+    assert_string_equal(r.resource_group, "NETWORKWATCHERRG");
+    assert_string_equal(r.name, "MY-FLOWLOG");
+}
+
+static void partial_ids(void **state)
+{
+    struct azf_resource_id r;
+    assert_int_equal(azf_resource_id_parse("/subscriptions/S/resourceGroups/RG", &r), 0);
+    assert_string_equal(r.resource_group, "RG");
+    assert_string_equal(r.name, "");
+    assert_int_equal(azf_resource_id_parse("/subscriptions/S", &r), 0);
+    assert_string_equal(r.subscription, "S");
+    assert_int_equal(azf_resource_id_parse("/subscriptions/S/resourceGroups/RG/providers/Microsoft.Network", &r), 0);
+    assert_string_equal(r.name, "");
+}
+
+static void not_arm_ids(void **state)
+{
+    struct azf_resource_id r;
+    assert_int_equal(azf_resource_id_parse("00000000-0000-0000-0000-000000000000", &r), -1);
+    assert_int_equal(azf_resource_id_parse("unspecified", &r), -1);
+    assert_int_equal(azf_resource_id_parse("", &r), -1);
+    assert_int_equal(azf_resource_id_parse(NULL, &r), -1);
+    assert_int_equal(azf_resource_id_parse("/subscriptions//resourceGroups/RG", &r), -1);
+    assert_int_equal(azf_resource_id_parse("/tenants/T/providers/X", &r), -1);
+    char longname[300];
+    memset(longname, 'a', sizeof(longname));
+    memcpy(longname, "/subscriptions/S/resourceGroups/", 32);
+    longname[sizeof(longname) - 1] = '\0';
+    assert_int_equal(azf_resource_id_parse(longname, &r), -1); /* too long: not truncated */
+}
+
+static void strings(void **state)
+{
+    assert_string_equal(azf_direction_str(AZF_DIR_INBOUND), "inbound");
+    assert_string_equal(azf_direction_str(AZF_DIR_OUTBOUND), "outbound");
+    assert_string_equal(azf_decision_str(AZF_DECISION_DENY), "deny");
+    assert_string_equal(azf_state_str(AZF_STATE_CONTINUING), "continuing");
+    assert_string_equal(azf_state_str(AZF_STATE_DENY), "deny");
+    assert_null(azf_state_str(AZF_STATE_NONE));
+    assert_string_equal(azf_source_str(AZF_SOURCE_VNET), "vnet");
+    struct azf_addr a = {4, {192, 0, 2, 255}};
+    char b[8];
+    assert_null(azf_addr_str(&a, b, sizeof(b))); /* does not fit: NULL, not truncated */
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(nsg_upper_case),
+        cmocka_unit_test(vnet_original_case),
+        cmocka_unit_test(partial_ids),
+        cmocka_unit_test(not_arm_ids),
+        cmocka_unit_test(strings),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
