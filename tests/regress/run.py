@@ -21,6 +21,9 @@ import time
 
 import yaml
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "tools"))
+import eve_schema  # noqa: E402
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 SRCDIR = os.path.abspath(os.path.join(HERE, "..", ".."))
 
@@ -201,6 +204,12 @@ class Case:
                 r.returncode, want, " ".join(shlex.quote(c) for c in cmd), self.tail("stderr")))
         if self.opts.sanitize:
             self.check_sanitizer()
+        eve_path = os.path.join(self.outdir, "eve.json")
+        if self.opts.validator is not None and os.path.exists(eve_path) and self.spec.get("validate", True):
+            problems = eve_schema.validate_file(self.opts.validator, eve_path)
+            if problems:
+                raise Fail("eve.json does not match the EVE schema + azflow's extension:\n    " +
+                           "\n    ".join(problems[:10]))
         eve = None
         for i, check in enumerate(self.spec.get("checks") or []):
             if "filter" in check:
@@ -299,6 +308,8 @@ def main():
     ap.add_argument("--tool", required=True)
     ap.add_argument("--outdir", default=os.path.join(SRCDIR, "build", "regress"))
     ap.add_argument("--sanitize", action="store_true")
+    ap.add_argument("--suricata-schema", help="Suricata's etc/schema.json (default: next to the host install)")
+    ap.add_argument("--no-validation", action="store_true", help="do not validate eve.json against the schema")
     ap.add_argument("cases")
     ap.add_argument("patterns", nargs="*")
     opts = ap.parse_args()
@@ -309,6 +320,13 @@ def main():
     if opts.sanitize:
         opts.outdir = opts.outdir.rstrip("/") + "-sanitize"
     sysconf, opts.version = host_sysconfdir(opts.suricata)
+    opts.validator = None
+    if not opts.no_validation:
+        schema = opts.suricata_schema or os.path.join(
+            os.path.dirname(os.path.realpath(opts.suricata)), "..", "share", "suricata", "schema.json")
+        if not os.path.exists(schema):
+            print("note: %s not found; validating azflow's EVE fields only" % schema)
+        opts.validator = eve_schema.validator(schema)
     opts.classification = os.path.join(sysconf, "suricata", "classification.config")
     opts.reference = os.path.join(sysconf, "suricata", "reference.config")
 
