@@ -4,15 +4,6 @@
 
 #include <string.h>
 
-/* Bytes that end a plain run inside a string: quote, backslash, controls. */
-static const uint8_t str_stop[256] = {
-    [0] = 1, [1] = 1, [2] = 1, [3] = 1, [4] = 1, [5] = 1, [6] = 1, [7] = 1,
-    [8] = 1, [9] = 1, [10] = 1, [11] = 1, [12] = 1, [13] = 1, [14] = 1, [15] = 1,
-    [16] = 1, [17] = 1, [18] = 1, [19] = 1, [20] = 1, [21] = 1, [22] = 1, [23] = 1,
-    [24] = 1, [25] = 1, [26] = 1, [27] = 1, [28] = 1, [29] = 1, [30] = 1, [31] = 1,
-    ['"'] = 1, ['\\'] = 1,
-};
-
 void js_init(struct js *s, const char *p, size_t len)
 {
     s->p = p;
@@ -62,8 +53,7 @@ int js_string(struct js *s, struct js_str *out)
     const char *start = ++p;
     int escaped = 0;
     for (;;) {
-        while (p < end && !str_stop[(uint8_t)*p])
-            p++;
+        p = js_str_stop(p, end);
         if (p >= end)
             return js_fail(s, start - 1, "unterminated string");
         if (*p == '"')

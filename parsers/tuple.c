@@ -7,6 +7,8 @@
 #include "decoder_int.h"
 
 #define MAX_FIELDS 13
+#define ONES 0x0101010101010101ULL
+#define LOW7 0x7F7F7F7F7F7F7F7FULL
 
 static inline int is_digit(char c)
 {
@@ -25,6 +27,16 @@ static int parse_u64(const char *p, size_t n, uint64_t *out)
     uint64_t v = 0;
     if (n == 0 || n > 20)
         return -1;
+    if (n < 20) { /* 19 digits cannot overflow: no check in the common case */
+        for (size_t i = 0; i < n; i++) {
+            unsigned d = (unsigned)(p[i] - '0');
+            if (d > 9)
+                return -1;
+            v = v * 10 + d;
+        }
+        *out = v;
+        return 0;
+    }
     for (size_t i = 0; i < n; i++) {
         if (!is_digit(p[i]))
             return -1;
@@ -61,26 +73,40 @@ static int parse_port(const char *p, size_t n, uint16_t *out)
 static int parse_ip4(const char *p, size_t n, uint8_t out[4])
 {
     const char *e = p + n;
-    for (int part = 0; part < 4; part++) {
-        const char *st = p;
-        unsigned v = 0;
-        while (p < e && is_digit(*p) && p - st < 3)
-            v = v * 10 + (unsigned)(*p++ - '0');
-        if (p == st || v > 255 || (p - st > 1 && *st == '0'))
+    if (n < 7 || n > 15)
+        return -1;
+    for (int part = 0;; part++) {
+        unsigned d = (unsigned)(*p - '0'), v = d;
+        if (d > 9)
+            return -1;
+        p++;
+        if (p < e && (d = (unsigned)(*p - '0')) <= 9) {
+            if (v == 0)
+                return -1; /* leading zero */
+            v = v * 10 + d;
+            p++;
+            if (p < e && (d = (unsigned)(*p - '0')) <= 9) {
+                v = v * 10 + d;
+                p++;
+            }
+        }
+        if (v > 255)
             return -1;
         out[part] = (uint8_t)v;
-        if (part < 3) {
-            if (p >= e || *p != '.')
-                return -1;
-            p++;
-        }
+        if (part == 3)
+            return p == e ? 0 : -1;
+        if (p >= e - 1 || *p != '.')
+            return -1;
+        p++;
     }
-    return p == e ? 0 : -1;
 }
 
 static int parse_addr(const char *p, size_t n, struct azf_addr *a)
 {
     memset(a->bytes, 0, sizeof(a->bytes));
+    a->family = 4;
+    if (parse_ip4(p, n, a->bytes) == 0)
+        return 0;
     if (n > 0 && n < 46 && memchr(p, ':', n)) {
         char tmp[46];
         memcpy(tmp, p, n);
@@ -90,8 +116,7 @@ static int parse_addr(const char *p, size_t n, struct azf_addr *a)
         a->family = 6;
         return 0;
     }
-    a->family = 4;
-    return parse_ip4(p, n, a->bytes);
+    return -1;
 }
 
 /* NSG writes T/U, VNet the IANA number; either is accepted anywhere. */
@@ -176,19 +201,36 @@ int azf__tuple_parse(const char *s, size_t n, uint8_t source, uint8_t version,
     int nf = 0;
     const char *p = s, *e = s + n;
 
-    /* Split on ','; count past 13 only to say how many there were. */
-    for (;;) {
-        const char *c = memchr(p, ',', (size_t)(e - p));
-        const char *fe = c ? c : e;
-        if (nf < MAX_FIELDS) {
-            f[nf] = p;
-            fl[nf] = (size_t)(fe - p);
+    /* Split on ','; count past 13 only to say how many there were.  Eight
+     * bytes at a time: this split is a third of the decoder's time. */
+    f[0] = p;
+    while (e - p >= 8) {
+        uint64_t x;
+        memcpy(&x, p, 8);
+        uint64_t v = x ^ (ONES * ',');
+        /* Exact zero-byte mask (no borrow false positives). */
+        uint64_t m = ~(((v & LOW7) + LOW7) | v | LOW7);
+        while (m) {
+            const char *c = p + (__builtin_ctzll(m) >> 3);
+            m &= m - 1;
+            if (nf < MAX_FIELDS)
+                fl[nf] = (size_t)(c - f[nf]);
+            if (++nf < MAX_FIELDS)
+                f[nf] = c + 1;
         }
-        nf++;
-        if (!c)
-            break;
-        p = c + 1;
+        p += 8;
     }
+    for (; p < e; p++) {
+        if (*p != ',')
+            continue;
+        if (nf < MAX_FIELDS)
+            fl[nf] = (size_t)(p - f[nf]);
+        if (++nf < MAX_FIELDS)
+            f[nf] = p + 1;
+    }
+    if (nf < MAX_FIELDS)
+        fl[nf] = (size_t)(e - f[nf]);
+    nf++;
 
     int want;
     if (source == AZF_SOURCE_VNET) {

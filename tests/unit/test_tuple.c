@@ -34,6 +34,10 @@ static void nsg_v1(void **state)
     assert_int_equal(t.proto, 17);
     assert_int_equal(t.direction, AZF_DIR_OUTBOUND);
     assert_int_equal(t.decision, AZF_DECISION_ALLOW);
+    assert_int_equal(parse("1531917335,255.255.255.255,0.0.0.0,65535,0,6,O,A", AZF_SOURCE_NSG, 1, &t), 0);
+    assert_string_equal(ip(&t.src), "255.255.255.255");
+    assert_string_equal(ip(&t.dst), "0.0.0.0");
+    assert_int_equal(t.sport, 65535);
 }
 
 static void nsg_v2_begin_has_no_counters(void **state)
@@ -129,6 +133,11 @@ static void bad_fields(void **state)
         {"1,1.2.3,2.2.2.2,1,2,T,I,A", AZF_SOURCE_NSG, 1, "bad source address '1.2.3'"},
         {"1,1.1.1.1,2.2.2.256,1,2,T,I,A", AZF_SOURCE_NSG, 1, "bad destination address '2.2.2.256'"},
         {"1,01.1.1.1,2.2.2.2,1,2,T,I,A", AZF_SOURCE_NSG, 1, "bad source address '01.1.1.1'"},
+        {"1,1.2.3.4.5,2.2.2.2,1,2,T,I,A", AZF_SOURCE_NSG, 1, "bad source address '1.2.3.4.5'"},
+        {"1,1..2.3,2.2.2.2,1,2,T,I,A", AZF_SOURCE_NSG, 1, "bad source address '1..2.3'"},
+        {"1,1.2.3.,2.2.2.2,1,2,T,I,A", AZF_SOURCE_NSG, 1, "bad source address '1.2.3.'"},
+        {"1,1.2.3.1000,2.2.2.2,1,2,T,I,A", AZF_SOURCE_NSG, 1, "bad source address '1.2.3.1000'"},
+        {"1,2001:db8::g,2.2.2.2,1,2,T,I,A", AZF_SOURCE_NSG, 1, "bad source address '2001:db8::g'"},
         {"1,1.1.1.1,2001:db8::1,1,2,T,I,A", AZF_SOURCE_NSG, 1, "destination address family differs from the source's '2001:db8::1'"},
         {"1,1.1.1.1,2.2.2.2,70000,2,T,I,A", AZF_SOURCE_NSG, 1, "bad source port '70000'"},
         {"1,1.1.1.1,2.2.2.2,1,,T,I,A", AZF_SOURCE_NSG, 1, "bad destination port ''"},
