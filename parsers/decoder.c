@@ -190,6 +190,11 @@ int azf_decoder_feed(struct azf_decoder *d, const void *data, size_t n)
             /* Match `"records" : [` byte by byte; on the first mismatch it is a
              * bare record and FR_REC takes over at that byte with equal state. */
             char c = *p;
+            if (ABS(p) - d->rec_start >= d->max_record) { /* blanks past the cap */
+                d->st = FR_REC;
+                d->in_str = d->open_step == 1;
+                continue;
+            }
             static const char key[] = "records";
             switch (d->open_step) {
             case 0:
@@ -235,16 +240,33 @@ int azf_decoder_feed(struct azf_decoder *d, const void *data, size_t n)
             continue;
         }
 
-        /* FR_REC / FR_SKIP: find the brace that closes the record. */
+        /* FR_REC / FR_SKIP: find the brace that closes the record.  Scans stop
+         * at the byte that would make the record exceed the cap, so the cap is
+         * reported at the same point however the input was split. */
+        const char *stop = end;
+        if (d->st == FR_REC) {
+            uint64_t lim = d->rec_start + d->max_record; /* first byte too many */
+            if (ABS(p) >= lim) {
+                azf__error(d, d->rec_start, "record larger than the %zu-byte limit (skipped)",
+                           d->max_record);
+                d->st = FR_SKIP;
+                d->len = 0;
+                whole_here = 0;
+            } else if (lim - ABS(p) < (uint64_t)(end - p)) {
+                stop = p + (lim - ABS(p));
+            }
+        }
         if (d->in_str) {
             if (d->esc) {
                 d->esc = 0;
                 p++;
                 continue;
             }
-            p = js_str_stop(p, end);
+            p = js_str_stop(p, stop);
             if (p == end)
                 break;
+            if (p == stop)
+                continue; /* at the cap */
             if (*p == '"') {
                 d->in_str = 0;
             } else if (*p == '\\') {
@@ -256,10 +278,12 @@ int azf_decoder_feed(struct azf_decoder *d, const void *data, size_t n)
             p++;
             continue;
         }
-        while (p < end && !structural[(unsigned char)*p])
+        while (p < stop && !structural[(unsigned char)*p])
             p++;
         if (p == end)
             break;
+        if (p == stop)
+            continue; /* at the cap */
         char c = *p;
         if (c == '"') {
             d->in_str = 1;
