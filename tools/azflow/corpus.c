@@ -122,9 +122,9 @@ static uint32_t ipv4(const char *s)
     return ntohl(a.s_addr);
 }
 
-/* --- scenario: vtap -------------------------------------------------------
+/* --- the vTAP mirror every scenario shares ----------------------------------
  * Azure virtual network TAP mirroring NIC 000D3AF87856 (10.0.0.4) to a
- * collector, plus the VNet v4 and NSG v2 flow logs of the same minutes. */
+ * collector; each scenario adds its own flows and their flow logs. */
 
 #define VTAP_NIC_IP "10.0.0.4"
 static const uint8_t vtap_nic_mac[6] = {0x00, 0x0d, 0x3a, 0xf8, 0x78, 0x56};
@@ -145,6 +145,8 @@ static const struct cpkt_vtap vtap_encap = {
     "/subscriptions/" VTAP_SUB "/resourceGroups/rg-prod/providers/Microsoft.Network/" \
     "networkSecurityGroups/nsg-app"
 #define VTAP_ADMIN_ACL "9f1e0b2c-0000-4000-8000-000000000001"
+/* The aclID platform rules are logged under: no security admin rule. */
+#define VTAP_ZERO_ACL "00000000-0000-0000-0000-000000000000"
 
 static const struct cflog_vnet_env vtap_vnet_env = {
     .flow_log_guid = "5f0c2a9e-0000-4000-8000-0000000000aa",
@@ -163,16 +165,16 @@ static const struct cflog_nsg_env vtap_nsg_env = {
                    "PROVIDERS/MICROSOFT.NETWORK/NETWORKSECURITYGROUPS/NSG-APP",
 };
 
-#define VTAP_PCAP "vtap/mirror.pcap"
-#define VTAP_VNET_BLOB                                                                      \
-    "vtap/vnet/flowLogResourceID=/00000000-0000-0000-0000-0000000000AA_NETWORKWATCHERRG/" \
+/* Blob paths below a scenario's vnet/ and nsg/ folders, as the storage
+ * account names them (every scenario lies in hour 04 of 2026-11-28). */
+#define VNET_BLOB_PATH                                                                   \
+    "flowLogResourceID=/00000000-0000-0000-0000-0000000000AA_NETWORKWATCHERRG/"          \
     "NETWORKWATCHER_EASTUS_VNET1-FLOWLOG/y=2026/m=11/d=28/h=04/m=00/macAddress=" VTAP_MAC \
     "/PT1H.json"
-#define VTAP_NSG_BLOB                                                                        \
-    "vtap/nsg/resourceId=/SUBSCRIPTIONS/00000000-0000-0000-0000-0000000000AA/RESOURCEGROUPS/" \
-    "RG-PROD/PROVIDERS/MICROSOFT.NETWORK/NETWORKSECURITYGROUPS/NSG-APP/y=2026/m=11/d=28/"    \
-    "h=04/m=00/macAddress=" VTAP_MAC "/PT1H.json"
-#define VTAP_MANIFEST "vtap/MANIFEST"
+#define NSG_BLOB_PATH                                                                \
+    "resourceId=/SUBSCRIPTIONS/00000000-0000-0000-0000-0000000000AA/RESOURCEGROUPS/" \
+    "RG-PROD/PROVIDERS/MICROSOFT.NETWORK/NETWORKSECURITYGROUPS/NSG-APP/y=2026/m=11/" \
+    "d=28/h=04/m=00/macAddress=" VTAP_MAC "/PT1H.json"
 
 /* One application message; a TCP flow is handshake, messages, FIN close. */
 struct msg {
@@ -242,13 +244,67 @@ static void fill_opaque(void)
     }
 }
 
+/* FTP control: banner, USER/PASS login, QUIT. */
+static const struct msg ftp_msgs[] = {
+    S2C("220 (vsFTPd 3.0.5)\r\n"),
+    C2S("USER deploy\r\n"),
+    S2C("331 Please specify the password.\r\n"),
+    C2S("PASS Winter2026!\r\n"),
+    S2C("230 Login successful.\r\n"),
+    C2S("QUIT\r\n"),
+    S2C("221 Goodbye.\r\n"),
+};
+
+/* Telnet option negotiation (TERMINAL-TYPE, NAWS), a login prompt and a name. */
+static const struct msg telnet_msgs[] = {
+    S2C("\xff\xfd\x18\xff\xfd\x1f"),
+    C2S("\xff\xfb\x18\xff\xfb\x1f"),
+    S2C("\r\nlogin: "),
+    C2S("admin\r\n"),
+};
+
+/* LDAPv3 simple bind of cn=admin,dc=corp,dc=example (messageID 1) and its
+ * success BindResponse. */
+static const struct msg ldap_msgs[] = {
+    C2S("\x30\x2d\x02\x01\x01\x60\x28\x02\x01\x03"
+        "\x04\x1b" "cn=admin,dc=corp,dc=example"
+        "\x80\x06" "Secret"),
+    S2C("\x30\x0c\x02\x01\x01\x61\x07\x0a\x01\x00\x04\x00\x04\x00"),
+};
+
+/* A WinRM client's first request (NTLM NEGOTIATE) and the listener's 401. */
+static const struct msg winrm_msgs[] = {
+    C2S("POST /wsman HTTP/1.1\r\n"
+        "Connection: Keep-Alive\r\n"
+        "Content-Type: application/soap+xml;charset=UTF-8\r\n"
+        "Authorization: Negotiate TlRMTVNTUAABAAAAB4IIogAAAAAAAAAAAAAAAAAAAAAKAGFKAAAADw==\r\n"
+        "User-Agent: Microsoft WinRM Client\r\n"
+        "Content-Length: 0\r\n"
+        "Host: 10.0.0.4:5985\r\n\r\n"),
+    S2C("HTTP/1.1 401 \r\n"
+        "Server: Microsoft-HTTPAPI/2.0\r\n"
+        "WWW-Authenticate: Negotiate\r\n"
+        "Content-Length: 0\r\n\r\n"),
+};
+
+/* SNMPv2c GetRequest sysDescr.0 (community "public") and its GetResponse. */
+static const struct msg snmp_msgs[] = {
+    C2S("\x30\x29\x02\x01\x01\x04\x06" "public"
+        "\xa0\x1c\x02\x04\x1a\x2b\x3c\x4d\x02\x01\x00\x02\x01\x00"
+        "\x30\x0e\x30\x0c\x06\x08\x2b\x06\x01\x02\x01\x01\x01\x00\x05\x00"),
+    S2C("\x30\x3f\x02\x01\x01\x04\x06" "public"
+        "\xa2\x32\x02\x04\x1a\x2b\x3c\x4d\x02\x01\x00\x02\x01\x00"
+        "\x30\x24\x30\x22\x06\x08\x2b\x06\x01\x02\x01\x01\x01\x00"
+        "\x04\x16" "Linux azflow-corpus-01"),
+};
+
 enum log_kind {
     LOG_NONE,  /* no flow-log record mentions it */
     LOG_ALLOW, /* B at the start, E at the end with the counters */
     LOG_DENY,  /* one D tuple at the start */
 };
 
-struct vtap_flow {
+struct mirror_flow {
     const char *name;
     uint8_t proto;
     const char *src;
@@ -264,16 +320,22 @@ struct vtap_flow {
     const char *acl;
     const char *rule;
     int nsg_visible;          /* 0 for security-admin rules */
-    /* logged-only allowed flows: the E tuple's time and counters */
+    /* logged-only allowed flows: the E tuple's time */
     int64_t end_ms;
-    uint64_t counters[4];     /* pkts s2d, bytes s2d, pkts d2s, bytes d2s */
+    /* the E tuple's counters (pkts s2d, bytes s2d, pkts d2s, bytes d2s): needed
+     * for a logged-only flow; on a mirrored one all zero means the packets' own,
+     * anything else is a log that claims more than the mirror saw */
+    uint64_t counters[4];
 };
 
 #define TCP 6
 #define UDP 17
 
+/* --- scenario: vtap ---------------------------------------------------------
+ * The mirror plus the VNet v4 and NSG v2 flow logs of the same minutes. */
+
 /* In start-time order: the pcap is written flow after flow. */
-static const struct vtap_flow vtap_flows[] = {
+static const struct mirror_flow vtap_flows[] = {
     {"http", TCP, "10.0.0.4", 50000, "10.0.1.5", 80, 10000, MSGS(http_msgs),
      LOG_ALLOW, 'O', "NX", VTAP_NSG_ACL, "DefaultRule_AllowVnetOutBound", 1, 0, {0}},
     {"rdp", TCP, "203.0.113.50", 51000, "10.0.0.4", 3389, 20000, MSGS(rdp_msgs),
@@ -304,13 +366,93 @@ static const struct vtap_flow vtap_flows[] = {
     {"admin-deny", TCP, "10.0.0.4", 50030, "10.0.9.9", 25, 90000, NULL, 0,
      LOG_DENY, 'O', "NX", VTAP_ADMIN_ACL, "BlockSMTPOutbound", 0, 0, {0}},
 };
-#define VTAP_NFLOWS (sizeof(vtap_flows) / sizeof(vtap_flows[0]))
+
+/* --- scenario: cleartext -----------------------------------------------------
+ * The same mirror with one flow per shipped rule that needs a firing (and, next
+ * to it, a non-firing) flow: cleartext protocols logged unencrypted or
+ * encrypted, management ports from the internet allowed or denied, counters
+ * the mirror cannot show, platform rules and an encryption fallback.  VNet
+ * flow log only. */
+
+/* A 2 GiB upload as the log counts it; the mirror holds a short session. */
+#define BULK_COUNTERS {1572864, UINT64_C(2147483648), 786432, 40894464}
+
+/* In start-time order: the pcap is written flow after flow. */
+static const struct mirror_flow cleartext_flows[] = {
+    {"ftp-unencrypted", TCP, "10.0.0.4", 50200, "10.0.2.10", 21, 10000, MSGS(ftp_msgs),
+     LOG_ALLOW, 'O', "NX", VTAP_NSG_ACL, "DefaultRule_AllowVnetOutBound", 1, 0, {0}},
+    {"ftp-encrypted", TCP, "10.0.0.4", 50201, "10.0.2.11", 21, 20000, MSGS(ftp_msgs),
+     LOG_ALLOW, 'O', "X", VTAP_NSG_ACL, "DefaultRule_AllowVnetOutBound", 1, 0, {0}},
+    {"telnet-unencrypted", TCP, "10.0.0.4", 50202, "10.0.2.12", 23, 30000, MSGS(telnet_msgs),
+     LOG_ALLOW, 'O', "NX", VTAP_NSG_ACL, "DefaultRule_AllowVnetOutBound", 1, 0, {0}},
+    {"telnet-encrypted", TCP, "10.0.0.4", 50203, "10.0.2.13", 23, 40000, MSGS(telnet_msgs),
+     LOG_ALLOW, 'O', "X", VTAP_NSG_ACL, "DefaultRule_AllowVnetOutBound", 1, 0, {0}},
+    {"ldap-unencrypted", TCP, "10.0.0.4", 50204, "10.0.2.14", 389, 50000, MSGS(ldap_msgs),
+     LOG_ALLOW, 'O', "NX", VTAP_NSG_ACL, "DefaultRule_AllowVnetOutBound", 1, 0, {0}},
+    {"ldap-encrypted", TCP, "10.0.0.4", 50205, "10.0.2.15", 389, 60000, MSGS(ldap_msgs),
+     LOG_ALLOW, 'O', "X", VTAP_NSG_ACL, "DefaultRule_AllowVnetOutBound", 1, 0, {0}},
+    {"winrm-allowed", TCP, "203.0.113.60", 51100, "10.0.0.4", 5985, 70000, MSGS(winrm_msgs),
+     LOG_ALLOW, 'I', "NX", VTAP_NSG_ACL, "UserRule_AllowWinRMFromInternet", 1, 0, {0}},
+    /* Denied, yet mirrored: not "allowed WinRM", but a denied session. */
+    {"winrm-denied", TCP, "203.0.113.61", 51101, "10.0.0.4", 5985, 80000, MSGS(winrm_msgs),
+     LOG_DENY, 'I', "NX", VTAP_NSG_ACL, "UserRule_DenyWinRMFromInternet", 1, 0, {0}},
+    {"ssh-allowed", TCP, "203.0.113.62", 51102, "10.0.0.4", 22, 90000, MSGS(ssh_msgs),
+     LOG_ALLOW, 'I', "NX", VTAP_NSG_ACL, "UserRule_AllowSSHFromInternet", 1, 0, {0}},
+    /* The NIC answered a datagram the log says was denied. */
+    {"snmp-denied", UDP, "198.51.100.9", 5353, "10.0.0.4", 161, 100000, MSGS(snmp_msgs),
+     LOG_DENY, 'I', "NX", VTAP_NSG_ACL, "DefaultRule_DenyAllInBound", 1, 0, {0}},
+    {"bulk-upload", TCP, "10.0.0.4", 50100, "198.51.100.20", 443, 110000, MSGS(opaque_msgs),
+     LOG_ALLOW, 'O', "NX", VTAP_NSG_ACL, "DefaultRule_AllowInternetOutBound", 1, 0,
+     BULK_COUNTERS},
+    {"small-upload", TCP, "10.0.0.4", 50101, "198.51.100.21", 443, 120000, MSGS(opaque_msgs),
+     LOG_ALLOW, 'O', "NX", VTAP_NSG_ACL, "DefaultRule_AllowInternetOutBound", 1, 0, {0}},
+    /* Virtual Network Manager rules: VNet logs only. */
+    {"admin-allow", TCP, "10.0.0.4", 50110, "10.0.3.3", 8080, 130000, MSGS(http_msgs),
+     LOG_ALLOW, 'O', "X", VTAP_ADMIN_ACL, "AllowPlatformHTTP", 0, 0, {0}},
+    {"platform-allow", TCP, "10.0.0.4", 50111, "10.0.3.5", 8080, 140000, MSGS(http_msgs),
+     LOG_ALLOW, 'O', "X", VTAP_ZERO_ACL, "PlatformRule", 0, 0, {0}},
+    {"encryption-fallback", TCP, "10.0.0.4", 50120, "10.0.3.4", 8443, 150000, MSGS(opaque_msgs),
+     LOG_ALLOW, 'O', "NX_FALLBACK", VTAP_NSG_ACL, "DefaultRule_AllowVnetOutBound", 1, 0, {0}},
+};
+
+/* --- building a mirror scenario ------------------------------------------- */
+
+struct mirror_scenario {
+    const char *summary;      /* the MANIFEST's first line */
+    const char *pcap;         /* paths below OUTDIR */
+    const char *vnet_blob;
+    const char *nsg_blob;     /* NULL: the scenario has no NSG flow log */
+    const char *manifest;
+    const struct mirror_flow *flows;
+    size_t nflows;
+};
+
+static const struct mirror_scenario vtap_scenario = {
+    .summary = "vtap: Azure virtual network TAP mirror of NIC " VTAP_MAC " (" VTAP_NIC_IP
+               ") and its flow logs.",
+    .pcap = "vtap/mirror.pcap",
+    .vnet_blob = "vtap/vnet/" VNET_BLOB_PATH,
+    .nsg_blob = "vtap/nsg/" NSG_BLOB_PATH,
+    .manifest = "vtap/MANIFEST",
+    .flows = vtap_flows,
+    .nflows = sizeof(vtap_flows) / sizeof(vtap_flows[0]),
+};
+
+static const struct mirror_scenario cleartext_scenario = {
+    .summary = "cleartext: the vTAP mirror of NIC " VTAP_MAC " (" VTAP_NIC_IP
+               ") with a firing and a silent flow per rule, and its VNet flow log.",
+    .pcap = "cleartext/mirror.pcap",
+    .vnet_blob = "cleartext/vnet/" VNET_BLOB_PATH,
+    .nsg_blob = NULL,
+    .manifest = "cleartext/MANIFEST",
+    .flows = cleartext_flows,
+    .nflows = sizeof(cleartext_flows) / sizeof(cleartext_flows[0]),
+};
 
 /* What a flow became: its packets' span and counters. */
-struct vtap_result {
+struct mirror_result {
     int64_t first_us, last_us;
     uint64_t counters[4];
-    int ntuples_vnet, ntuples_nsg;
 };
 
 static struct cpkt_endpoint endpoint(const char *ip, uint16_t port)
@@ -320,8 +462,8 @@ static struct cpkt_endpoint endpoint(const char *ip, uint16_t port)
     return e;
 }
 
-static int vtap_mirror(struct cpkt_writer *w, const struct vtap_flow *fl, struct vtap_result *r,
-                       char errbuf[CORPUS_ERRBUF_SIZE])
+static int flow_mirror(struct cpkt_writer *w, const struct mirror_flow *fl,
+                       struct mirror_result *r, char errbuf[CORPUS_ERRBUF_SIZE])
 {
     struct cpkt_endpoint c = endpoint(fl->src, fl->sport), s = endpoint(fl->dst, fl->dport);
     struct cpkt_flow f;
@@ -349,10 +491,20 @@ static int vtap_mirror(struct cpkt_writer *w, const struct vtap_flow *fl, struct
     return 0;
 }
 
+/* The counters the E tuple claims: the table's when it gives any, else the
+ * mirrored packets'. */
+static const uint64_t *logged_counters(const struct mirror_flow *fl,
+                                       const struct mirror_result *r)
+{
+    static const uint64_t none[4];
+    return memcmp(fl->counters, none, sizeof(none)) != 0 ? fl->counters : r->counters;
+}
+
 /* The flow-log tuples one flow contributes (0, 1 or 2). */
-static size_t vtap_tuples(const struct vtap_flow *fl, const struct vtap_result *r,
+static size_t flow_tuples(const struct mirror_flow *fl, const struct mirror_result *r,
                           struct cflog_tuple out[2])
 {
+    const uint64_t *c = logged_counters(fl, r);
     struct cflog_tuple t = {
         .ts_ms = r->first_us / MS_US,
         .src = ipv4(fl->src), .dst = ipv4(fl->dst),
@@ -374,10 +526,10 @@ static size_t vtap_tuples(const struct vtap_flow *fl, const struct vtap_result *
         out[0] = t;
         t.state = 'E';
         t.ts_ms = r->last_us / MS_US;
-        t.pkts_s2d = r->counters[0];
-        t.bytes_s2d = r->counters[1];
-        t.pkts_d2s = r->counters[2];
-        t.bytes_d2s = r->counters[3];
+        t.pkts_s2d = c[0];
+        t.bytes_s2d = c[1];
+        t.pkts_d2s = c[2];
+        t.bytes_d2s = c[3];
         out[1] = t;
         return 2;
     }
@@ -389,8 +541,9 @@ static const char *log_kind_str(enum log_kind k)
     return k == LOG_ALLOW ? "B,E" : k == LOG_DENY ? "D" : "-";
 }
 
-static int vtap_manifest(const char *path, const struct vtap_result *res, uint64_t frames,
-                         size_t nvnet, size_t nnsg, char errbuf[CORPUS_ERRBUF_SIZE])
+static int mirror_manifest(const struct mirror_scenario *sc, const char *path,
+                           const struct mirror_result *res, uint64_t frames, size_t nvnet,
+                           size_t nnsg, char errbuf[CORPUS_ERRBUF_SIZE])
 {
     char *text = NULL;
     size_t len = 0;
@@ -402,8 +555,7 @@ static int vtap_manifest(const char *path, const struct vtap_result *res, uint64
         corpus_err(errbuf, "%s: %s", path, strerror(errno));
         return -1;
     }
-    fprintf(m, "# vtap: Azure virtual network TAP mirror of NIC %s (%s) and its flow logs.\n",
-            VTAP_MAC, VTAP_NIC_IP);
+    fprintf(m, "# %s\n", sc->summary);
     fprintf(m, "# Generated by `azflow corpus` (tools/azflow/corpus.c); do not edit.\n");
     fprintf(m, "# base %s (%lld); times UTC; bytes are inner IPv4 total lengths;\n",
             corpus_time_str(CORPUS_BASE_S * S_US, 0, base, sizeof(base)),
@@ -411,12 +563,14 @@ static int vtap_manifest(const char *path, const struct vtap_result *res, uint64
     fprintf(m, "# toserver = src->dst, toclient = dst->src (packets/bytes).\n");
     fprintf(m, "# vTAP outer: 10.1.0.4 -> 10.1.0.10 UDP 4789, VXLAN VNI %u, UDP checksum 0.\n",
             vtap_encap.vni);
-    fprintf(m, "file %s frames=%llu\n", VTAP_PCAP, (unsigned long long)frames);
-    fprintf(m, "file %s tuples=%zu\n", VTAP_VNET_BLOB, nvnet);
-    fprintf(m, "file %s tuples=%zu\n", VTAP_NSG_BLOB, nnsg);
-    for (size_t i = 0; i < VTAP_NFLOWS; i++) {
-        const struct vtap_flow *fl = &vtap_flows[i];
-        const struct vtap_result *r = &res[i];
+    fprintf(m, "file %s frames=%llu\n", sc->pcap, (unsigned long long)frames);
+    fprintf(m, "file %s tuples=%zu\n", sc->vnet_blob, nvnet);
+    if (sc->nsg_blob != NULL)
+        fprintf(m, "file %s tuples=%zu\n", sc->nsg_blob, nnsg);
+    for (size_t i = 0; i < sc->nflows; i++) {
+        const struct mirror_flow *fl = &sc->flows[i];
+        const struct mirror_result *r = &res[i];
+        const uint64_t *c = logged_counters(fl, r);
         char t0[40], t1[40];
         fprintf(m, "flow %s proto=%s src=%s:%u dst=%s:%u start=%s end=%s", fl->name,
                 fl->proto == TCP ? "tcp" : "udp", fl->src, fl->sport, fl->dst, fl->dport,
@@ -430,11 +584,17 @@ static int vtap_manifest(const char *path, const struct vtap_result *res, uint64
             fprintf(m, " logged=no\n");
             continue;
         }
-        fprintf(m, " direction=%s decision=%s encryption=%s vnet=%s nsg=%s acl=%s rule=%s\n",
+        if (fl->msgs != NULL && fl->log == LOG_ALLOW && c != r->counters)
+            fprintf(m, " logged-toserver=%llu/%llu logged-toclient=%llu/%llu",
+                    (unsigned long long)c[0], (unsigned long long)c[1],
+                    (unsigned long long)c[2], (unsigned long long)c[3]);
+        fprintf(m, " direction=%s decision=%s encryption=%s vnet=%s",
                 fl->direction == 'I' ? "inbound" : "outbound",
-                fl->log == LOG_DENY ? "deny" : "allow", fl->encryption, log_kind_str(fl->log),
-                fl->nsg_visible ? (fl->log == LOG_DENY ? "B(deny)" : "B,E") : "-", fl->acl,
-                fl->rule);
+                fl->log == LOG_DENY ? "deny" : "allow", fl->encryption, log_kind_str(fl->log));
+        if (sc->nsg_blob != NULL)
+            fprintf(m, " nsg=%s",
+                    fl->nsg_visible ? (fl->log == LOG_DENY ? "B(deny)" : "B,E") : "-");
+        fprintf(m, " acl=%s rule=%s\n", fl->acl, fl->rule);
     }
     if (fclose(m) != 0 || text == NULL) {
         corpus_err(errbuf, "%s: out of memory", path);
@@ -446,54 +606,83 @@ static int vtap_manifest(const char *path, const struct vtap_result *res, uint64
     return rc;
 }
 
-static int build_vtap(const char *outdir, char errbuf[CORPUS_ERRBUF_SIZE])
+/* Writes the pcap flow after flow, collecting each flow's tuples. */
+static int mirror_pcap(const struct mirror_scenario *sc, const char *outdir,
+                       struct mirror_result *res, struct cflog_tuple *tuples, size_t *ntuples,
+                       size_t *nnsg, uint64_t *frames, char errbuf[CORPUS_ERRBUF_SIZE])
 {
     char path[PATH_MAX];
-    struct vtap_result res[VTAP_NFLOWS];
-    struct cflog_tuple tuples[2 * VTAP_NFLOWS];
-    size_t n = 0, nnsg = 0;
     struct cpkt_writer *w;
-    uint64_t frames = 0;
 
-    memset(res, 0, sizeof(res));
-    fill_opaque();
-    if (join_path(path, sizeof(path), outdir, VTAP_PCAP, errbuf) < 0)
+    if (join_path(path, sizeof(path), outdir, sc->pcap, errbuf) < 0)
         return -1;
     if ((w = cpkt_writer_open(path, &vtap_encap, errbuf)) == NULL)
         return -1;
-    for (size_t i = 0; i < VTAP_NFLOWS; i++) {
-        const struct vtap_flow *fl = &vtap_flows[i];
-        struct vtap_result *r = &res[i];
+    for (size_t i = 0; i < sc->nflows; i++) {
+        const struct mirror_flow *fl = &sc->flows[i];
+        struct mirror_result *r = &res[i];
         if (fl->msgs != NULL) {
-            if (vtap_mirror(w, fl, r, errbuf) < 0) {
+            if (flow_mirror(w, fl, r, errbuf) < 0) {
                 char ignored[CORPUS_ERRBUF_SIZE];
                 cpkt_writer_close(w, ignored);
                 return -1;
             }
-            frames += r->counters[0] + r->counters[2];
+            *frames += r->counters[0] + r->counters[2];
         } else {
             r->first_us = CORPUS_BASE_S * S_US + fl->start_ms * MS_US;
             r->last_us = fl->end_ms ? CORPUS_BASE_S * S_US + fl->end_ms * MS_US : r->first_us;
             memcpy(r->counters, fl->counters, sizeof(r->counters));
         }
-        size_t k = vtap_tuples(fl, r, &tuples[n]);
+        size_t k = flow_tuples(fl, r, &tuples[*ntuples]);
         for (size_t j = 0; j < k; j++)
-            nnsg += tuples[n + j].nsg_visible ? 1 : 0;
-        n += k;
+            *nnsg += tuples[*ntuples + j].nsg_visible ? 1 : 0;
+        *ntuples += k;
     }
-    if (cpkt_writer_close(w, errbuf) < 0)
-        return -1;
+    return cpkt_writer_close(w, errbuf);
+}
 
-    if (join_path(path, sizeof(path), outdir, VTAP_VNET_BLOB, errbuf) < 0 ||
+static int build_mirror(const struct mirror_scenario *sc, const char *outdir,
+                        char errbuf[CORPUS_ERRBUF_SIZE])
+{
+    char path[PATH_MAX];
+    struct mirror_result *res = calloc(sc->nflows, sizeof(*res));
+    struct cflog_tuple *tuples = calloc(2 * sc->nflows, sizeof(*tuples));
+    size_t n = 0, nnsg = 0;
+    uint64_t frames = 0;
+    int rc = -1;
+
+    if (res == NULL || tuples == NULL) {
+        corpus_err(errbuf, "%s: out of memory", sc->pcap);
+        goto out;
+    }
+    fill_opaque();
+    if (mirror_pcap(sc, outdir, res, tuples, &n, &nnsg, &frames, errbuf) < 0)
+        goto out;
+    if (join_path(path, sizeof(path), outdir, sc->vnet_blob, errbuf) < 0 ||
         cflog_write_vnet(path, &vtap_vnet_env, tuples, n, errbuf) < 0)
-        return -1;
-    if (join_path(path, sizeof(path), outdir, VTAP_NSG_BLOB, errbuf) < 0 ||
-        cflog_write_nsg(path, &vtap_nsg_env, tuples, n, errbuf) < 0)
-        return -1;
-    if (join_path(path, sizeof(path), outdir, VTAP_MANIFEST, errbuf) < 0 ||
-        vtap_manifest(path, res, frames, n, nnsg, errbuf) < 0)
-        return -1;
-    return 0;
+        goto out;
+    if (sc->nsg_blob != NULL &&
+        (join_path(path, sizeof(path), outdir, sc->nsg_blob, errbuf) < 0 ||
+         cflog_write_nsg(path, &vtap_nsg_env, tuples, n, errbuf) < 0))
+        goto out;
+    if (join_path(path, sizeof(path), outdir, sc->manifest, errbuf) < 0 ||
+        mirror_manifest(sc, path, res, frames, n, nnsg, errbuf) < 0)
+        goto out;
+    rc = 0;
+out:
+    free(tuples);
+    free(res);
+    return rc;
+}
+
+static int build_vtap(const char *outdir, char errbuf[CORPUS_ERRBUF_SIZE])
+{
+    return build_mirror(&vtap_scenario, outdir, errbuf);
+}
+
+static int build_cleartext(const char *outdir, char errbuf[CORPUS_ERRBUF_SIZE])
+{
+    return build_mirror(&cleartext_scenario, outdir, errbuf);
 }
 
 /* --- the scenario table and the command ---------------------------------- */
@@ -507,6 +696,8 @@ struct scenario {
 /* More cases (VPN gateway pcapng, Network Monitor captures, ...) go here. */
 static const struct scenario scenarios[] = {
     {"vtap", "vTAP VXLAN mirror.pcap + matching VNet v4 and NSG v2 flow-log blobs", build_vtap},
+    {"cleartext", "the same vTAP mirror with a firing and a silent flow per rule + VNet v4 blob",
+     build_cleartext},
 };
 
 static void corpus_usage(FILE *out)
@@ -515,7 +706,7 @@ static void corpus_usage(FILE *out)
             "usage: azflow corpus OUTDIR\n"
             "Regenerates the synthetic test corpus under OUTDIR, byte for byte:\n");
     for (size_t i = 0; i < sizeof(scenarios) / sizeof(scenarios[0]); i++)
-        fprintf(out, "  OUTDIR/%-6s %s\n", scenarios[i].name, scenarios[i].what);
+        fprintf(out, "  OUTDIR/%-9s %s\n", scenarios[i].name, scenarios[i].what);
 }
 
 int cmd_corpus(int argc, char **argv)
