@@ -68,10 +68,13 @@ struct azf_tuple {
 };
 
 /* Called once per good tuple.  Return 0 to go on, non-zero to stop the
- * decoder (azf_decoder_feed then returns AZF_STOPPED). */
+ * decoder (azf_decoder_feed then returns AZF_STOPPED, and keeps doing so
+ * until a reset; safe_offset stays before the record that was cut short). */
 typedef int (*azf_tuple_fn)(const struct azf_tuple *t, void *user);
 /* Called once per problem: offset of the bad record/tuple in the input and
- * a one-line reason.  The decoder skips the bad part and goes on. */
+ * a one-line reason.  The decoder skips the bad part and goes on: a bad
+ * tuple alone; a record that is not valid JSON whole (none of its tuples);
+ * after a framing error, everything up to the next '{'. */
 typedef void (*azf_error_fn)(uint64_t offset, const char *reason, void *user);
 
 enum azf_status {
@@ -92,7 +95,10 @@ struct azf_decoder;
 struct azf_decoder *azf_decoder_new(azf_tuple_fn on_tuple, azf_error_fn on_error, void *user);
 void azf_decoder_free(struct azf_decoder *d);
 /* Start over as at offset `offset` of a blob, positioned just after a
- * complete record (a bookmark from azf_decoder_safe_offset). */
+ * complete record (a bookmark from azf_decoder_safe_offset).  Offsets then
+ * stay absolute.  After a non-zero offset the decoder cannot know whether it
+ * is inside a {"records":[ envelope, so finish reports a torn record but not
+ * a missing "]}". */
 void azf_decoder_reset(struct azf_decoder *d, uint64_t offset);
 int azf_decoder_feed(struct azf_decoder *d, const void *buf, size_t len);
 /* End of input: reports a torn trailing record or unclosed envelope as an

@@ -1,7 +1,5 @@
 /* record: one framed flow-log record -> envelope fields, dispatch to NSG or
- * VNet, and the shared tuple-emitting loop.  Two passes over the record:
- * the first validates it and reads the envelope (whose keys may follow the
- * flows), the second walks the flows and emits tuples. */
+ * VNet, and the shared tuple-emitting loop. */
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -222,6 +220,9 @@ static int grow_scratch(struct azf_decoder *d, size_t need)
     return 0;
 }
 
+/* Two passes: the first validates the whole record and reads the envelope
+ * (whose keys may come after the flows), so an invalid record emits nothing;
+ * the second walks the flows and emits tuples. */
 int azf__record_decode(struct azf_decoder *d, const char *rec, size_t len, uint64_t off, int quiet)
 {
     struct js s;
