@@ -55,7 +55,7 @@ HOST_PATH  := build/host.path
 # libsuricata-config of the host, read when a recipe runs (after it exists).
 LSC         = $$(cat $(HOST_PATH))
 
-.PHONY: all host deps check unit regress corpus-check demo install uninstall clean fuzz bench
+.PHONY: all host deps check unit regress regress-valgrind corpus-check demo install uninstall clean fuzz bench
 all: $(O)/azflow.so $(O)/azflow build/suricata
 
 deps: build/.deps
@@ -103,7 +103,7 @@ $(O)/azflow: $(TOOL_OBJ) $(O)/libazflow.a
 	$(CC) $(LDSAN) -o $@ $(TOOL_OBJ) $(O)/libazflow.a -lnet -lpcap
 
 # --- tests ---------------------------------------------------------------------
-$(O)/tests/%: tests/unit/%.c $(O)/libazflow.a | build/.deps
+$(O)/tests/%: tests/unit/%.c $(wildcard tests/unit/*.h) $(O)/libazflow.a | build/.deps
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) -Iparsers -Iplugin $< -o $@ $(O)/libazflow.a $(LDSAN) -lcmocka
 
@@ -122,7 +122,17 @@ corpus-check: $(O)/azflow
 	diff -r pcap-corpus $(O)/corpus-check
 	@echo "corpus: pcap-corpus/ is byte-identical to a fresh azflow corpus run"
 
-check: unit corpus-check regress
+# The regression cases again with Suricata under valgrind memcheck.
+regress-valgrind: all
+	$(PYTHON) tests/regress/run.py --suricata build/suricata --plugin $(O)/azflow.so \
+	    --tool $(O)/azflow --valgrind tests/regress/cases
+
+# Everything: unit tests, corpus, regression cases; then the same under
+# valgrind (Suricata) and ASan+UBSan (unit tests, tool, plugin).
+check: unit corpus-check regress regress-valgrind
+ifneq ($(SANITIZE),1)
+	$(MAKE) --no-print-directory SANITIZE=1 unit regress
+endif
 
 demo: all
 	$(PYTHON) tools/demo.py --suricata build/suricata --plugin $(O)/azflow.so --corpus pcap-corpus

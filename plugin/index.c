@@ -61,14 +61,17 @@ static uint32_t Intern(const char *s)
     if (page < STR_PAGES) {
         if (g_str_pages[page] == NULL)
             g_str_pages[page] = calloc(STR_PAGE, sizeof(char *));
-        struct str_ent *e = malloc(sizeof(*e) + len + 1);
+        /* Zeroed and padded to 16: SIMD pattern matchers read a sticky
+         * buffer in aligned chunks past its end. */
+        size_t size = sizeof(struct str_ent) + ((len + 1 + 15) & ~(size_t)15);
+        struct str_ent *e = calloc(1, size);
         if (g_str_pages[page] != NULL && e != NULL) {
             memcpy(e->s, s, len + 1);
             e->id = id = g_nstr++;
             e->next = g_str_hash[b];
             g_str_hash[b] = e;
             g_str_pages[page][id & (STR_PAGE - 1)] = e->s;
-            AZ_STAT_ADD(memuse, sizeof(*e) + len + 1);
+            AZ_STAT_ADD(memuse, size);
         } else {
             free(e);
         }

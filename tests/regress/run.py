@@ -160,7 +160,8 @@ class Case:
     def command(self):
         if "command" in self.spec:
             return ["/bin/sh", "-c", self.expand(self.spec["command"])]
-        cmd = [self.opts.suricata, "--set", "plugins.9=%s" % self.opts.plugin,
+        cmd = VALGRIND if self.opts.valgrind else []
+        cmd = cmd + [self.opts.suricata, "--set", "plugins.9=%s" % self.opts.plugin,
                "-c", self.expand(self.spec.get("config", "${SRCDIR}/tests/regress/suricata.yaml")),
                "--set", "classification-file=%s" % self.opts.classification,
                "--set", "reference-config-file=%s" % self.opts.reference,
@@ -196,9 +197,11 @@ class Case:
                 open(os.path.join(self.outdir, "stderr"), "w") as err:
             t0 = time.time()
             r = subprocess.run(cmd, cwd=self.path, env=self.env, stdout=out, stderr=err,
-                               timeout=self.spec.get("timeout", 300))
+                               timeout=self.spec.get("timeout", 300) * (10 if self.opts.valgrind else 1))
             self.elapsed = time.time() - t0
         want = self.spec.get("exit-code", 0)
+        if self.opts.valgrind and r.returncode == VALGRIND_EXIT:
+            raise Fail("valgrind reported errors\n%s" % self.tail("stderr", 40))
         if r.returncode != want:
             raise Fail("exit code %d, expected %d\n  command: %s\n%s" % (
                 r.returncode, want, " ".join(shlex.quote(c) for c in cmd), self.tail("stderr")))
@@ -286,6 +289,13 @@ class Case:
                     raise Fail("sanitizer report in %s\n%s" % (name, self.tail(name, 40)))
 
 
+VALGRIND_EXIT = 99
+# Errors and definite leaks fail a case; Suricata keeps some memory
+# "reachable" at exit by design.
+VALGRIND = ["valgrind", "-q", "--error-exitcode=%d" % VALGRIND_EXIT, "--leak-check=full",
+            "--errors-for-leak-kinds=definite", "--show-leak-kinds=definite"]
+
+
 def sanitizer_env():
     env = {}
     libs = []
@@ -308,6 +318,8 @@ def main():
     ap.add_argument("--tool", required=True)
     ap.add_argument("--outdir", default=os.path.join(SRCDIR, "build", "regress"))
     ap.add_argument("--sanitize", action="store_true")
+    ap.add_argument("--valgrind", action="store_true",
+                    help="run Suricata under valgrind memcheck; any error or definite leak fails the case")
     ap.add_argument("--suricata-schema", help="Suricata's etc/schema.json (default: next to the host install)")
     ap.add_argument("--no-validation", action="store_true", help="do not validate eve.json against the schema")
     ap.add_argument("cases")
@@ -319,6 +331,8 @@ def main():
     opts.tool = os.path.abspath(opts.tool)
     if opts.sanitize:
         opts.outdir = opts.outdir.rstrip("/") + "-sanitize"
+    if opts.valgrind:
+        opts.outdir = opts.outdir.rstrip("/") + "-valgrind"
     sysconf, opts.version = host_sysconfdir(opts.suricata)
     opts.validator = None
     if not opts.no_validation:
