@@ -16,7 +16,10 @@ bindir     ?= $(PREFIX)/bin
 libdir     ?= $(PREFIX)/lib
 datadir    ?= $(PREFIX)/share
 plugindir  ?= $(libdir)/suricata/plugins
-rulesdir   ?= $(PREFIX)/var/lib/suricata/rules
+# Suricata's default-rule-path is $(localstatedir)/lib/suricata/rules.
+localstatedir ?= $(if $(filter /usr,$(PREFIX)),/var,$(PREFIX)/var)
+rulesdir   ?= $(localstatedir)/lib/suricata/rules
+docdir     ?= $(datadir)/doc/azflow
 DESTDIR    ?=
 
 HOST_CACHE ?= $(or $(XDG_CACHE_HOME),$(HOME)/.cache)/azflow/suricata-8.0.7
@@ -139,13 +142,15 @@ demo: all
 
 # --- install -------------------------------------------------------------------
 install: all
-	install -d $(DESTDIR)$(plugindir) $(DESTDIR)$(bindir) $(DESTDIR)$(rulesdir)
+	install -d $(DESTDIR)$(plugindir) $(DESTDIR)$(bindir) $(DESTDIR)$(rulesdir) $(DESTDIR)$(docdir)
 	install -m 0755 $(O)/azflow.so $(DESTDIR)$(plugindir)/azflow.so
 	install -m 0755 $(O)/azflow $(DESTDIR)$(bindir)/azflow
 	install -m 0644 signatures/azure.rules $(DESTDIR)$(rulesdir)/azure.rules
+	install -m 0644 README.md docs/keywords.md docs/eve-azure.schema.json $(DESTDIR)$(docdir)/
 
 uninstall:
 	rm -f $(DESTDIR)$(plugindir)/azflow.so $(DESTDIR)$(bindir)/azflow $(DESTDIR)$(rulesdir)/azure.rules
+	rm -rf $(DESTDIR)$(docdir)
 
 clean:
 	rm -rf build
