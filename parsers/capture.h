@@ -1,0 +1,104 @@
+/* azflow capture decoders: pcap (µs/ns, both byte orders), pcapng (several
+ * interfaces with different link types, per-interface time resolution) and
+ * Microsoft Network Monitor 2.x files, sniffed by magic; VPN Gateway packet
+ * classification; Network Watcher capture paths.  Host-neutral, like
+ * flowlog.h: no Suricata header. */
+#ifndef AZF_CAPTURE_H
+#define AZF_CAPTURE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "flowlog.h" /* AZF_ERRBUF_SIZE, struct azf_addr */
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* --- capture files --------------------------------------------------------- */
+enum azf_capfmt {
+    AZF_CAP_UNKNOWN = 0,
+    AZF_CAP_PCAP = 1,   /* classic libpcap, µs or ns, either byte order */
+    AZF_CAP_PCAPNG = 2,
+    AZF_CAP_NETMON = 3, /* Network Monitor 2.x ("GMBU") */
+};
+
+/* Link types are given as pcap LINKTYPE_* numbers whatever the file format
+ * (NetMon media types are mapped), so one switch serves every format. */
+#define AZF_LINKTYPE_NULL 0
+#define AZF_LINKTYPE_ETHERNET 1
+#define AZF_LINKTYPE_RAW 101     /* also 12 and 14 on some platforms */
+#define AZF_LINKTYPE_LOOP 108
+#define AZF_LINKTYPE_LINUX_SLL 113
+#define AZF_LINKTYPE_IPV4 228
+#define AZF_LINKTYPE_IPV6 229
+#define AZF_LINKTYPE_LINUX_SLL2 276
+
+struct azf_cappkt {
+    int64_t ts_us;        /* µs since the epoch (ns files are truncated) */
+    uint32_t ts_ns_rem;   /* the nanoseconds below ts_us, when known */
+    uint32_t caplen;      /* bytes in data */
+    uint32_t len;         /* bytes on the wire (caplen < len: truncated) */
+    uint32_t linktype;    /* LINKTYPE_* of this packet's interface */
+    uint32_t interface;   /* pcapng interface index; 0 otherwise */
+    uint64_t offset;      /* file offset of the packet's record */
+    const uint8_t *data;  /* valid until the next call */
+};
+
+struct azf_capfile;
+
+/* Which format do these first bytes announce?  Needs >= 4 bytes. */
+enum azf_capfmt azf_capfile_sniff(const uint8_t *buf, size_t len);
+
+/* Opens and sniffs `path`.  NULL with errbuf naming the file on failure. */
+struct azf_capfile *azf_capfile_open(const char *path, char errbuf[AZF_ERRBUF_SIZE]);
+/* 1: a packet in *pkt; 0: end of file; -1: the rest of the file cannot be
+ * read (errbuf: "file:offset: reason") — packets returned before stay good.
+ * A record that is bad but skippable (unknown block, bad interface id) is
+ * skipped and counted in azf_capfile_skipped, not returned as -1. */
+int azf_capfile_next(struct azf_capfile *f, struct azf_cappkt *pkt, char errbuf[AZF_ERRBUF_SIZE]);
+enum azf_capfmt azf_capfile_format(const struct azf_capfile *f);
+/* Records skipped so far (unknown link type, bad interface, ...). */
+uint64_t azf_capfile_skipped(const struct azf_capfile *f);
+/* Packets returned with caplen < len so far. */
+uint64_t azf_capfile_truncated(const struct azf_capfile *f);
+void azf_capfile_close(struct azf_capfile *f);
+
+/* --- VPN Gateway packet captures --------------------------------------------
+ * A capture holds outer packets (IKE on UDP 500/4500, ESP, NAT-T ESP,
+ * OpenVPN) and the decrypted inner packets.  The classifier learns the
+ * tunnel endpoints from the outer packets and attributes inner packets to a
+ * tunnel: trivially with one, with several by pairing each inner packet with
+ * the ESP packet it came out of (time and length) where possible. */
+enum azf_vpn_layer { AZF_VPN_NONE = 0, AZF_VPN_INNER = 1, AZF_VPN_OUTER = 2 };
+
+struct azf_vpn_info {
+    uint8_t layer;            /* enum azf_vpn_layer */
+    uint8_t have_gateway, have_peer, have_spi;
+    struct azf_addr gateway;  /* the Azure side of the tunnel */
+    struct azf_addr peer;     /* the on-premises side */
+    uint32_t spi;             /* ESP SPI (network order value) */
+};
+
+struct azf_vpn;
+struct azf_vpn *azf_vpn_new(void);
+void azf_vpn_free(struct azf_vpn *v);
+/* Classifies one packet (starting at its IP header: the caller strips the
+ * link layer) of length caplen (wire length len), at time ts_us. */
+void azf_vpn_classify(struct azf_vpn *v, const uint8_t *ip, uint32_t caplen, uint32_t len, int64_t ts_us,
+                      struct azf_vpn_info *out);
+
+/* --- Network Watcher packet captures ------------------------------------------
+ * …/virtualmachines/{vm}/{yyyy}/{MM}/{dd}/packetcapture_HH_mm_ss_fff.cap →
+ * the VM name and the capture's start time.  Returns 0 when the path has
+ * that shape. */
+struct azf_nwcapture {
+    char vm[128];
+    int64_t started_us;
+};
+int azf_nwcapture_parse_path(const char *path, struct azf_nwcapture *out);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* AZF_CAPTURE_H */
