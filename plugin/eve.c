@@ -168,7 +168,7 @@ static void LogDue(ThreadVars *tv, OutputJsonThreadCtx *ctx, int64_t now_us, boo
     struct az_event evs[AZ_EVENTS_PER_CALL];
     size_t n;
     do {
-        n = AzIndexEventsTake(now_us, flush, evs, AZ_EVENTS_PER_CALL);
+        n = AzIndexTake(AZ_CURSOR_EVENTS, now_us, flush, evs, AZ_EVENTS_PER_CALL);
         for (size_t i = 0; i < n; i++)
             LogEvent(tv, ctx, &evs[i]);
     } while (n == AZ_EVENTS_PER_CALL);
@@ -176,7 +176,7 @@ static void LogDue(ThreadVars *tv, OutputJsonThreadCtx *ctx, int64_t now_us, boo
 
 static bool AzureFlowCondition(ThreadVars *tv, void *thread_data, const Packet *p)
 {
-    return AzIndexEventDue((int64_t)SCTIME_SECS(p->ts) * 1000000 + SCTIME_USECS(p->ts));
+    return AzIndexDue(AZ_CURSOR_EVENTS, (int64_t)SCTIME_SECS(p->ts) * 1000000 + SCTIME_USECS(p->ts));
 }
 
 static int AzureFlowLog(ThreadVars *tv, void *thread_data, const Packet *p)
@@ -198,7 +198,7 @@ static OutputInitResult AzureFlowInitSub(SCConfNode *conf, OutputCtx *parent_ctx
 {
     OutputInitResult r = OutputJsonLogInitSub(conf, parent_ctx);
     if (r.ok)
-        AzIndexEventsEnable();
+        AzIndexCursorEnable(AZ_CURSOR_EVENTS);
     return r;
 }
 

@@ -127,9 +127,22 @@ static int64_t g_window_us;
 
 static pthread_mutex_t g_fifo_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct az_rec *g_head, *g_tail;
-static struct az_rec *g_emit; /* next record whose azure_flow event is due */
-static bool g_emit_enabled;
-static _Atomic int64_t g_emit_ts = INT64_MAX;
+struct cursor {
+    struct az_rec *next;   /* next record this reader takes */
+    bool enabled;
+    _Atomic int64_t next_ts; /* its time, read without the lock */
+};
+static struct cursor g_cursors[AZ_NCURSORS] = {
+    [AZ_CURSOR_EVENTS] = { .next_ts = INT64_MAX },
+    [AZ_CURSOR_MERGE] = { .next_ts = INT64_MAX },
+};
+
+/* Called with the FIFO lock held. */
+static void SetCursor(struct cursor *c, struct az_rec *r)
+{
+    c->next = r;
+    atomic_store(&c->next_ts, r != NULL ? r->ts_us : INT64_MAX);
+}
 static uint64_t g_nrecs;
 
 bool AzKeyMake(struct az_key *k, uint8_t family, const uint8_t *a, uint16_t pa, const uint8_t *b,
@@ -190,7 +203,9 @@ void AzIndexDestroy(void)
         free(r);
         r = next;
     }
-    g_head = g_tail = g_emit = NULL;
+    g_head = g_tail = NULL;
+    for (int c = 0; c < AZ_NCURSORS; c++)
+        SetCursor(&g_cursors[c], NULL);
     g_nrecs = 0;
     pthread_mutex_unlock(&g_fifo_lock);
     free(g_buckets);
@@ -211,11 +226,6 @@ static void UnlinkFromBucket(struct az_rec *r)
     pthread_rwlock_unlock(Stripe(b));
 }
 
-static void SetEmit(struct az_rec *r)
-{
-    g_emit = r;
-    atomic_store(&g_emit_ts, r != NULL ? r->ts_us : INT64_MAX);
-}
 
 /* Called with the FIFO lock held. */
 static void EvictOverMemcap(void)
@@ -225,8 +235,9 @@ static void EvictOverMemcap(void)
         g_head = victim->qnext;
         if (g_head == NULL)
             g_tail = NULL;
-        if (g_emit == victim)
-            SetEmit(victim->qnext);
+        for (int c = 0; c < AZ_NCURSORS; c++)
+            if (g_cursors[c].next == victim)
+                SetCursor(&g_cursors[c], victim->qnext);
         UnlinkFromBucket(victim);
         free(victim);
         g_nrecs--;
@@ -282,8 +293,9 @@ int AzIndexAdd(const struct azf_tuple *t, const char *blob)
     else
         g_head = r;
     g_tail = r;
-    if (g_emit == NULL)
-        SetEmit(r);
+    for (int c = 0; c < AZ_NCURSORS; c++)
+        if (g_cursors[c].next == NULL)
+            SetCursor(&g_cursors[c], r);
     g_nrecs++;
     AZ_STAT_ADD(memuse, sizeof(*r));
     EvictOverMemcap();
@@ -369,20 +381,21 @@ void AzIndexSortByTime(void)
     g_tail = g_head;
     while (g_tail != NULL && g_tail->qnext != NULL)
         g_tail = g_tail->qnext;
-    SetEmit(g_head);
+    for (int c = 0; c < AZ_NCURSORS; c++)
+        SetCursor(&g_cursors[c], g_head);
     pthread_mutex_unlock(&g_fifo_lock);
 }
 
-void AzIndexEventsEnable(void)
+void AzIndexCursorEnable(enum az_cursor c)
 {
     pthread_mutex_lock(&g_fifo_lock);
-    g_emit_enabled = true;
+    g_cursors[c].enabled = true;
     pthread_mutex_unlock(&g_fifo_lock);
 }
 
-bool AzIndexEventDue(int64_t now_us)
+bool AzIndexDue(enum az_cursor c, int64_t now_us)
 {
-    int64_t ts = atomic_load_explicit(&g_emit_ts, memory_order_relaxed);
+    int64_t ts = atomic_load_explicit(&g_cursors[c].next_ts, memory_order_relaxed);
     return ts != INT64_MAX && ts <= now_us - g_window_us;
 }
 
@@ -416,16 +429,17 @@ static void RecToTuple(const struct az_rec *r, struct azf_tuple *t)
     t->mac = Str(r->mac);
 }
 
-size_t AzIndexEventsTake(int64_t now_us, bool flush, struct az_event *out, size_t max)
+size_t AzIndexTake(enum az_cursor c, int64_t now_us, bool flush, struct az_event *out, size_t max)
 {
+    struct cursor *cur = &g_cursors[c];
     size_t n = 0;
     pthread_mutex_lock(&g_fifo_lock);
-    if (g_emit_enabled) {
-        while (g_emit != NULL && n < max && (flush || g_emit->ts_us <= now_us - g_window_us)) {
-            RecToTuple(g_emit, &out[n].tuple);
-            out[n].blob = Str(g_emit->blob);
+    if (cur->enabled) {
+        while (cur->next != NULL && n < max && (flush || cur->next->ts_us <= now_us - g_window_us)) {
+            RecToTuple(cur->next, &out[n].tuple);
+            out[n].blob = Str(cur->next->blob);
             n++;
-            SetEmit(g_emit->qnext);
+            SetCursor(cur, cur->next->qnext);
         }
     }
     pthread_mutex_unlock(&g_fifo_lock);

@@ -39,18 +39,25 @@ uint32_t AzIndexAggregate(const struct az_key *k, int64_t from_us, int64_t to_us
  * events come out in time order. */
 void AzIndexSortByTime(void);
 
-/* --- azure_flow events -------------------------------------------------- */
-/* One record due for its azure_flow event, copied out of the index. */
+/* --- records in time order ----------------------------------------------
+ * Two independent readers walk the records in time order, each behind its
+ * own cursor: the azure_flow event writer, and capture mode's merge of
+ * records into the packet stream.  A cursor takes a record once packet time
+ * has passed it by the correlation window (so its mirrored flow, if any, is
+ * known).  Eviction past the memcap moves cursors on. */
+enum az_cursor { AZ_CURSOR_EVENTS = 0, AZ_CURSOR_MERGE = 1, AZ_NCURSORS = 2 };
+
+/* One record, copied out of the index. */
 struct az_event {
     struct azf_tuple tuple; /* strings point at interned copies */
     const char *blob;
 };
 
-/* Is the oldest not-yet-logged record due (its time + window < now)? */
-bool AzIndexEventDue(int64_t now_us);
-/* Takes up to `max` due records (all remaining ones when `flush`). */
-size_t AzIndexEventsTake(int64_t now_us, bool flush, struct az_event *out, size_t max);
-/* Turns event emission on: only then are records queued for it. */
-void AzIndexEventsEnable(void);
+/* Turns a cursor on: only then does it take records. */
+void AzIndexCursorEnable(enum az_cursor c);
+/* Is the cursor's next record due (its time + window <= now)? */
+bool AzIndexDue(enum az_cursor c, int64_t now_us);
+/* Takes up to `max` due records (every remaining one when `flush`). */
+size_t AzIndexTake(enum az_cursor c, int64_t now_us, bool flush, struct az_event *out, size_t max);
 
 #endif
