@@ -31,16 +31,18 @@ static int push(struct list *l, const char *path)
     return 0;
 }
 
-static int has_json_suffix(const char *name)
+static int has_suffix(const char *name, const char *suffix)
 {
-    size_t len = strlen(name);
-    return len > 5 && strcmp(name + len - 5, ".json") == 0;
+    if (suffix == NULL)
+        return 1;
+    size_t len = strlen(name), slen = strlen(suffix);
+    return len > slen && strcmp(name + len - slen, suffix) == 0;
 }
 
 /* Depth-first; symlinked folders are not followed, so a link loop cannot
  * make discovery endless.  Unreadable subfolders are an error: silently
  * skipping them would lose records. */
-static int walk(const char *dir, struct list *l, char *errbuf)
+static int walk(const char *dir, const char *suffix, struct list *l, char *errbuf)
 {
     DIR *d = opendir(dir);
     if (d == NULL) {
@@ -62,8 +64,8 @@ static int walk(const char *dir, struct list *l, char *errbuf)
         if (lstat(path, &st) != 0) {
             /* Vanished between readdir and lstat: not an error. */
         } else if (S_ISDIR(st.st_mode)) {
-            rc = walk(path, l, errbuf);
-        } else if ((S_ISREG(st.st_mode) || S_ISLNK(st.st_mode)) && has_json_suffix(e->d_name)) {
+            rc = walk(path, suffix, l, errbuf);
+        } else if ((S_ISREG(st.st_mode) || S_ISLNK(st.st_mode)) && has_suffix(e->d_name, suffix)) {
             if (push(l, path) < 0) {
                 snprintf(errbuf, AZF_ERRBUF_SIZE, "%s: out of memory", dir);
                 rc = -1;
@@ -81,6 +83,12 @@ static int cmp_path(const void *a, const void *b)
 }
 
 int azf_blob_list(const char *root, char ***paths, size_t *npaths, char errbuf[AZF_ERRBUF_SIZE])
+{
+    return azf_file_list(root, ".json", paths, npaths, errbuf);
+}
+
+int azf_file_list(const char *root, const char *suffix, char ***paths, size_t *npaths,
+                  char errbuf[AZF_ERRBUF_SIZE])
 {
     struct list l = { 0 };
     struct stat st;
@@ -100,7 +108,7 @@ int azf_blob_list(const char *root, char ***paths, size_t *npaths, char errbuf[A
         }
         for (size_t len = strlen(r); len > 1 && r[len - 1] == '/'; len--)
             r[len - 1] = '\0';
-        rc = walk(r, &l, errbuf);
+        rc = walk(r, suffix, &l, errbuf);
         free(r);
     } else {
         rc = push(&l, root);

@@ -126,6 +126,11 @@ int azf_decode_file(const char *path, azf_tuple_fn on_tuple, azf_error_fn on_err
  * errbuf naming the path that could not be read. */
 int azf_blob_list(const char *root, char ***paths, size_t *npaths, char errbuf[AZF_ERRBUF_SIZE]);
 void azf_blob_list_free(char **paths, size_t npaths);
+/* The same walk for any file name ending in `suffix` (NULL: every file);
+ * capture mode lists its capture files with it.  Free with
+ * azf_blob_list_free. */
+int azf_file_list(const char *root, const char *suffix, char ***paths, size_t *npaths,
+                  char errbuf[AZF_ERRBUF_SIZE]);
 
 /* --- helpers --------------------------------------------------------------- */
 /* Formats an address like inet_ntop. */
