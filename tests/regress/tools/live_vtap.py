@@ -1,0 +1,252 @@
+#!/usr/bin/python3
+"""Live vTAP correlation: Suricata on af-packet while the flow log grows.
+
+    live_vtap.py --check    exit 0 when a live run is possible here (root,
+                            ip netns + veth, tcpreplay); else say why, exit 1
+    live_vtap.py            the run; writes $OUTPUT_DIR (eve.json, suricata.log,
+                            flowlogs/, bookmarks, timeline.log)
+
+In a network namespace of its own (azf-<pid>) with a veth pair cap<->inj,
+Suricata follows $OUTPUT_DIR/flowlogs on af-packet `cap`, and while it runs:
+
+  1. before:  records of the http, rdp and denied-ssh flows are committed to
+              the blob; we wait until the bookmark file says the follower
+              read them, so they are indexed before the first packet;
+  2. replay:  pcap-corpus/vtap/mirror.pcap goes into `inj` with tcpreplay
+              (top speed); we wait until Suricata has counted the packets;
+  3. after:   records of the smb flow (still live: TCP timeouts are long) and
+              the log-only minute are committed; they must attach to the live
+              flow when it is logged at shutdown;
+  4. recent:  once the dns flow has timed out and been logged (UDP timeouts
+              are 2 s), its records are committed; azure_flow must still name
+              that flow (the plugin's recent-flows table);
+  5. SIGTERM once stats say all 17 tuples are indexed; wait for the exit.
+
+Live packet time is wall-clock, so every tuple is moved to "now" (keeping
+its 5-tuple and the spacing within its group) and the blob sits in the
+current hour's folder.  The namespace is removed however the run ends.
+Under the runner's --valgrind, Suricata runs under valgrind (see
+suricata_run.py) and every wait is ten times longer.
+"""
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+import azblob  # noqa: E402
+import suricata_run  # noqa: E402
+
+SRCDIR = os.environ.get("SRCDIR", os.path.abspath(os.path.join(HERE, "..", "..", "..")))
+CORPUS = os.path.join(SRCDIR, "pcap-corpus", "vtap")
+CAP, INJ = "cap0", "inj0"
+SLOW = 10 if suricata_run.under_valgrind() else 1
+T0 = time.time()
+
+# The corpus flows by their client end (MANIFEST).
+HTTP, RDP, SSH = "10.0.0.4:50000", "203.0.113.50:51000", "198.51.100.7:40000"
+SMB, DNS = "10.0.0.4:50010", "10.0.0.4:53000"
+MIRROR_PACKETS = 52
+
+
+def log(msg):
+    line = "[%6.2fs] %s" % (time.time() - T0, msg)
+    print(line, flush=True)
+    with open(os.path.join(os.environ["OUTPUT_DIR"], "timeline.log"), "a") as f:
+        f.write(line + "\n")
+
+
+def sh(*cmd, check=True):
+    r = subprocess.run(cmd, capture_output=True, text=True)
+    if check and r.returncode != 0:
+        raise RuntimeError("%s: %s" % (" ".join(cmd), (r.stderr or r.stdout).strip()))
+    return r
+
+
+def check():
+    if os.geteuid() != 0:
+        return "live af-packet run needs root"
+    for tool in ("ip", "tcpreplay"):
+        if shutil.which(tool) is None:
+            return "%s not installed (Debian: %s)" % (tool, "iproute2" if tool == "ip" else "tcpreplay")
+    ns = "azf-check-%d" % os.getpid()
+    r = subprocess.run(["ip", "netns", "add", ns], capture_output=True, text=True)
+    if r.returncode != 0:
+        return "network namespaces not permitted here: %s" % r.stderr.strip()
+    try:
+        r = subprocess.run(["ip", "-n", ns, "link", "add", CAP, "type", "veth", "peer", "name", INJ],
+                           capture_output=True, text=True)
+        if r.returncode != 0:
+            return "veth pairs not permitted here: %s" % r.stderr.strip()
+    finally:
+        subprocess.run(["ip", "netns", "del", ns], capture_output=True)
+    return None
+
+
+class Netns:
+    def __init__(self):
+        self.name = "azf-%d" % os.getpid()
+
+    def __enter__(self):
+        sh("ip", "netns", "add", self.name)
+        try:
+            # No IPv6 on the pair: no router solicitations or MLD in the capture.
+            self.run("sysctl", "-qw", "net.ipv6.conf.all.disable_ipv6=1", "net.ipv6.conf.default.disable_ipv6=1")
+            sh("ip", "-n", self.name, "link", "add", CAP, "type", "veth", "peer", "name", INJ)
+            for dev in (CAP, INJ):
+                sh("ip", "-n", self.name, "link", "set", dev, "up")
+        except BaseException:
+            self.__exit__()
+            raise
+        log("netns %s: veth %s <-> %s up" % (self.name, CAP, INJ))
+        return self
+
+    def run(self, *cmd, **kw):
+        return sh("ip", "netns", "exec", self.name, *cmd, **kw)
+
+    def __exit__(self, *exc):
+        # Deleting the namespace takes the veth pair with it.
+        sh("ip", "netns", "del", self.name, check=False)
+
+
+def wait_for(what, cond, timeout, proc=None):
+    deadline = time.time() + timeout * SLOW
+    while time.time() < deadline:
+        v = cond()
+        if v:
+            return v
+        if proc is not None and proc.poll() is not None:
+            raise RuntimeError("Suricata exited (%d) while waiting for %s" % (proc.returncode, what))
+        time.sleep(0.1)
+    raise RuntimeError("timed out after %ds waiting for %s" % (timeout * SLOW, what))
+
+
+def read_eve(path):
+    out = []
+    try:
+        with open(path) as f:
+            for line in f:
+                if line.endswith("\n"):  # a line being written is skipped
+                    out.append(json.loads(line))
+    except FileNotFoundError:
+        pass
+    return out
+
+
+def last_stats(eve):
+    stats = [r["stats"] for r in read_eve(eve) if r.get("event_type") == "stats"]
+    return stats[-1] if stats else {}
+
+
+def main():
+    if "--check" in sys.argv:
+        why = check()
+        if why:
+            print(why)
+            return 1
+        return 0
+
+    out = os.environ["OUTPUT_DIR"]
+    logs, bookmarks = os.path.join(out, "flowlogs"), os.path.join(out, "bookmarks")
+    eve, slog = os.path.join(out, "eve.json"), os.path.join(out, "suricata.log")
+    os.makedirs(logs, exist_ok=True)
+    rel, records = azblob.corpus_blob(os.path.join(CORPUS, "vnet"))
+    blob = os.path.join(logs, azblob.hour_path(rel, int(time.time() * 1000)))
+
+    def commit(label, clients=None, recs=None):
+        """Commits the tuples of `clients` (client ip:port; None: all of recs),
+        with times moved to now, and waits until the follower has read them."""
+        keep = (lambda f: True) if clients is None else (lambda f: f[1] + ":" + f[3] in clients)
+        recs = azblob.rebase(azblob.select(records if recs is None else recs, keep), int(time.time() * 1000))
+        n = sum(1 for _ in azblob.tuples(recs))
+        azblob.append(blob, recs)
+        end = azblob.data_end(blob)
+        wait_for("the follower to read " + label, lambda: azblob.bookmark_offset(bookmarks, blob) == end, 10, proc)
+        log("committed %d tuples (%s); bookmark at %d" % (n, label, end))
+        return n
+
+    args = [
+        "--af-packet=%s" % CAP,
+        # An af-packet list item loaded from YAML has the value "interface"
+        # (its first key); one made by --set alone has none, and Suricata
+        # 8.0.7 then crashes in AFPRunModeIsIPS (strlen(NULL),
+        # runmode-af-packet.c:81).  Give the item its value first.
+        "--set", "af-packet.0=interface",
+        "--set", "af-packet.0.interface=%s" % CAP,
+        "--set", "af-packet.0.threads=1",
+        "--set", "af-packet.0.cluster-id=99",
+        "--set", "af-packet.0.cluster-type=cluster_flow",
+        "--set", "af-packet.0.checksum-checks=no",
+        "--set", "unix-command.enabled=no",
+        "--set", "stats.interval=1",
+        # TCP flows stay live until shutdown; UDP ones (dns) time out fast.
+        "--set", "flow-timeouts.tcp.new=120", "--set", "flow-timeouts.tcp.established=120",
+        "--set", "flow-timeouts.tcp.closed=120",
+        "--set", "flow-timeouts.udp.new=2", "--set", "flow-timeouts.udp.established=2",
+        "-S", os.path.join(SRCDIR, "signatures", "azure.rules"),
+        "--set", "azure.flow-logs.0.path=%s" % logs,
+        "--set", "azure.flow-logs.0.follow=yes",
+        "--set", "azure.bookmarks=%s" % bookmarks,
+    ]
+    proc = None
+    with Netns() as ns:
+        cmd = ["ip", "netns", "exec", ns.name] + suricata_run.command(out, args)
+        log("starting: %s" % " ".join(cmd))
+        proc = subprocess.Popen(cmd)
+        try:
+            def started():
+                try:
+                    text = open(slog, errors="replace").read()
+                except FileNotFoundError:
+                    return False
+                return "Engine started" in text
+            wait_for("Suricata to start (suricata.log)", started, 30, proc)
+            log("Suricata running (pid %d)" % proc.pid)
+
+            total = commit("http, rdp and denied ssh", (HTTP, RDP, SSH))
+
+            r = ns.run("tcpreplay", "-q", "--topspeed", "-i", INJ, os.path.join(CORPUS, "mirror.pcap"))
+            log("tcpreplay: %s" % " ".join(r.stdout.split()[:12]))
+            # The worker's decoder count: every packet went through detection.
+            wait_for("Suricata to decode the replayed packets",
+                     lambda: last_stats(eve).get("decoder", {}).get("pkts", 0) >= MIRROR_PACKETS, 15, proc)
+            log("stats: %d packets decoded" % last_stats(eve)["decoder"]["pkts"])
+
+            total += commit("smb, still live", (SMB,))
+            total += commit("log-only minute", recs=records[1:])
+
+            wait_for("the dns flow to time out", lambda: any(
+                r.get("event_type") == "flow" and r.get("dest_port") == 53 for r in read_eve(eve)), 20, proc)
+            log("dns flow logged")
+            total += commit("dns, already logged", (DNS,))
+
+            wait_for("stats azure.records == %d" % total,
+                     lambda: last_stats(eve).get("azure", {}).get("records") == total, 10, proc)
+            log("stats: azure.records == %d" % total)
+        finally:
+            if proc.poll() is None:
+                proc.send_signal(signal.SIGTERM)
+                try:
+                    proc.wait(timeout=30 * SLOW)
+                except subprocess.TimeoutExpired:
+                    proc.kill()
+                    proc.wait()
+                    log("Suricata did not stop on SIGTERM; killed")
+                    return 1
+        log("Suricata exited: %d" % proc.returncode)
+    return proc.returncode
+
+
+if __name__ == "__main__":
+    # A stop from outside still runs the clean-up (finally / Netns.__exit__).
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
+    signal.signal(signal.SIGHUP, lambda *_: sys.exit(129))
+    try:
+        sys.exit(main())
+    except (RuntimeError, OSError) as e:
+        log("live_vtap: %s" % e)
+        sys.exit(1)
