@@ -24,7 +24,9 @@ enum azf_capfmt {
 };
 
 /* Link types are given as pcap LINKTYPE_* numbers whatever the file format
- * (NetMon media types are mapped), so one switch serves every format. */
+ * (NetMon media types are mapped), so one switch serves every format.  A
+ * pcap or pcapng file's value is passed on as it is (FCS bits dropped),
+ * including numbers not listed here: the caller decides. */
 #define AZF_LINKTYPE_NULL 0
 #define AZF_LINKTYPE_ETHERNET 1
 #define AZF_LINKTYPE_RAW 101     /* also 12 and 14 on some platforms */
@@ -35,30 +37,44 @@ enum azf_capfmt {
 #define AZF_LINKTYPE_LINUX_SLL2 276
 
 struct azf_cappkt {
-    int64_t ts_us;        /* µs since the epoch (ns files are truncated) */
-    uint32_t ts_ns_rem;   /* the nanoseconds below ts_us, when known */
+    int64_t ts_us;        /* µs since the epoch (ns files are truncated);
+                           * 0 for a pcapng simple packet block (it has none) */
+    uint32_t ts_ns_rem;   /* the nanoseconds below ts_us (0-999), when known */
     uint32_t caplen;      /* bytes in data */
     uint32_t len;         /* bytes on the wire (caplen < len: truncated) */
     uint32_t linktype;    /* LINKTYPE_* of this packet's interface */
-    uint32_t interface;   /* pcapng interface index; 0 otherwise */
-    uint64_t offset;      /* file offset of the packet's record */
+    uint32_t interface;   /* pcapng interface index in its section; 0 otherwise */
+    uint64_t offset;      /* file offset of the packet's record (pcap record
+                           * header, pcapng block, NetMon frame) */
     const uint8_t *data;  /* valid until the next call */
 };
 
 struct azf_capfile;
 
-/* Which format do these first bytes announce?  Needs >= 4 bytes. */
+/* Which format do these first bytes announce?  Needs >= 4 bytes; given 12
+ * it also checks the pcap major version (2), the pcapng byte-order magic
+ * and the NetMon major version (2), as azf_capfile_open does. */
 enum azf_capfmt azf_capfile_sniff(const uint8_t *buf, size_t len);
 
-/* Opens and sniffs `path`.  NULL with errbuf naming the file on failure. */
+/* Opens and sniffs `path` and reads its file header (NetMon: its frame
+ * table).  NULL with errbuf naming the file on failure.  Memory is bounded by
+ * the largest record; no record may exceed 256 MiB. */
 struct azf_capfile *azf_capfile_open(const char *path, char errbuf[AZF_ERRBUF_SIZE]);
 /* 1: a packet in *pkt; 0: end of file; -1: the rest of the file cannot be
- * read (errbuf: "file:offset: reason") — packets returned before stay good.
- * A record that is bad but skippable (unknown block, bad interface id) is
- * skipped and counted in azf_capfile_skipped, not returned as -1. */
+ * read (errbuf: "file:offset: reason") — packets returned before stay good,
+ * and every later call returns -1 with the same message.
+ * Records that are not packets (pcapng name resolution, statistics, custom
+ * and unknown blocks; NetMon event/filter/adapter frames) are passed over
+ * and not counted.  A packet that cannot be returned (pcapng interface id
+ * not declared in its section; NetMon media type with no LINKTYPE, e.g.
+ * Wi-Fi) is skipped and counted in azf_capfile_skipped, not returned as -1.
+ * NetMon 2.0-2.2 times are the header's start time, read as UTC (NetMon
+ * writes the capturing host's local time without a zone), plus the frame's
+ * offset; 2.3 frames carry their own UTC time. */
 int azf_capfile_next(struct azf_capfile *f, struct azf_cappkt *pkt, char errbuf[AZF_ERRBUF_SIZE]);
 enum azf_capfmt azf_capfile_format(const struct azf_capfile *f);
-/* Records skipped so far (unknown link type, bad interface, ...). */
+/* Packets skipped so far (unknown NetMon media type, undeclared pcapng
+ * interface). */
 uint64_t azf_capfile_skipped(const struct azf_capfile *f);
 /* Packets returned with caplen < len so far. */
 uint64_t azf_capfile_truncated(const struct azf_capfile *f);
