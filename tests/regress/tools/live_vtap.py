@@ -13,7 +13,7 @@ Suricata follows $OUTPUT_DIR/flowlogs on af-packet `cap`, and while it runs:
               the blob; we wait until the bookmark file says the follower
               read them, so they are indexed before the first packet;
   2. replay:  pcap-corpus/vtap/mirror.pcap goes into `inj` with tcpreplay
-              (top speed); we wait until Suricata has counted the packets;
+              (top speed); we wait until Suricata's stats say it decoded them;
   3. after:   records of the smb flow (still live: TCP timeouts are long) and
               the log-only minute are committed; they must attach to the live
               flow when it is logged at shutdown;
@@ -23,11 +23,12 @@ Suricata follows $OUTPUT_DIR/flowlogs on af-packet `cap`, and while it runs:
   5. SIGTERM once stats say all 17 tuples are indexed; wait for the exit.
 
 Live packet time is wall-clock, so every tuple is moved to "now" (keeping
-its 5-tuple and the spacing within its group) and the blob sits in the
+its 5-tuple and the spacing of its begin/end tuples) and the blob sits in the
 current hour's folder.  The namespace is removed however the run ends.
 Under the runner's --valgrind, Suricata runs under valgrind (see
 suricata_run.py) and every wait is ten times longer.
 """
+import ctypes
 import json
 import os
 import shutil
@@ -46,6 +47,9 @@ CORPUS = os.path.join(SRCDIR, "pcap-corpus", "vtap")
 CAP, INJ = "cap0", "inj0"
 SLOW = 10 if suricata_run.under_valgrind() else 1
 T0 = time.time()
+# Every wait ends by T0 + BUDGET and Suricata gets STOP_WAIT to exit, so the
+# run ends (and cleans up) before the case's `timeout: 60` kills it.
+BUDGET, STOP_WAIT = 45 * SLOW, 10 * SLOW
 
 # The corpus flows by their client end (MANIFEST).
 HTTP, RDP, SSH = "10.0.0.4:50000", "203.0.113.50:51000", "198.51.100.7:40000"
@@ -55,13 +59,13 @@ MIRROR_PACKETS = 52
 
 def log(msg):
     line = "[%6.2fs] %s" % (time.time() - T0, msg)
-    print(line, flush=True)
+    print(line, file=sys.stderr, flush=True)
     with open(os.path.join(os.environ["OUTPUT_DIR"], "timeline.log"), "a") as f:
         f.write(line + "\n")
 
 
-def sh(*cmd, check=True):
-    r = subprocess.run(cmd, capture_output=True, text=True)
+def sh(*cmd, check=True, timeout=20 * SLOW):
+    r = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout)
     if check and r.returncode != 0:
         raise RuntimeError("%s: %s" % (" ".join(cmd), (r.stderr or r.stdout).strip()))
     return r
@@ -85,6 +89,13 @@ def check():
     finally:
         subprocess.run(["ip", "netns", "del", ns], capture_output=True)
     return None
+
+
+def die_with_parent():
+    """Suricata gets SIGTERM if this script is killed outright (the runner's
+    timeout), rather than capturing on in the namespace."""
+    PR_SET_PDEATHSIG = 1
+    ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
 
 
 class Netns:
@@ -114,7 +125,7 @@ class Netns:
 
 
 def wait_for(what, cond, timeout, proc=None):
-    deadline = time.time() + timeout * SLOW
+    deadline = min(time.time() + timeout * SLOW, T0 + BUDGET)
     while time.time() < deadline:
         v = cond()
         if v:
@@ -122,7 +133,7 @@ def wait_for(what, cond, timeout, proc=None):
         if proc is not None and proc.poll() is not None:
             raise RuntimeError("Suricata exited (%d) while waiting for %s" % (proc.returncode, what))
         time.sleep(0.1)
-    raise RuntimeError("timed out after %ds waiting for %s" % (timeout * SLOW, what))
+    raise RuntimeError("timed out waiting for %s" % what)
 
 
 def read_eve(path):
@@ -194,9 +205,10 @@ def main():
     ]
     proc = None
     with Netns() as ns:
-        cmd = ["ip", "netns", "exec", ns.name] + suricata_run.command(out, args)
+        cmd = ["ip", "netns", "exec", ns.name] + suricata_run.command(out, args, valgrind_extra=[
+            "--suppressions=" + os.path.join(HERE, "suricata-live.supp")])
         log("starting: %s" % " ".join(cmd))
-        proc = subprocess.Popen(cmd)
+        proc = subprocess.Popen(cmd, preexec_fn=die_with_parent)
         try:
             def started():
                 try:
@@ -231,7 +243,7 @@ def main():
             if proc.poll() is None:
                 proc.send_signal(signal.SIGTERM)
                 try:
-                    proc.wait(timeout=30 * SLOW)
+                    proc.wait(timeout=STOP_WAIT)
                 except subprocess.TimeoutExpired:
                     proc.kill()
                     proc.wait()
@@ -247,6 +259,6 @@ if __name__ == "__main__":
     signal.signal(signal.SIGHUP, lambda *_: sys.exit(129))
     try:
         sys.exit(main())
-    except (RuntimeError, OSError) as e:
+    except (RuntimeError, OSError, subprocess.TimeoutExpired) as e:
         log("live_vtap: %s" % e)
         sys.exit(1)
