@@ -95,7 +95,7 @@ $(O)/obj/plugin/%.o: plugin/%.c $(wildcard plugin/*.h) parsers/flowlog.h $(HOST_
 	$(CC) $$($(LSC) --cflags) "-D__SCFILENAME__=\"$*\"" $(PLUGIN_CFLAGS) -Iparsers -c $< -o $@
 
 $(O)/azflow.so: $(PLUGIN_OBJ) $(O)/libazflow.a
-	$(CC) -shared $(LDSAN) -o $@ $(PLUGIN_OBJ) $(O)/libazflow.a -lpcre2-8
+	$(CC) -shared $(LDSAN) -o $@ $(PLUGIN_OBJ) $(O)/libazflow.a -lpcre2-8 -lpcap
 
 # --- the command-line tool ---------------------------------------------------
 $(O)/obj/tools/azflow/%.o: tools/azflow/%.c $(wildcard tools/azflow/*.h) parsers/flowlog.h | build/.deps

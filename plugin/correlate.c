@@ -9,8 +9,10 @@
 #include "flow-storage.h"
 #include "util-debug.h"
 
+#include "capture_mode.h"
 #include "correlate.h"
 #include "flowinfo.h"
+#include "pktmeta.h"
 #include "index.h"
 #include "recent.h"
 #include "stats.h"
@@ -30,6 +32,7 @@ struct az_flowstate {
     uint64_t flow_id;
     bool noted;
     bool enriched;
+    bool synthetic; /* capture mode: made from a flow-log record */
 };
 
 static FlowStorageId g_storage = { .id = -1 };
@@ -45,7 +48,10 @@ const struct az_flowinfo *AzFlowInfoGet(const Flow *f)
     if (f == NULL || g_storage.id < 0)
         return NULL;
     const struct az_flowstate *st = FlowGetStorageById(f, g_storage);
-    return (st != NULL && st->info.records > 0) ? &st->info : NULL;
+    if (st == NULL)
+        return NULL;
+    const struct az_flowinfo *in = &st->info;
+    return (in->records > 0 || in->vpn != AZ_VPN_NONE || in->capture != NULL) ? in : NULL;
 }
 
 static void Refresh(struct az_flowstate *st, int64_t now_us)
@@ -83,6 +89,19 @@ static void OnFlowInit(ThreadVars *tv, Flow *f, const Packet *p, void *user)
             ports ? f->dp : 0, f->proto);
     st->info.mirrored = true;
     st->start_us = st->last_us = TimeUs(f->startts);
+    const struct az_pktmeta *m = AzPktMeta(p);
+    if (m != NULL) {
+        if (m->flags & AZ_PKT_SYNTHETIC) {
+            /* A cloud-only record: its flow is the record's, at the
+             * record's time (the packet is stamped later, see merge). */
+            st->synthetic = true;
+            st->info.mirrored = false;
+            st->start_us = m->record_ts_us;
+        }
+        st->info.vpn = m->vpn_layer;
+        st->info.tunnel = AzCaptureTunnel(m->tunnel_id);
+        st->info.capture = AzCaptureFile(m->file_id);
+    }
     Refresh(st, st->start_us);
     FlowSetStorageById(f, g_storage, st);
 }
@@ -93,6 +112,10 @@ static void OnFlowUpdate(ThreadVars *tv, Flow *f, Packet *p, void *user)
     if (st == NULL)
         return;
     int64_t now = TimeUs(p->ts);
+    if (st->synthetic) {
+        /* Stamped at merge time; the records' own time is what counts. */
+        return;
+    }
     st->last_us = now;
     if (!st->noted) {
         /* flow_hash, part of the flow id, is set only after FlowInit. */
@@ -107,7 +130,7 @@ static void OnFlowUpdate(ThreadVars *tv, Flow *f, Packet *p, void *user)
 void AzCorrelateRefresh(Flow *f)
 {
     struct az_flowstate *st = f != NULL ? FlowGetStorageById(f, g_storage) : NULL;
-    if (st != NULL)
+    if (st != NULL && !st->synthetic)
         Refresh(st, TimeUs(f->lastts));
 }
 

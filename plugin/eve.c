@@ -79,12 +79,38 @@ static void WriteAzure(SCJsonBuilder *jb, const struct az_flowinfo *in, bool wit
         SCJbSetUint(jb, "pkts_toclient", in->pkts_toclient);
         SCJbSetUint(jb, "bytes_toclient", in->bytes_toclient);
     }
-    if (with_records)
+    if (with_records && in->records > 0)
         SCJbSetUint(jb, "records", in->records);
-    SCJbSetBool(jb, "mirrored", in->mirrored);
+    /* A flow known only from capture metadata has no records to mirror. */
+    if (!with_records || in->records > 0)
+        SCJbSetBool(jb, "mirrored", in->mirrored);
     if (in->vpn != AZ_VPN_NONE) {
+        char buf[64];
         SCJbOpenObject(jb, "vpn");
         SCJbSetString(jb, "layer", in->vpn == AZ_VPN_INNER ? "inner" : "outer");
+        const struct azf_vpn_info *t = in->tunnel;
+        if (t != NULL && t->have_gateway)
+            SCJbSetString(jb, "gateway", azf_addr_str(&t->gateway, buf, sizeof(buf)));
+        if (t != NULL && t->have_peer)
+            SCJbSetString(jb, "peer", azf_addr_str(&t->peer, buf, sizeof(buf)));
+        if (t != NULL && t->have_spi) {
+            snprintf(buf, sizeof(buf), "0x%08x", t->spi);
+            SCJbSetString(jb, "spi", buf);
+        }
+        SCJbClose(jb);
+    }
+    if (in->capture != NULL) {
+        SCJbOpenObject(jb, "capture");
+        if (in->capture->vm != NULL)
+            SCJbSetString(jb, "vm", in->capture->vm);
+        SCJbSetString(jb, "file", in->capture->path);
+        if (in->capture->vm != NULL) {
+            char buf[64];
+            SCTime_t ts = { .secs = (uint64_t)(in->capture->started_us / 1000000),
+                .usecs = (uint64_t)(in->capture->started_us % 1000000) };
+            CreateIsoTimeString(ts, buf, sizeof(buf));
+            SCJbSetString(jb, "started", buf);
+        }
         SCJbClose(jb);
     }
     if (blob != NULL)

@@ -6,11 +6,21 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "capture.h"
+
 /* Bits of az_flowinfo.have: which optional fields a record carried. */
 #define AZ_HAVE_COUNTERS 0x01
 
 /* VPN layer of a packet from a VPN gateway capture (capture mode). */
 enum az_vpn_layer { AZ_VPN_NONE = 0, AZ_VPN_INNER = 1, AZ_VPN_OUTER = 2 };
+
+/* A capture file read in capture mode; Network Watcher files add the VM and
+ * the capture's start time (vm NULL otherwise).  Lives until shutdown. */
+struct az_capture_file {
+    const char *path;
+    const char *vm;
+    int64_t started_us;
+};
 
 /* The aggregate of every record correlated with one flow.  State, decision,
  * encryption and the names are the latest record's; counters are sums, in
@@ -34,9 +44,15 @@ struct az_flowinfo {
     const char *resource_id;
     const char *target_resource_id;
     const char *mac;
+
+    /* Capture mode only: where the flow's first packet came from.  These
+     * describe packets, not records, so they survive re-aggregation. */
+    const struct azf_vpn_info *tunnel;          /* gateway/peer/spi, or NULL */
+    const struct az_capture_file *capture;      /* or NULL */
 };
 
-/* The flow's info, or NULL when no record correlated with it.  Call with the
+/* The flow's info, or NULL when it has neither a correlated record nor
+ * capture-mode metadata (check records > 0 for the former).  Call with the
  * flow locked (true for keyword Match and EVE callbacks). */
 struct Flow_;
 const struct az_flowinfo *AzFlowInfoGet(const struct Flow_ *f);

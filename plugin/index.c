@@ -306,11 +306,16 @@ int AzIndexAdd(const struct azf_tuple *t, const char *blob)
 uint32_t AzIndexAggregate(const struct az_key *k, int64_t from_us, int64_t to_us,
         struct az_flowinfo *out)
 {
+    /* Packet-side facts are the flow's, not the records': keep them. */
     uint8_t vpn = out->vpn;
     bool mirrored = out->mirrored;
+    const struct azf_vpn_info *tunnel = out->tunnel;
+    const struct az_capture_file *capture = out->capture;
     memset(out, 0, sizeof(*out));
     out->vpn = vpn;
     out->mirrored = mirrored;
+    out->tunnel = tunnel;
+    out->capture = capture;
     if (g_buckets == NULL)
         return 0;
 

@@ -5,6 +5,8 @@
 #include "output.h"
 #include "util-debug.h"
 
+#include "capture_mode.h"
+#include "capture_source.h"
 #include "config.h"
 #include "correlate.h"
 #include "eve.h"
@@ -20,6 +22,12 @@
 #endif
 
 static struct az_config g_config;
+
+const struct az_config *AzPluginConfig(void);
+const struct az_config *AzPluginConfig(void)
+{
+    return &g_config;
+}
 
 /* Mirrored flows remembered for records that arrive after their flow. */
 #define AZ_RECENT_FLOWS 65536
@@ -38,6 +46,15 @@ static void AzflowAtExit(void)
     AzIndexDestroy();
     AzRecentDestroy();
     AzConfigFree(&g_config);
+    /* Suricata 8 gives a capture source no say in the exit status and exits
+     * 0 even when input was skipped; a skipped file or unknown link type
+     * must not look like success, so end with 1 once Suricata is done. */
+    bool skipped = AzCaptureSkippedInput();
+    AzCaptureTablesFree();
+    if (skipped) {
+        fflush(NULL);
+        _exit(1);
+    }
 }
 
 /* Stats exist only after the plugin's Init, so counters are registered
@@ -70,6 +87,7 @@ static void AzflowInit(void)
     if (AzEveRegister(g_config.window_s) < 0)
         FatalError("azflow: cannot register the EVE callback");
     AzKeywordsRegister();
+    AzCaptureRegister();
     if (SCRegisterOnLoggingReady(OnLoggingReady, NULL) < 0)
         FatalError("azflow: cannot register the logging-ready callback");
 

@@ -348,6 +348,7 @@ def main():
     env.update({"SRCDIR": SRCDIR, "SURICATA": opts.suricata, "PLUGIN": opts.plugin, "TOOL": opts.tool,
                 "SAMPLES": os.environ.get("SAMPLES", os.path.join(SRCDIR, "..", "shared", "samples", "real")),
                 "TZ": "UTC"})
+    env.update({"CLASSIFICATION": opts.classification, "REFERENCE": opts.reference})
     if opts.sanitize:
         env.update(sanitizer_env())
 
