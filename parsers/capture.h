@@ -85,8 +85,28 @@ void azf_capfile_close(struct azf_capfile *f);
  * OpenVPN) and the decrypted inner packets.  The classifier learns the
  * tunnel endpoints from the outer packets and attributes inner packets to a
  * tunnel: trivially with one, with several by pairing each inner packet with
- * the ESP packet it came out of (time and length) where possible. */
+ * the ESP packet it came out of (time and length) where possible.
+ *
+ * Outer: IP protocol 50; UDP 500; UDP 4500 (non-ESP marker: IKE, else
+ * NAT-T ESP, 0xff: NAT-keepalive); UDP/TCP 1194 (OpenVPN); later IP
+ * fragments between known tunnel endpoints.  Inner: anything else.
+ * Gateway vs peer, strongest evidence first: an address shared by two
+ * tunnels; the IKE_SA_INIT (IKEv1: first Main/Aggressive Mode) responder or
+ * the OpenVPN port's side; the IKEv2 non-initiator.  Without such evidence
+ * (ESP only) gateway and peer stay unknown.  Memory is bounded (32 tunnels,
+ * 256 recent ESP packets, 1024 inner flows); see vpn.c for the pairing. */
 enum azf_vpn_layer { AZF_VPN_NONE = 0, AZF_VPN_INNER = 1, AZF_VPN_OUTER = 2 };
+
+/* What an outer packet is (AZF_VPN_KIND_NONE for inner ones). */
+enum azf_vpn_kind {
+    AZF_VPN_KIND_NONE = 0,
+    AZF_VPN_KIND_IKE = 1,       /* UDP 500, or 4500 after the non-ESP marker */
+    AZF_VPN_KIND_ESP = 2,       /* IP protocol 50 */
+    AZF_VPN_KIND_NATT_ESP = 3,  /* UDP 4500, ESP (RFC 3948) */
+    AZF_VPN_KIND_KEEPALIVE = 4, /* UDP 4500, the one-byte NAT-keepalive */
+    AZF_VPN_KIND_OPENVPN = 5,   /* UDP/TCP 1194 */
+    AZF_VPN_KIND_OTHER = 6,     /* a tunnel packet the capture cut too short to tell, or a fragment */
+};
 
 struct azf_vpn_info {
     uint8_t layer;            /* enum azf_vpn_layer */
@@ -94,20 +114,29 @@ struct azf_vpn_info {
     struct azf_addr gateway;  /* the Azure side of the tunnel */
     struct azf_addr peer;     /* the on-premises side */
     uint32_t spi;             /* ESP SPI (network order value) */
+    uint8_t kind;             /* enum azf_vpn_kind */
 };
 
 struct azf_vpn;
+/* NULL when out of memory. */
 struct azf_vpn *azf_vpn_new(void);
 void azf_vpn_free(struct azf_vpn *v);
 /* Classifies one packet (starting at its IP header: the caller strips the
- * link layer) of length caplen (wire length len), at time ts_us. */
+ * link layer) of length caplen (wire length len), at time ts_us.  Never
+ * reads past caplen; a packet too short to judge (no IP addresses, or TCP/UDP
+ * without its ports) is AZF_VPN_NONE.  Packets are expected in capture
+ * order; an inner packet pairs only with an ESP packet at most
+ * AZF_VPN_PAIR_US away from it in time. */
+#define AZF_VPN_PAIR_US 5000
 void azf_vpn_classify(struct azf_vpn *v, const uint8_t *ip, uint32_t caplen, uint32_t len, int64_t ts_us,
                       struct azf_vpn_info *out);
 
 /* --- Network Watcher packet captures ------------------------------------------
  * …/virtualmachines/{vm}/{yyyy}/{MM}/{dd}/packetcapture_HH_mm_ss_fff.cap →
- * the VM name and the capture's start time.  Returns 0 when the path has
- * that shape. */
+ * the VM name and the capture's start time (UTC).  Returns 0 when the path
+ * has that shape (matched case-insensitively; the name must end the path;
+ * dates and times are range-checked), else -1 with *out zeroed.  A VM name
+ * longer than vm[] is truncated, always NUL-terminated. */
 struct azf_nwcapture {
     char vm[128];
     int64_t started_us;

@@ -25,4 +25,36 @@ int corpus_write_file(const char *path, const void *data, size_t len,
  * epoch, with `frac` fractional digits (0..7; the 7th is always 0). */
 const char *corpus_time_str(int64_t us, int frac, char *buf, size_t len);
 
+/* Big-endian stores (packet headers). */
+static inline void corpus_be16(uint8_t *p, uint32_t v)
+{
+    p[0] = (uint8_t)(v >> 8);
+    p[1] = (uint8_t)v;
+}
+
+static inline void corpus_be32(uint8_t *p, uint32_t v)
+{
+    corpus_be16(p, v >> 16);
+    corpus_be16(p + 2, v);
+}
+
+/* Little-endian stores for the capture-file writers (pcapng, NetMon). */
+static inline void corpus_le16(uint8_t *p, uint32_t v)
+{
+    p[0] = (uint8_t)v;
+    p[1] = (uint8_t)(v >> 8);
+}
+
+static inline void corpus_le32(uint8_t *p, uint32_t v)
+{
+    corpus_le16(p, v);
+    corpus_le16(p + 2, v >> 16);
+}
+
+static inline void corpus_le64(uint8_t *p, uint64_t v)
+{
+    corpus_le32(p, (uint32_t)v);
+    corpus_le32(p + 4, (uint32_t)(v >> 32));
+}
+
 #endif /* AZF_CORPUS_H */

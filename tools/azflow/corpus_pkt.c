@@ -1,4 +1,5 @@
-/* azflow corpus: builds frames with libnet and writes them with libpcap.
+/* azflow corpus: builds frames with libnet and writes them with libpcap (or
+ * hands them to a shared capture file's sink).
  * Everything is derived from the caller's tables: no clock, no randomness. */
 #include <libnet.h>
 #include <pcap/pcap.h>
@@ -17,10 +18,17 @@
 
 struct cpkt_writer {
     char *path;
-    pcap_t *dead;
+    pcap_t *dead;            /* NULL when frames go to `sink` */
     pcap_dumper_t *dumper;
+    cpkt_sink_fn sink;
+    void *sink_ctx;
+    cpkt_hook_fn hook;
+    void *hook_user;
+    cpkt_sink_fn observer;
+    void *observer_ctx;
     libnet_t *inner, *outer;
-    int has_vtap;
+    int has_vtap, raw_ip;
+    uint32_t snaplen;
     struct cpkt_vtap vtap;
     int64_t last_us;
     uint64_t frames;
@@ -38,67 +46,109 @@ uint32_t cpkt_hash(const void *data, size_t len, uint32_t h)
     return h;
 }
 
-static void put_be16(uint8_t *p, uint32_t v)
-{
-    p[0] = (uint8_t)(v >> 8);
-    p[1] = (uint8_t)v;
-}
-
-static void put_be32(uint8_t *p, uint32_t v)
-{
-    p[0] = (uint8_t)(v >> 24);
-    p[1] = (uint8_t)(v >> 16);
-    p[2] = (uint8_t)(v >> 8);
-    p[3] = (uint8_t)v;
-}
-
-struct cpkt_writer *cpkt_writer_open(const char *path, const struct cpkt_vtap *vtap,
-                                     char errbuf[CORPUS_ERRBUF_SIZE])
+/* The part every writer shares: libnet contexts and options. */
+static struct cpkt_writer *writer_new(const char *name, const struct cpkt_writer_opts *o,
+                                      char errbuf[CORPUS_ERRBUF_SIZE])
 {
     char lerr[LIBNET_ERRBUF_SIZE] = "";
     struct cpkt_writer *w = calloc(1, sizeof(*w));
 
-    if (w == NULL || (w->path = strdup(path)) == NULL) {
-        corpus_err(errbuf, "%s: out of memory", path);
+    if (w == NULL || (w->path = strdup(name)) == NULL) {
+        corpus_err(errbuf, "%s: out of memory", name);
         free(w);
         return NULL;
     }
-    if (corpus_mkdir_parents(path, errbuf) < 0)
-        goto fail;
     /* LIBNET_NONE: construct only; no device, no privileges. */
     w->inner = libnet_init(LIBNET_NONE, NULL, lerr);
     if (w->inner != NULL)
         w->outer = libnet_init(LIBNET_NONE, NULL, lerr);
     if (w->inner == NULL || w->outer == NULL) {
-        corpus_err(errbuf, "%s: libnet_init: %s", path, lerr);
-        goto fail;
+        corpus_err(errbuf, "%s: libnet_init: %s", name, lerr);
+        if (w->inner != NULL)
+            libnet_destroy(w->inner);
+        free(w->path);
+        free(w);
+        return NULL;
     }
-    w->dead = pcap_open_dead(DLT_EN10MB, 65535);
+    if (o->vtap != NULL) {
+        w->has_vtap = 1;
+        w->vtap = *o->vtap;
+    }
+    w->raw_ip = o->raw_ip;
+    w->snaplen = o->snaplen ? o->snaplen : 65535;
+    w->last_us = INT64_MIN;
+    return w;
+}
+
+static void writer_free(struct cpkt_writer *w)
+{
+    if (w->dead != NULL)
+        pcap_close(w->dead);
+    libnet_destroy(w->inner);
+    libnet_destroy(w->outer);
+    free(w->path);
+    free(w);
+}
+
+struct cpkt_writer *cpkt_writer_open_pcap(const char *path, const struct cpkt_writer_opts *o,
+                                          char errbuf[CORPUS_ERRBUF_SIZE])
+{
+    struct cpkt_writer *w;
+
+    if (corpus_mkdir_parents(path, errbuf) < 0)
+        return NULL;
+    if ((w = writer_new(path, o, errbuf)) == NULL)
+        return NULL;
+    w->dead = pcap_open_dead(o->raw_ip ? DLT_RAW : DLT_EN10MB, (int)w->snaplen);
     if (w->dead == NULL) {
         corpus_err(errbuf, "%s: pcap_open_dead failed", path);
-        goto fail;
+        writer_free(w);
+        return NULL;
     }
     w->dumper = pcap_dump_open(w->dead, path);
     if (w->dumper == NULL) {
         corpus_err(errbuf, "%s", pcap_geterr(w->dead));
-        goto fail;
+        writer_free(w);
+        return NULL;
     }
-    if (vtap != NULL) {
-        w->has_vtap = 1;
-        w->vtap = *vtap;
-    }
-    w->last_us = INT64_MIN;
     return w;
-fail:
-    if (w->dead != NULL)
-        pcap_close(w->dead);
-    if (w->inner != NULL)
-        libnet_destroy(w->inner);
-    if (w->outer != NULL)
-        libnet_destroy(w->outer);
-    free(w->path);
-    free(w);
-    return NULL;
+}
+
+struct cpkt_writer *cpkt_writer_open(const char *path, const struct cpkt_vtap *vtap,
+                                     char errbuf[CORPUS_ERRBUF_SIZE])
+{
+    const struct cpkt_writer_opts o = {.vtap = vtap};
+    return cpkt_writer_open_pcap(path, &o, errbuf);
+}
+
+struct cpkt_writer *cpkt_writer_open_sink(const char *name, const struct cpkt_writer_opts *o,
+                                          cpkt_sink_fn sink, void *ctx,
+                                          char errbuf[CORPUS_ERRBUF_SIZE])
+{
+    struct cpkt_writer *w = writer_new(name, o, errbuf);
+
+    if (w != NULL) {
+        w->sink = sink;
+        w->sink_ctx = ctx;
+    }
+    return w;
+}
+
+void cpkt_writer_set_hook(struct cpkt_writer *w, cpkt_hook_fn hook, void *user)
+{
+    w->hook = hook;
+    w->hook_user = user;
+}
+
+void cpkt_writer_set_observer(struct cpkt_writer *w, cpkt_sink_fn observer, void *ctx)
+{
+    w->observer = observer;
+    w->observer_ctx = ctx;
+}
+
+uint64_t cpkt_writer_frames(const struct cpkt_writer *w)
+{
+    return w->frames;
 }
 
 int cpkt_writer_close(struct cpkt_writer *w, char errbuf[CORPUS_ERRBUF_SIZE])
@@ -107,16 +157,14 @@ int cpkt_writer_close(struct cpkt_writer *w, char errbuf[CORPUS_ERRBUF_SIZE])
 
     if (w == NULL)
         return 0;
-    if (pcap_dump_flush(w->dumper) != 0 || ferror(pcap_dump_file(w->dumper))) {
-        corpus_err(errbuf, "%s: write failed: %s", w->path, strerror(errno));
-        rc = -1;
+    if (w->dumper != NULL) {
+        if (pcap_dump_flush(w->dumper) != 0 || ferror(pcap_dump_file(w->dumper))) {
+            corpus_err(errbuf, "%s: write failed: %s", w->path, strerror(errno));
+            rc = -1;
+        }
+        pcap_dump_close(w->dumper);
     }
-    pcap_dump_close(w->dumper);
-    pcap_close(w->dead);
-    libnet_destroy(w->inner);
-    libnet_destroy(w->outer);
-    free(w->path);
-    free(w);
+    writer_free(w);
     return rc;
 }
 
@@ -147,7 +195,7 @@ static int encapsulate(struct cpkt_writer *w, const uint8_t *inner, uint32_t inn
     }
     memset(payload, 0, VXLAN_HLEN);
     payload[0] = 0x08;                       /* I: the VNI is valid */
-    put_be32(payload + 4, w->vtap.vni << 8); /* VNI in bytes 4..6, byte 7 reserved */
+    corpus_be32(payload + 4, w->vtap.vni << 8); /* VNI in bytes 4..6, byte 7 reserved */
     memcpy(payload + VXLAN_HLEN, inner, inner_len);
 
     libnet_clear_packet(l);
@@ -173,7 +221,7 @@ static int encapsulate(struct cpkt_writer *w, const uint8_t *inner, uint32_t inn
 static int write_frame(struct cpkt_writer *w, int64_t ts_us, const uint8_t *frame, uint32_t len,
                        char errbuf[CORPUS_ERRBUF_SIZE])
 {
-    struct pcap_pkthdr h;
+    uint32_t caplen = len < w->snaplen ? len : w->snaplen;
 
     /* Readers (Suricata's pcap-file among them) expect time to go forward. */
     if (ts_us < w->last_us) {
@@ -181,11 +229,20 @@ static int write_frame(struct cpkt_writer *w, int64_t ts_us, const uint8_t *fram
                    w->path, (unsigned long long)w->frames + 1);
         return -1;
     }
-    memset(&h, 0, sizeof(h));
-    h.ts.tv_sec = (time_t)(ts_us / 1000000);
-    h.ts.tv_usec = (suseconds_t)(ts_us % 1000000);
-    h.caplen = h.len = len;
-    pcap_dump((u_char *)w->dumper, &h, frame);
+    if (w->sink != NULL) {
+        if (w->sink(w->sink_ctx, ts_us, frame, caplen, len, errbuf) < 0)
+            return -1;
+    } else {
+        struct pcap_pkthdr h;
+        memset(&h, 0, sizeof(h));
+        h.ts.tv_sec = (time_t)(ts_us / 1000000);
+        h.ts.tv_usec = (suseconds_t)(ts_us % 1000000);
+        h.caplen = caplen;
+        h.len = len;
+        pcap_dump((u_char *)w->dumper, &h, frame);
+    }
+    if (w->observer != NULL && w->observer(w->observer_ctx, ts_us, frame, caplen, len, errbuf) < 0)
+        return -1;
     w->last_us = ts_us;
     w->frames++;
     return 0;
@@ -204,24 +261,27 @@ static uint16_t outer_sport(const struct cpkt_flow *f)
         a = b;
         b = t;
     }
-    put_be32(key, a->ip);
-    put_be32(key + 4, b->ip);
-    put_be16(key + 8, a->port);
-    put_be16(key + 10, b->port);
+    corpus_be32(key, a->ip);
+    corpus_be32(key + 4, b->ip);
+    corpus_be16(key + 8, a->port);
+    corpus_be16(key + 10, b->port);
     key[12] = f->proto;
     h = cpkt_hash(key, sizeof(key), 0);
     return (uint16_t)(49152 + h % 16384);
 }
 
 /* Builds one inner IPv4 packet from side `dir` (TCP when proto is 6, with
- * `flags`/`seq`/`ack`; UDP otherwise), wraps it, writes it, counts it. */
+ * `flags`/`seq`/`ack`; UDP when 17; else `data` is the IP payload), wraps
+ * it, writes it, counts it. */
 static int emit(struct cpkt_flow *f, int dir, uint8_t flags, uint32_t seq, uint32_t ack,
                 const void *data, size_t len, char errbuf[CORPUS_ERRBUF_SIZE])
 {
     struct cpkt_writer *w = f->w;
     libnet_t *l = w->inner;
     const struct cpkt_endpoint *src = &f->ep[dir], *dst = &f->ep[!dir];
-    uint32_t l4len = (uint32_t)len + (f->proto == IPPROTO_TCP ? LIBNET_TCP_H : LIBNET_UDP_H);
+    int bare = f->proto != IPPROTO_TCP && f->proto != IPPROTO_UDP;
+    uint32_t l4len = (uint32_t)len + (f->proto == IPPROTO_TCP ? LIBNET_TCP_H
+                                      : f->proto == IPPROTO_UDP ? LIBNET_UDP_H : 0);
     uint32_t iplen = LIBNET_IPV4_H + l4len;
     uint8_t *frame = NULL, *outer = NULL;
     uint32_t frame_len = 0, outer_len = 0;
@@ -237,20 +297,27 @@ static int emit(struct cpkt_flow *f, int dir, uint8_t flags, uint32_t seq, uint3
         if (libnet_build_tcp(src->port, dst->port, seq, ack, flags, TCP_WINDOW, 0, 0,
                              (uint16_t)l4len, data, (uint32_t)len, l, 0) == -1)
             return libnet_fail(w, l, "tcp", errbuf);
-    } else {
+    } else if (!bare) {
         if (libnet_build_udp(src->port, dst->port, (uint16_t)l4len, 0, data, (uint32_t)len,
                              l, 0) == -1)
             return libnet_fail(w, l, "udp", errbuf);
     }
     if (libnet_build_ipv4((uint16_t)iplen, 0, f->ip_id[dir], IP_DF, INNER_TTL, f->proto, 0,
-                          htonl(src->ip), htonl(dst->ip), NULL, 0, l, 0) == -1)
+                          htonl(src->ip), htonl(dst->ip), bare ? data : NULL,
+                          bare ? (uint32_t)len : 0, l, 0) == -1)
         return libnet_fail(w, l, "ipv4", errbuf);
-    if (libnet_build_ethernet(dst->mac, src->mac, ETHERTYPE_IP, NULL, 0, l, 0) == -1)
+    if (!w->raw_ip &&
+        libnet_build_ethernet(dst->mac, src->mac, ETHERTYPE_IP, NULL, 0, l, 0) == -1)
         return libnet_fail(w, l, "ethernet", errbuf);
     if (libnet_pblock_coalesce(l, &frame, &frame_len) == -1)
         return libnet_fail(w, l, "coalesce", errbuf);
     libnet_clear_packet(l);
 
+    rc = w->hook != NULL ? w->hook(w->hook_user, f, dir, f->now_us, iplen, errbuf) : 0;
+    if (rc < 0) {
+        libnet_adv_free_packet(l, frame);
+        return rc;
+    }
     if (w->has_vtap) {
         rc = encapsulate(w, frame, frame_len, outer_sport(f), &outer, &outer_len, errbuf);
         if (rc == 0)
@@ -330,6 +397,12 @@ int cpkt_tcp_close(struct cpkt_flow *f, char errbuf[CORPUS_ERRBUF_SIZE])
 
 int cpkt_udp_send(struct cpkt_flow *f, int dir, const void *data, size_t len,
                   char errbuf[CORPUS_ERRBUF_SIZE])
+{
+    return emit(f, dir, 0, 0, 0, data, len, errbuf);
+}
+
+int cpkt_ip_send(struct cpkt_flow *f, int dir, const void *data, size_t len,
+                 char errbuf[CORPUS_ERRBUF_SIZE])
 {
     return emit(f, dir, 0, 0, 0, data, len, errbuf);
 }
