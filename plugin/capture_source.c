@@ -314,6 +314,55 @@ static bool BpfPass(struct source *s, uint32_t linktype, const struct azf_cappkt
     return pcap_offline_filter(&e->prog, &h, pkt->data) != 0;
 }
 
+/* A truncated packet (VPN Gateway captures default to 120-byte snaps) has IP
+ * and UDP lengths beyond what was captured, and Suricata's decoder drops it
+ * as invalid: no flow, no IKE, no rule.  Trim those lengths to the captured
+ * bytes so it is inspected as far as it goes; checksums are then unverifiable
+ * and ignored for it.  Only the outermost IP header is trimmed. */
+static void TrimToCaptured(uint8_t *d, uint32_t caplen, int ip_off)
+{
+    if (ip_off < 0 || caplen < (uint32_t)ip_off + 20)
+        return;
+    uint8_t *ip = d + ip_off;
+    uint32_t avail = caplen - (uint32_t)ip_off;
+    uint32_t l4_off, l4_len;
+    uint8_t proto;
+    if ((ip[0] >> 4) == 4) {
+        uint32_t hlen = (uint32_t)(ip[0] & 0x0f) * 4;
+        uint32_t total = (uint32_t)(ip[2] << 8 | ip[3]);
+        if (hlen < 20 || hlen > avail || total <= avail)
+            return;
+        ip[2] = (uint8_t)(avail >> 8);
+        ip[3] = (uint8_t)avail;
+        ip[10] = ip[11] = 0;
+        uint32_t sum = 0;
+        for (uint32_t i = 0; i < hlen; i += 2)
+            sum += (uint32_t)(ip[i] << 8 | ip[i + 1]);
+        while (sum >> 16)
+            sum = (sum & 0xffff) + (sum >> 16);
+        ip[10] = (uint8_t)(~sum >> 8);
+        ip[11] = (uint8_t)~sum;
+        proto = ip[9];
+        l4_off = hlen;
+        l4_len = avail - hlen;
+    } else if ((ip[0] >> 4) == 6 && avail >= 40) {
+        uint32_t plen = (uint32_t)(ip[4] << 8 | ip[5]);
+        if (plen <= avail - 40)
+            return;
+        ip[4] = (uint8_t)((avail - 40) >> 8);
+        ip[5] = (uint8_t)(avail - 40);
+        proto = ip[6]; /* extension headers: the UDP fix below is skipped */
+        l4_off = 40;
+        l4_len = avail - 40;
+    } else {
+        return;
+    }
+    if (proto == 17 && l4_len >= 8) {
+        ip[l4_off + 4] = (uint8_t)(l4_len >> 8);
+        ip[l4_off + 5] = (uint8_t)l4_len;
+    }
+}
+
 /* One captured packet: classify, filter, hand on. */
 static TmEcode HandleCaptured(struct source *s, const struct azf_cappkt *pkt, uint32_t file_id,
         struct azf_vpn *vpn, bool *vpn_seen)
@@ -365,8 +414,12 @@ static TmEcode HandleCaptured(struct source *s, const struct azf_cappkt *pkt, ui
         return TM_ECODE_FAILED;
     }
     s->pkts++;
-    if (pkt->caplen < pkt->len)
+    if (pkt->caplen < pkt->len) {
         s->truncated++;
+        int ip = IpOffset(pkt->linktype, pkt->data, pkt->caplen);
+        TrimToCaptured(GET_PKT_DATA(p), GET_PKT_LEN(p), ip >= 0 ? ip - (int)strip : -1);
+        p->flags |= PKT_IGNORE_CHECKSUM;
+    }
     return Hand(s, p, pkt->ts_us);
 }
 

@@ -213,16 +213,18 @@ class Case:
             if problems:
                 raise Fail("eve.json does not match the EVE schema + azflow's extension:\n    " +
                            "\n    ".join(problems[:10]))
-        eve = None
+        eves = {}
+
+        def eve(name):
+            if name not in eves:
+                eves[name] = read_eve(os.path.join(self.outdir, name))
+            return eves[name]
+
         for i, check in enumerate(self.spec.get("checks") or []):
             if "filter" in check:
-                if eve is None:
-                    eve = read_eve(os.path.join(self.outdir, check["filter"].get("filename", "eve.json")))
-                self.check_filter(i, check["filter"], eve)
+                self.check_filter(i, check["filter"], eve(check["filter"].get("filename", "eve.json")))
             elif "stats" in check:
-                if eve is None:
-                    eve = read_eve(os.path.join(self.outdir, "eve.json"))
-                self.check_stats(i, check["stats"], eve)
+                self.check_stats(i, check["stats"], eve("eve.json"))
             elif "shell" in check:
                 self.check_shell(i, check["shell"])
             elif "log" in check:
@@ -351,6 +353,8 @@ def main():
     env.update({"CLASSIFICATION": opts.classification, "REFERENCE": opts.reference})
     if opts.sanitize:
         env.update(sanitizer_env())
+    if opts.valgrind:
+        env["REGRESS_VALGRIND"] = "1"  # for command: cases that start Suricata themselves
 
     dirs = sorted(d for d in glob.glob(os.path.join(os.path.abspath(opts.cases), "*"))
                   if os.path.exists(os.path.join(d, "test.yaml")))
