@@ -154,3 +154,48 @@ uninstall:
 
 clean:
 	rm -rf build
+
+# --- fuzzing and benchmark (tests/fuzz/, bench/) -------------------------------
+#   make fuzz    each libFuzzer harness for FUZZ_SECONDS (clang; corpora grow in build/fuzz/)
+#   make bench   decoder speed and peak RSS beside a jansson baseline (BENCH_MIB blob)
+FUZZ_CC      ?= clang
+FUZZ_SECONDS ?= 60
+FUZZ_FLAGS   := -std=gnu11 -g -O1 -fno-omit-frame-pointer -fsanitize=address,undefined \
+                -fno-sanitize-recover=undefined $(WARN) -Iparsers -Itests/fuzz
+# The follower harness writes blobs and fsyncs bookmarks: tmpfs keeps it fast.
+FUZZ_TMP     ?= $(if $(wildcard /dev/shm/.),/dev/shm,$(CURDIR)/build/fuzz/tmp)
+FUZZ_NAMES   := $(patsubst tests/fuzz/fuzz_%.c,%,$(wildcard tests/fuzz/fuzz_*.c))
+FUZZ_BIN     := $(FUZZ_NAMES:%=build/fuzz/fuzz_%)
+
+# An archive, so each harness links only the parser objects it uses.
+build/fuzz/libazflow.a: $(PARSER_SRC:%.c=build/fuzz/obj/%.o)
+	rm -f $@ && ar rcs $@ $^
+build/fuzz/obj/parsers/%.o: parsers/%.c $(wildcard parsers/*.h)
+	@mkdir -p $(@D)
+	$(FUZZ_CC) $(FUZZ_FLAGS) -fsanitize=fuzzer-no-link -c $< -o $@
+build/fuzz/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz_common.h build/fuzz/libazflow.a
+	$(FUZZ_CC) $(FUZZ_FLAGS) -fsanitize=fuzzer $< build/fuzz/libazflow.a -o $@
+
+# The decoder harness also starts from the real samples when they are there.
+fuzz: $(FUZZ_BIN)
+	@set -e; mkdir -p "$(FUZZ_TMP)"; for h in $(FUZZ_NAMES); do \
+	    mkdir -p build/fuzz/corpus/$$h build/fuzz/artifacts/$$h; \
+	    extra=; if [ $$h = decode ] && [ -d "$(SAMPLES)" ]; then extra="$(SAMPLES)"; fi; \
+	    echo "== fuzz_$$h: $(FUZZ_SECONDS)s (log: build/fuzz/$$h.log)"; \
+	    if ! TMPDIR="$(FUZZ_TMP)" build/fuzz/fuzz_$$h -max_total_time=$(FUZZ_SECONDS) \
+	        -timeout=10 -max_len=65536 -dict=tests/fuzz/flowlog.dict -print_final_stats=1 \
+	        -artifact_prefix=build/fuzz/artifacts/$$h/ build/fuzz/corpus/$$h tests/fuzz/seeds/$$h \
+	        $$extra > build/fuzz/$$h.log 2>&1; then \
+	        tail -n 40 build/fuzz/$$h.log; echo "fuzz_$$h: FAILED"; exit 1; fi; \
+	    grep -E 'stat::(number_of_executed_units|new_units_added|peak_rss_mb)' build/fuzz/$$h.log \
+	        | tr '\n' ' '; echo; \
+	done
+
+BENCH_MIB   ?= 256
+BENCH_SMALL ?= 64
+build/bench/decode_bench: bench/decode_bench.c parsers/flowlog.h $(O)/libazflow.a
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -Iparsers $< -o $@ $(O)/libazflow.a $(LDSAN) -ljansson
+
+bench: build/bench/decode_bench
+	build/bench/decode_bench --dir build/bench --mib $(BENCH_MIB) --small-mib $(BENCH_SMALL)

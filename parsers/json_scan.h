@@ -5,6 +5,9 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 
 /* Deepest nesting accepted; flow-log records use 7 levels. */
 #define JS_MAX_DEPTH 64
@@ -37,6 +40,21 @@ static inline const char *js_str_stop(const char *p, const char *end)
 {
 #define JS_ONES 0x0101010101010101ULL
 #define JS_HIGH 0x8080808080808080ULL
+#ifdef __SSE2__
+    /* Sixteen at a time where SSE2 is there (every x86-64): flow-log
+     * strings are long enough that this halves the loop. */
+    const __m128i quote = _mm_set1_epi8('"'), bslash = _mm_set1_epi8('\\');
+    const __m128i ctl = _mm_set1_epi8(0x1f);
+    while (end - p >= 16) {
+        __m128i x = _mm_loadu_si128((const __m128i *)(const void *)p);
+        __m128i m = _mm_or_si128(_mm_cmpeq_epi8(x, quote), _mm_cmpeq_epi8(x, bslash));
+        m = _mm_or_si128(m, _mm_cmpeq_epi8(_mm_max_epu8(x, ctl), ctl)); /* x <= 0x1f */
+        unsigned mask = (unsigned)_mm_movemask_epi8(m);
+        if (mask)
+            return p + __builtin_ctz(mask);
+        p += 16;
+    }
+#endif
     while (end - p >= 8) {
         uint64_t x;
         __builtin_memcpy(&x, p, 8);

@@ -157,6 +157,36 @@ static void bad_fields(void **state)
     }
 }
 
+/* Numbers of 8 digits and more take an eight-at-once path: every byte of
+ * those eight is checked, and the values match a digit-at-a-time parse. */
+static void long_numbers(void **state)
+{
+    struct azf_tuple t;
+    assert_int_equal(parse("1786653106963,1.1.1.1,2.2.2.2,1,2,6,I,E,X,12345678,123456789,99999999,"
+                           "18446744073709551615", AZF_SOURCE_VNET, 4, &t), 0);
+    assert_int_equal(t.ts_us, 1786653106963LL * 1000);
+    assert_int_equal(t.pkts_toserver, 12345678);
+    assert_int_equal(t.bytes_toserver, 123456789);
+    assert_int_equal(t.pkts_toclient, 99999999);
+    assert_true(t.bytes_toclient == UINT64_MAX);
+    assert_int_equal(parse("1000000000,1.1.1.1,2.2.2.2,1,2,T,I,A", AZF_SOURCE_NSG, 1, &t), 0);
+    assert_int_equal(t.ts_us, 1000000000LL * 1000000);
+
+    static const char bytes[] = {'/', ':', ' ', 'a', '\x80', '\xb0', '\xff', '\x00'};
+    for (size_t pos = 0; pos < 8; pos++) {
+        for (size_t b = 0; b < sizeof(bytes); b++) {
+            char s[64] = "1786653106963,1.1.1.1,2.2.2.2,1,2,6,I,B,X,0,0,0,0";
+            s[pos] = bytes[b];
+            memset(&t, 0, sizeof(t));
+            assert_int_equal(azf__tuple_parse(s, strlen(s) + (bytes[b] == 0 ? strlen(s + pos + 1) + 1 : 0),
+                                              AZF_SOURCE_VNET, 4, &t, enc, why, sizeof(why)), -1);
+            assert_memory_equal(why, "bad timestamp", 13);
+        }
+    }
+    assert_int_equal(parse("1,1.1.1.1,2.2.2.2,1,2,6,I,E,X,1,18446744073709551616,1,1", AZF_SOURCE_VNET, 4, &t), -1);
+    assert_string_equal(why, "bad bytes to server '18446744073709551616'");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -168,6 +198,7 @@ int main(void)
         cmocka_unit_test(vnet_states_and_encryption),
         cmocka_unit_test(ipv6),
         cmocka_unit_test(bad_fields),
+        cmocka_unit_test(long_numbers),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
