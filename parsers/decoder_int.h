@@ -114,5 +114,7 @@ int azf__tuple_parse(const char *s, size_t n, uint8_t source, uint8_t version,
 
 /* iso8601.c: "2020-07-08T20:04:43.4178856Z" -> microseconds. */
 int azf__iso8601_us(const char *s, size_t n, int64_t *out);
+/* iso8601.c: exactly n decimal digits at p into *out; -1 otherwise. */
+int azf__digits(const char *p, int n, int *out);
 
 #endif /* AZF_DECODER_INT_H */

@@ -2,7 +2,7 @@
  * Hand-written: timegm() depends on the process environment and is slow. */
 #include "decoder_int.h"
 
-static int digits(const char *p, int n, int *out)
+int azf__digits(const char *p, int n, int *out)
 {
     int v = 0;
     for (int i = 0; i < n; i++) {
@@ -28,9 +28,9 @@ static int64_t days_from_civil(int y, int m, int d)
 int azf__iso8601_us(const char *s, size_t n, int64_t *out)
 {
     int y, mo, d, h, mi, sec;
-    if (n < 19 || digits(s, 4, &y) || s[4] != '-' || digits(s + 5, 2, &mo) || s[7] != '-' ||
-        digits(s + 8, 2, &d) || (s[10] != 'T' && s[10] != ' ') || digits(s + 11, 2, &h) ||
-        s[13] != ':' || digits(s + 14, 2, &mi) || s[16] != ':' || digits(s + 17, 2, &sec))
+    if (n < 19 || azf__digits(s, 4, &y) || s[4] != '-' || azf__digits(s + 5, 2, &mo) || s[7] != '-' ||
+        azf__digits(s + 8, 2, &d) || (s[10] != 'T' && s[10] != ' ') || azf__digits(s + 11, 2, &h) ||
+        s[13] != ':' || azf__digits(s + 14, 2, &mi) || s[16] != ':' || azf__digits(s + 17, 2, &sec))
         return -1;
     if (mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || sec > 60)
         return -1;
@@ -51,7 +51,7 @@ int azf__iso8601_us(const char *s, size_t n, int64_t *out)
         i++;
     } else if (i < n && (s[i] == '+' || s[i] == '-')) {
         int th, tm;
-        if (n - i != 6 || digits(s + i + 1, 2, &th) || s[i + 3] != ':' || digits(s + i + 4, 2, &tm))
+        if (n - i != 6 || azf__digits(s + i + 1, 2, &th) || s[i + 3] != ':' || azf__digits(s + i + 4, 2, &tm))
             return -1;
         tz = (int64_t)(th * 60 + tm) * 60 * (s[i] == '+' ? 1 : -1);
         i += 6;

@@ -12,19 +12,6 @@
 #define FILE_PREFIX "packetcapture_"
 #define FILE_SUFFIX ".cap"
 
-/* n decimal digits at p into *out. */
-static int digits(const char *p, int n, int *out)
-{
-    int v = 0;
-    for (int i = 0; i < n; i++) {
-        if (p[i] < '0' || p[i] > '9')
-            return -1;
-        v = v * 10 + (p[i] - '0');
-    }
-    *out = v;
-    return 0;
-}
-
 static int days_in_month(int y, int m)
 {
     static const int days[12] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
@@ -45,8 +32,8 @@ static int parse_tail(const char *s, struct azf_nwcapture *out)
         return -1;
     vmlen = (size_t)(slash - s);
     d = slash + 1; /* "yyyy/MM/dd/" */
-    if (strlen(d) < 11 || digits(d, 4, &y) || d[4] != '/' || digits(d + 5, 2, &mo) ||
-        d[7] != '/' || digits(d + 8, 2, &day) || d[10] != '/')
+    if (strlen(d) < 11 || azf__digits(d, 4, &y) || d[4] != '/' || azf__digits(d + 5, 2, &mo) ||
+        d[7] != '/' || azf__digits(d + 8, 2, &day) || d[10] != '/')
         return -1;
     if (y < 1970 || mo < 1 || mo > 12 || day < 1 || day > days_in_month(y, mo))
         return -1;
@@ -55,8 +42,8 @@ static int parse_tail(const char *s, struct azf_nwcapture *out)
         strncasecmp(f, FILE_PREFIX, strlen(FILE_PREFIX)) != 0)
         return -1;
     f += strlen(FILE_PREFIX);
-    if (digits(f, 2, &h) || f[2] != '_' || digits(f + 3, 2, &mi) || f[5] != '_' ||
-        digits(f + 6, 2, &sec) || f[8] != '_' || digits(f + 9, 3, &ms) ||
+    if (azf__digits(f, 2, &h) || f[2] != '_' || azf__digits(f + 3, 2, &mi) || f[5] != '_' ||
+        azf__digits(f + 6, 2, &sec) || f[8] != '_' || azf__digits(f + 9, 3, &ms) ||
         strcasecmp(f + 12, FILE_SUFFIX) != 0)
         return -1;
     if (h > 23 || mi > 59 || sec > 59)
