@@ -192,6 +192,13 @@ void azf_follower_free(struct azf_follower *f);
  * with errbuf (root unreadable: no bookmark touched; bookmark file not
  * written: positions kept in memory and saved by a later poll). */
 long azf_follower_poll(struct azf_follower *f, char errbuf[AZF_ERRBUF_SIZE]);
+/* Re-reads what the bookmarks say was already delivered — [0, bookmark) of
+ * every blob that is still the one the bookmark was taken from — and hands
+ * fn the tuples whose time is >= since_us.  Bookmarks are not touched;
+ * problems are not reported (they were when the bytes were first read).
+ * For a consumer that rebuilds recent state after a restart.  Returns the
+ * number of tuples handed out, or -1 when out of memory. */
+long azf_follower_replay(struct azf_follower *f, int64_t since_us, azf_tuple_fn fn, void *user);
 /* Optional: only blobs for which accept(path) returns non-zero are read
  * (the plugin applies its `include` PCRE2 here); a rejected blob keeps its
  * bookmark untouched. */

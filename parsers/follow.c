@@ -422,6 +422,63 @@ long azf_follower_poll(struct azf_follower *f, char errbuf[AZF_ERRBUF_SIZE])
     return f->tuples;
 }
 
+/* --- replay ------------------------------------------------------------------
+ * After a restart, what the bookmarks say was already delivered is not
+ * delivered again; but a consumer that correlates within a time window
+ * still needs the recent part of it.  Replay reads [0, bookmark) of each
+ * blob that is still the one the bookmark was taken from and hands out the
+ * tuples no older than since_us, through their own callback, without
+ * touching a bookmark. */
+struct replay_ctx {
+    int64_t since_us;
+    azf_tuple_fn fn;
+    void *user;
+    long n;
+};
+
+static int replay_tuple(const struct azf_tuple *t, void *u)
+{
+    struct replay_ctx *r = u;
+    if (t->ts_us < r->since_us)
+        return 0;
+    r->n++;
+    return r->fn(t, r->user);
+}
+
+long azf_follower_replay(struct azf_follower *f, int64_t since_us, azf_tuple_fn fn, void *user)
+{
+    struct replay_ctx r = { .since_us = since_us, .fn = fn, .user = user };
+    struct azf_decoder *dec = azf_decoder_new(replay_tuple, NULL, &r);
+    if (dec == NULL)
+        return -1;
+    for (size_t i = 0; i < f->bms.n; i++) {
+        const struct azf_bookmark *b = &f->bms.v[i];
+        if (b->offset == 0 || (f->accept != NULL && !f->accept(b->key, f->accept_u)))
+            continue;
+        int fd = open(b->key, O_RDONLY | O_CLOEXEC);
+        if (fd < 0)
+            continue; /* gone: the next poll says so */
+        struct stat st;
+        const char *why;
+        if (fstat(fd, &st) != 0 || check_start(f, b, fd, (uint64_t)st.st_size, &why) != GO_ON) {
+            close(fd); /* replaced or changing: the next poll reads it afresh */
+            continue;
+        }
+        azf_decoder_reset(dec, 0);
+        for (uint64_t off = 0; off < b->offset;) {
+            size_t want = b->offset - off < CHUNK ? (size_t)(b->offset - off) : CHUNK;
+            if (read_full(fd, f->buf, want, off) < 0)
+                break;
+            if (azf_decoder_feed(dec, f->buf, want) != AZF_OK)
+                break;
+            off += want;
+        }
+        close(fd);
+    }
+    azf_decoder_free(dec);
+    return r.n;
+}
+
 void azf_follower_set_filter(struct azf_follower *f, int (*accept)(const char *path, void *u), void *u)
 {
     f->accept = accept;

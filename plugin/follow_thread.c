@@ -5,6 +5,7 @@
 #include "util-debug.h"
 
 #include "follow_thread.h"
+#include "index.h"
 #include "stats.h"
 
 #define AZ_FOLLOW_INTERVAL_MS 1000
@@ -31,6 +32,14 @@ static int OnTuple(const struct azf_tuple *t, void *user)
     struct source *s = user;
     AZ_STAT_ADD(records, 1);
     g_sink(t, s->blob, NULL);
+    return 0;
+}
+
+static int OnReplayed(const struct azf_tuple *t, void *user)
+{
+    const struct source *s = user;
+    if (AzIndexAddReplayed(t, s->cfg->path) < 0)
+        AZ_STAT_ADD(records_evicted, 1);
     return 0;
 }
 
@@ -131,6 +140,20 @@ int AzFollowInit(const struct az_config *cfg, az_tuple_sink sink, char *err, siz
         }
         azf_follower_set_filter(s->follower, Accept, s);
     }
+    /* After a restart the bookmarks skip what was delivered before, but
+     * flows within the correlation window still need those records: re-read
+     * the last window's worth (by the clock), silently. */
+    struct timeval now;
+    gettimeofday(&now, NULL);
+    int64_t since = ((int64_t)now.tv_sec - (int64_t)cfg->window_s) * 1000000;
+    long replayed = 0;
+    for (size_t i = 0; i < g_nsources; i++) {
+        long r = azf_follower_replay(g_sources[i].follower, since, OnReplayed, &g_sources[i]);
+        replayed += r > 0 ? r : 0;
+    }
+    if (replayed > 0)
+        SCLogInfo("azflow: %ld records of the last %" PRIu64 "s re-read from before the bookmarks",
+                replayed, cfg->window_s);
     uint64_t before = AZ_STAT_GET(records);
     PollAll();
     SCLogInfo("azflow: following %zu source(s): %" PRIu64 " records read past the bookmarks at start-up",

@@ -102,6 +102,7 @@ static void StringsFree(void)
 #define REC_HAVE_COUNTERS 0x01
 #define REC_SRC_IS_LO 0x02   /* the record's source is key.lo */
 #define REC_CORRELATED 0x04  /* counted in azure.records_correlated */
+#define REC_REPLAYED 0x08    /* re-read after a restart: no event, no packet */
 
 struct az_rec {
     struct az_rec *hnext; /* hash chain */
@@ -251,11 +252,12 @@ static inline uint32_t ClampU32(uint64_t v)
     return v > UINT32_MAX ? UINT32_MAX : (uint32_t)v;
 }
 
-int AzIndexAdd(const struct azf_tuple *t, const char *blob)
+static int Add(const struct azf_tuple *t, const char *blob, uint8_t flags)
 {
     struct az_rec *r = calloc(1, sizeof(*r));
     if (r == NULL)
         return -1;
+    r->flags = flags;
     bool has_ports = t->proto == 6 || t->proto == 17 || t->proto == 132;
     if (AzKeyMake(&r->key, t->src.family, t->src.bytes, has_ports ? t->sport : 0, t->dst.bytes,
                 has_ports ? t->dport : 0, t->proto))
@@ -301,6 +303,16 @@ int AzIndexAdd(const struct azf_tuple *t, const char *blob)
     EvictOverMemcap();
     pthread_mutex_unlock(&g_fifo_lock);
     return 0;
+}
+
+int AzIndexAdd(const struct azf_tuple *t, const char *blob)
+{
+    return Add(t, blob, 0);
+}
+
+int AzIndexAddReplayed(const struct azf_tuple *t, const char *blob)
+{
+    return Add(t, blob, REC_REPLAYED);
 }
 
 uint32_t AzIndexAggregate(const struct az_key *k, int64_t from_us, int64_t to_us,
@@ -441,9 +453,11 @@ size_t AzIndexTake(enum az_cursor c, int64_t now_us, bool flush, struct az_event
     pthread_mutex_lock(&g_fifo_lock);
     if (cur->enabled) {
         while (cur->next != NULL && n < max && (flush || cur->next->ts_us <= now_us - g_window_us)) {
-            RecToTuple(cur->next, &out[n].tuple);
-            out[n].blob = Str(cur->next->blob);
-            n++;
+            if (!(cur->next->flags & REC_REPLAYED)) {
+                RecToTuple(cur->next, &out[n].tuple);
+                out[n].blob = Str(cur->next->blob);
+                n++;
+            }
             SetCursor(cur, cur->next->qnext);
         }
     }

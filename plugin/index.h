@@ -28,6 +28,10 @@ void AzIndexDestroy(void);
 /* Adds one tuple; interns its strings; evicts the oldest records past the
  * memcap (counted in azure.records_evicted).  Thread-safe. */
 int AzIndexAdd(const struct azf_tuple *t, const char *blob);
+/* Adds a record already delivered before a restart (follow-mode replay):
+ * it correlates, but yields no azure_flow event and no synthetic packet
+ * again. */
+int AzIndexAddReplayed(const struct azf_tuple *t, const char *blob);
 
 /* Folds every record of `k` with a time in [from_us, to_us] into `out`
  * (reset first).  Records folded here for the first time are counted as
