@@ -199,3 +199,22 @@ build/bench/decode_bench: bench/decode_bench.c parsers/flowlog.h $(O)/libazflow.
 
 bench: build/bench/decode_bench
 	build/bench/decode_bench --dir build/bench --mib $(BENCH_MIB) --small-mib $(BENCH_SMALL)
+
+# --- plugin overhead (bench/plugin_overhead*) ----------------------------------
+#   make bench-plugin   Suricata's packets/s on a generated 1M-packet vTAP mirror: without
+#                       the plugin, with it, with it and 1M flow-log records indexed (and the
+#                       shipped rules on top); BENCH_PLUGIN_REPS interleaved runs of each.
+# The generator links the tool's corpus builders (every tool object but main.o).
+BENCH_PLUGIN_REPS ?= 5
+BENCH_GEN_OBJ     := $(filter-out $(O)/obj/tools/azflow/main.o,$(TOOL_OBJ))
+$(O)/bench/plugin_overhead_gen: bench/plugin_overhead_gen.c $(wildcard tools/azflow/*.h) \
+                                $(BENCH_GEN_OBJ) $(O)/libazflow.a
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -Iparsers -Itools/azflow $< -o $@ $(BENCH_GEN_OBJ) $(O)/libazflow.a \
+	    $(LDSAN) -lnet -lpcap
+
+.PHONY: bench-plugin
+bench-plugin: all $(O)/bench/plugin_overhead_gen
+	$(O)/bench/plugin_overhead_gen build/bench
+	$(PYTHON) bench/plugin_overhead.py --reps $(BENCH_PLUGIN_REPS) --suricata build/suricata \
+	    --plugin $(O)/azflow.so --data build/bench

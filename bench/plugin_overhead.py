@@ -1,0 +1,386 @@
+#!/usr/bin/python3
+"""plugin_overhead: Suricata's packets/s on the generated 1M-packet vTAP mirror
+with and without azflow, measured in one run (ABCD ABCD ..., medians, ratios).
+
+  A  no plugin              plugins: [], no azure section
+  B  plugin, no flow logs   the plugin's flow callbacks and EVE hook, an empty index
+  C  plugin + flow logs     azure.flow-logs.0.path = the generated tree (>= 1M records)
+  D  C + azure.rules        the shipped ruleset on top (in A-C it is not loaded)
+
+Every variant loads Suricata's own *-events.rules, so detection runs in all.
+Packets/s = decoder.pkts / Suricata's "time elapsed", which runs from the end
+of initialisation (plugin ingestion and rule loading done) until the packet
+threads have drained, flow timeouts included.  Because wall time on a shared
+machine follows its load, CPU per packet is reported too: the process's CPU
+time (all threads, wait4) minus that of a `-T` run of the same variant, which
+does the same start-up (configuration, ingestion, rules) and exits.
+Ingestion time = D's -T wall time minus B's.
+
+With --callgrind N each variant also runs once under valgrind's callgrind on
+the first N packets, counting instructions in the packet, flow-manager and
+flow-recycler threads only: a figure no other load on the machine can move.
+
+usage: plugin_overhead.py [--reps N] [--callgrind N] [--suricata S] [--plugin P] [--data DIR]
+(`make bench-plugin` generates DIR first with build/bench/plugin_overhead_gen.)
+"""
+import argparse
+import json
+import os
+import re
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+
+SRCDIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+TARGET = 5.0  # issue 4: at most 5 % fewer packets/s with the plugin and 1M records
+REC_STRUCT = 120  # sizeof(struct az_rec), plugin/index.c
+
+CONFIG = """%YAML 1.1
+---
+# Written by bench/plugin_overhead.py; the plugin variants add --set options.
+vars:
+  address-groups:
+    HOME_NET: "[10.0.0.0/8,172.16.0.0/12,192.168.0.0/16]"
+    EXTERNAL_NET: "!$HOME_NET"
+  port-groups:
+    HTTP_PORTS: "80"
+    SHELLCODE_PORTS: "!80"
+    ORACLE_PORTS: 1521
+    SSH_PORTS: 22
+    DNP3_PORTS: 20000
+    MODBUS_PORTS: 502
+    FILE_DATA_PORTS: "[$HTTP_PORTS,110,143]"
+    FTP_PORTS: 21
+    GENEVE_PORTS: 6081
+    VXLAN_PORTS: 4789
+    TEREDO_PORTS: 3544
+    SIP_PORTS: "[5060, 5061]"
+
+plugins: []
+
+default-rule-path: {rules_dir}
+rule-files:
+  - decoder-events.rules
+  - stream-events.rules
+  - app-layer-events.rules
+  - http-events.rules
+  - dns-events.rules
+  - tls-events.rules
+  - ssh-events.rules
+{azure_rules}classification-file: {etc_dir}/classification.config
+reference-config-file: {etc_dir}/reference.config
+
+stats:
+  enabled: yes
+  interval: 3600
+
+outputs:
+  - eve-log:
+      enabled: yes
+      filetype: regular
+      filename: eve.json
+      types:
+        - alert:
+            tagged-packets: no
+        - flow
+        - stats:
+            totals: yes
+            threads: no
+            deltas: no
+
+logging:
+  default-log-level: notice
+  outputs:
+    - console:
+        enabled: yes
+    - file:
+        enabled: yes
+        level: info
+        filename: suricata.log
+
+pcap-file:
+  checksum-checks: auto
+
+stream:
+  memcap: 256mb
+  checksum-validation: no
+  reassembly:
+    memcap: 512mb
+    depth: 1mb
+
+flow:
+  memcap: 512mb
+  hash-size: 65536
+  prealloc: 10000
+
+unix-command:
+  enabled: no
+
+detect:
+  profile: medium
+  sgh-mpm-context: auto
+
+threading:
+  set-cpu-affinity: no
+
+run-as: {{}}
+"""
+
+
+def host_dirs(suricata):
+    out = subprocess.run([suricata, "--build-info"], capture_output=True, text=True,
+                         check=True).stdout
+    def opt(name):
+        m = re.search(r"--%s\s+(\S+)" % name, out)
+        if not m:
+            sys.exit("plugin_overhead: %s --build-info has no --%s" % (suricata, name))
+        return m.group(1)
+    return (os.path.join(opt("sysconfdir"), "suricata"),
+            os.path.join(opt("datarootdir"), "suricata", "rules"))
+
+
+def last_stats(eve):
+    stats = None
+    with open(eve) as f:
+        for line in f:
+            if '"event_type":"stats"' in line:
+                stats = json.loads(line)["stats"]
+    return stats or {}
+
+
+def stat(stats, dotted, default=0):
+    v = stats
+    for k in dotted.split("."):
+        if not isinstance(v, dict) or k not in v:
+            return default
+        v = v[k]
+    return v
+
+
+def count_events(eve):
+    n = {"alert": 0, "flow": 0, "flow_azure": 0}
+    with open(eve) as f:
+        for line in f:
+            if '"event_type":"alert"' in line:
+                n["alert"] += 1
+            elif '"event_type":"flow"' in line:
+                n["flow"] += 1
+                if '"azure":{' in line:
+                    n["flow_azure"] += 1
+    return n
+
+
+def spawn(cmd, outdir):
+    """Runs cmd; returns (wall seconds, CPU seconds of all its threads)."""
+    with open(os.path.join(outdir, "stdout.txt"), "w") as out:
+        t0 = time.monotonic()
+        p = subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT)
+        _, status, ru = os.wait4(p.pid, 0)
+        wall = time.monotonic() - t0
+    rc = os.waitstatus_to_exitcode(status)
+    if rc != 0:
+        sys.stderr.write(open(os.path.join(outdir, "stdout.txt")).read()[-4000:])
+        sys.exit("plugin_overhead: suricata exited %d: %s" % (rc, " ".join(cmd)))
+    return wall, ru.ru_utime + ru.ru_stime
+
+
+def run_once(opts, variant, config, extra, outdir, count):
+    """One -T run (start-up alone: config, plugin ingestion, rules, exit) and
+    one -r run of the variant."""
+    for d in (outdir, outdir + "-T"):
+        if os.path.isdir(d):
+            shutil.rmtree(d)
+        os.makedirs(d)
+    base = [opts.suricata, "-c", config, "--runmode", "single", "-k", "none",
+            "--init-errors-fatal"] + extra
+    t_wall, t_cpu = spawn(base + ["-T", "-l", outdir + "-T"], outdir + "-T")
+    wall, cpu = spawn(base + ["-l", outdir, "-r", opts.pcap], outdir)
+    log = open(os.path.join(outdir, "suricata.log")).read()
+    m = re.search(r"time elapsed ([0-9.]+)s", log)
+    if not m:
+        sys.exit("plugin_overhead: %s: no 'time elapsed' in %s/suricata.log" % (variant, outdir))
+    elapsed = float(m.group(1))
+    eve = os.path.join(outdir, "eve.json")
+    st = last_stats(eve)
+    res = {"variant": variant, "wall": wall, "elapsed": elapsed, "cpu": cpu,
+           "startup_wall": t_wall, "startup_cpu": t_cpu, "pkts": stat(st, "decoder.pkts"),
+           "stats": st}
+    res["pps"] = res["pkts"] / elapsed if elapsed > 0 else 0.0
+    res["run_cpu"] = max(cpu - t_cpu, 1e-9)
+    res["pps_cpu"] = res["pkts"] / res["run_cpu"]
+    if count:
+        res["events"] = count_events(eve)
+    return res
+
+
+def pcap_prefix(src, dst, n):
+    """Copies the first n packets of a classic pcap file."""
+    import struct
+    with open(src, "rb") as f, open(dst, "wb") as out:
+        hdr = f.read(24)
+        endian = "<" if hdr[:4] in (b"\xd4\xc3\xb2\xa1", b"\x4d\x3c\xb2\xa1") else ">"
+        out.write(hdr)
+        for _ in range(n):
+            rec = f.read(16)
+            if len(rec) < 16:
+                break
+            caplen = struct.unpack(endian + "IIII", rec)[2]
+            out.write(rec + f.read(caplen))
+
+
+def callgrind(opts, variants, work):
+    """Instructions per packet under callgrind, counted only in the packet
+    thread, the flow manager and the flow recycler: start-up (ingestion, rule
+    loading) is excluded, and the count does not depend on machine load."""
+    sub = os.path.join(work, "prefix.pcap")
+    pcap_prefix(opts.pcap, sub, opts.callgrind)
+    print("callgrind: first %s packets, Ir of the packet thread + flow manager + recycler"
+          % "{:,}".format(opts.callgrind))
+    base_ir = None
+    for key, name, config, extra in variants:
+        outdir = os.path.join(work, "cg-" + key)
+        if os.path.isdir(outdir):
+            shutil.rmtree(outdir)
+        os.makedirs(outdir)
+        cg_out = os.path.join(outdir, "callgrind.out")
+        cmd = ["valgrind", "--tool=callgrind", "--collect-atstart=no",
+               "--toggle-collect=TmThreadsSlotPktAcqLoop", "--toggle-collect=FlowManager",
+               "--toggle-collect=FlowRecycler", "--callgrind-out-file=" + cg_out,
+               opts.suricata, "-c", config, "--runmode", "single", "-k", "none",
+               "--init-errors-fatal", "-l", outdir, "-r", sub] + extra
+        spawn(cmd, outdir)
+        m = re.search(r"^summary: (\d+)", open(cg_out).read(), re.M)
+        ir = int(m.group(1)) if m else 0
+        pkts = stat(last_stats(os.path.join(outdir, "eve.json")), "decoder.pkts") or 1
+        base_ir = base_ir or ir
+        print("  %s %-22s %15s Ir  %8s Ir/pkt  %+7.2f %% vs A"
+              % (key, name, "{:,}".format(ir), "{:,.0f}".format(ir / pkts),
+                 100.0 * (ir / base_ir - 1)))
+        sys.stdout.flush()
+
+
+def fmt_rate(v):
+    return "{:,.0f}".format(v)
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--suricata", default=os.path.join(SRCDIR, "build", "suricata"))
+    ap.add_argument("--plugin", default=os.path.join(SRCDIR, "build", "azflow.so"))
+    ap.add_argument("--data", default=os.path.join(SRCDIR, "build", "bench"),
+                    help="where plugin_overhead_gen wrote mirror-1m.pcap and mirror-1m-vnet/")
+    ap.add_argument("--reps", type=int, default=5, help="repetitions of each variant (default 5)")
+    ap.add_argument("--memcap", default="256mb", help="azure.correlation.memcap for variant C")
+    ap.add_argument("--json", help="also write every run's figures here")
+    ap.add_argument("--callgrind", type=int, default=0, metavar="N",
+                    help="then count instructions per variant under callgrind on the first N "
+                         "packets (load-independent; ~1 minute per variant for N=100000)")
+    ap.add_argument("--azure-rules", default=os.path.join(SRCDIR, "signatures", "azure.rules"),
+                    help="the azflow ruleset every variant loads (default signatures/azure.rules)")
+    opts = ap.parse_args()
+
+    opts.pcap = os.path.join(opts.data, "mirror-1m.pcap")
+    tree = os.path.join(opts.data, "mirror-1m-vnet")
+    for p in (opts.pcap, tree, opts.suricata, opts.plugin):
+        if not os.path.exists(p):
+            sys.exit("plugin_overhead: %s: missing (run `make bench-plugin`)" % p)
+    work = os.path.join(opts.data, "plugin-overhead")
+    os.makedirs(work, exist_ok=True)
+    etc_dir, rules_dir = host_dirs(opts.suricata)
+    configs = {}
+    for name, line in (("suricata.yaml", ""),
+                       ("suricata-azure-rules.yaml", "  - %s\n" % os.path.abspath(opts.azure_rules))):
+        configs[name] = os.path.join(work, name)
+        with open(configs[name], "w") as f:
+            f.write(CONFIG.format(rules_dir=rules_dir, etc_dir=etc_dir, azure_rules=line))
+
+    plugin = ["--set", "plugins.0=%s" % os.path.abspath(opts.plugin)]
+    logs = ["--set", "azure.flow-logs.0.path=%s" % os.path.abspath(tree),
+            "--set", "azure.correlation.memcap=%s" % opts.memcap]
+    base, with_rules = configs["suricata.yaml"], configs["suricata-azure-rules.yaml"]
+    variants = [
+        ("A", "no plugin", base, []),
+        ("B", "plugin, no flow logs", base, plugin),
+        ("C", "plugin + flow logs", base, plugin + logs),
+        ("D", "C + azure.rules", with_rules, plugin + logs),
+    ]
+    ver = subprocess.run([opts.suricata, "-V"], capture_output=True, text=True).stdout.strip()
+    print("plugin_overhead: %s, --runmode single, %s (%s), %d reps of A/B/C/D interleaved"
+          % (ver, os.path.relpath(opts.pcap, SRCDIR), "{:,} bytes".format(
+              os.path.getsize(opts.pcap)), opts.reps))
+
+    runs = {v[0]: [] for v in variants}
+    # One untimed warm-up of each variant (page cache), then A B C A B C ...
+    for key, name, config, extra in variants:
+        run_once(opts, key, config, extra, os.path.join(work, key + "-warmup"), False)
+    for rep in range(opts.reps):
+        for key, name, config, extra in variants:
+            r = run_once(opts, key, config, extra, os.path.join(work, key), rep == opts.reps - 1)
+            runs[key].append(r)
+            print("  rep %d %s %-20s %9s pkts  elapsed %6.3fs %9s pkts/s | run CPU %6.2fs "
+                  "%9s pkts/CPU-s | start-up %5.2fs" % (
+                      rep + 1, key, name, "{:,}".format(r["pkts"]), r["elapsed"],
+                      fmt_rate(r["pps"]), r["run_cpu"], fmt_rate(r["pps_cpu"]),
+                      r["startup_wall"]))
+            sys.stdout.flush()
+
+    def med(key, field):
+        return statistics.median(r[field] for r in runs[key])
+    c_last = runs["D"][-1]
+    st = c_last["stats"]
+    records = stat(st, "azure.records")
+    memuse = stat(st, "azure.memuse")
+    evicted = stat(st, "azure.records_evicted")
+    ingest = med("D", "startup_wall") - med("B", "startup_wall")
+    load = os.getloadavg()
+    print()
+    print("medians of %d interleaved runs each; load average now %.2f %.2f %.2f on %d CPUs"
+          % (opts.reps, load[0], load[1], load[2], os.cpu_count()))
+    print("  %-24s %14s %8s %16s %8s %10s" % ("", "pkts/s (wall)", "vs A", "pkts/CPU-second",
+                                                "vs A", "start-up"))
+    for key, name, _, _ in variants:
+        print("  %s %-22s %14s %7.2f%% %16s %7.2f%% %9.2fs" % (
+            key, name, fmt_rate(med(key, "pps")), 100.0 * med(key, "pps") / med("A", "pps"),
+            fmt_rate(med(key, "pps_cpu")), 100.0 * med(key, "pps_cpu") / med("A", "pps_cpu"),
+            med(key, "startup_wall")))
+    over = {k: 100.0 * (1 - med(k, "pps") / med("A", "pps")) for k in "BCD"}
+    over_cpu = {k: 100.0 * (1 - med(k, "pps_cpu") / med("A", "pps_cpu")) for k in "BCD"}
+    print("overhead (wall pkts/s):    plugin alone %5.2f %%, plugin + %s records %5.2f %% "
+          "(target <= %.0f %%: %s), with azure.rules too %5.2f %%"
+          % (over["B"], "{:,}".format(records), over["C"], TARGET,
+             "met" if over["C"] <= TARGET else "NOT MET", over["D"]))
+    print("overhead (CPU per packet): plugin alone %5.2f %%, plugin + %s records %5.2f %%, "
+          "with azure.rules too %5.2f %%" % (over_cpu["B"], "{:,}".format(records),
+                                             over_cpu["C"], over_cpu["D"]))
+    print("ingestion (-T start-up D - B): %.2fs for %s records = %s records/s"
+          % (ingest, "{:,}".format(records), fmt_rate(records / ingest) if ingest > 0 else "n/a"))
+    if records:
+        print("index memory: azure.memuse %s bytes / %s records = %.1f bytes/record "
+              "(struct az_rec %d bytes; the rest: hash buckets, interned strings, recent flows)"
+              % ("{:,}".format(memuse), "{:,}".format(records), memuse / records, REC_STRUCT))
+    ev = c_last.get("events", {})
+    print("variant D: records_evicted %d, records_correlated %s, flows_enriched %s, "
+          "%s flow events (%s with azure), %s alerts (A: %s)"
+          % (evicted, "{:,}".format(stat(st, "azure.records_correlated")),
+             "{:,}".format(stat(st, "azure.flows_enriched")), "{:,}".format(ev.get("flow", 0)),
+             "{:,}".format(ev.get("flow_azure", 0)), "{:,}".format(ev.get("alert", 0)),
+             "{:,}".format(runs["A"][-1].get("events", {}).get("alert", 0))))
+    emerg = [stat(r["stats"], "flow.emerg_mode_entered") for v in runs.values() for r in v]
+    if any(emerg):
+        print("warning: flow emergency mode entered in some runs: figures are distorted")
+    if opts.callgrind:
+        print()
+        callgrind(opts, variants, work)
+    if opts.json:
+        with open(opts.json, "w") as f:
+            json.dump({k: [{x: y for x, y in r.items() if x != "stats"} for r in v]
+                       for k, v in runs.items()}, f, indent=1)
+    if evicted:
+        sys.exit("plugin_overhead: %d records evicted: raise --memcap" % evicted)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
