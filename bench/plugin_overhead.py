@@ -314,7 +314,10 @@ def main():
     runs = {v[0]: [] for v in variants}
     # One untimed warm-up of each variant (page cache), then A B C A B C ...
     for key, name, config, extra in variants:
-        run_once(opts, key, config, extra, os.path.join(work, key + "-warmup"), False)
+        warm = os.path.join(work, key + "-warmup")
+        run_once(opts, key, config, extra, warm, False)
+        shutil.rmtree(warm)  # its eve.json alone is ~100 MB
+        shutil.rmtree(warm + "-T")
     for rep in range(opts.reps):
         for key, name, config, extra in variants:
             r = run_once(opts, key, config, extra, os.path.join(work, key), rep == opts.reps - 1)
