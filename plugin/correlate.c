@@ -9,6 +9,7 @@
 #include "flow-storage.h"
 #include "util-debug.h"
 
+#include "azure_json.h"
 #include "capture_mode.h"
 #include "correlate.h"
 #include "flowinfo.h"
@@ -33,6 +34,8 @@ struct az_flowstate {
     bool noted;
     bool enriched;
     bool synthetic; /* capture mode: made from a flow-log record */
+    bool json_valid; /* json matches info */
+    struct az_jbuf json; /* "azure":{…} of info, for every EVE record of the flow */
 };
 
 static FlowStorageId g_storage = { .id = -1 };
@@ -56,7 +59,11 @@ const struct az_flowinfo *AzFlowInfoGet(const Flow *f)
 
 static void Refresh(struct az_flowstate *st, int64_t now_us)
 {
+    struct az_flowinfo before = st->info;
     AzIndexAggregate(&st->key, st->start_us - g_window_us, now_us + g_window_us, &st->info);
+    /* Both copies come zeroed from the same writers, padding included. */
+    if (memcmp(&before, &st->info, sizeof(before)) != 0)
+        st->json_valid = false;
     st->refreshed_us = now_us;
     if (st->info.records > 0 && !st->enriched) {
         st->enriched = true;
@@ -127,11 +134,21 @@ static void OnFlowUpdate(ThreadVars *tv, Flow *f, Packet *p, void *user)
         Refresh(st, now);
 }
 
-void AzCorrelateRefresh(Flow *f)
+const char *AzFlowAzureJson(Flow *f, bool at_end)
 {
     struct az_flowstate *st = f != NULL ? FlowGetStorageById(f, g_storage) : NULL;
-    if (st != NULL && !st->synthetic)
+    if (st == NULL)
+        return NULL;
+    if (at_end && !st->synthetic)
         Refresh(st, TimeUs(f->lastts));
+    if (AzFlowInfoGet(f) == NULL)
+        return NULL;
+    if (!st->json_valid) {
+        if (AzAzureJson(&st->json, &st->info, true, NULL) < 0)
+            return NULL;
+        st->json_valid = true;
+    }
+    return st->json.p;
 }
 
 /* Runs on every path that frees a flow (unlike the finish callback). */
@@ -140,6 +157,7 @@ static void FlowStateFree(void *ptr)
     struct az_flowstate *st = ptr;
     if (st->noted)
         AzRecentNote(&st->key, st->flow_id, st->start_us, st->last_us);
+    AzJbufFree(&st->json);
     free(st);
 }
 

@@ -8,9 +8,13 @@
 /* Registers the flow storage and callbacks; call from the plugin's Init. */
 int AzCorrelateRegister(uint64_t window_s);
 
+#include <stdbool.h>
+
 struct Flow_;
-/* Brings the flow's aggregate up to date for a record written at its end
- * (flow and netflow EVE records have no packet). */
-void AzCorrelateRefresh(struct Flow_ *f);
+/* The flow's `"azure":{…}` member, or NULL when it has nothing to say.
+ * Built once per change of the aggregate; `at_end` first folds the records
+ * of the flow's whole lifetime (flow and netflow records, which come at the
+ * flow's end without a packet). */
+const char *AzFlowAzureJson(struct Flow_ *f, bool at_end);
 
 #endif

@@ -10,6 +10,7 @@
 #include "util-time.h"
 #include "util-debug.h"
 
+#include "azure_json.h"
 #include "correlate.h"
 #include "eve.h"
 #include "flowinfo.h"
@@ -43,93 +44,14 @@ static const char *ProtoName(uint8_t proto, char *buf, size_t len)
     }
 }
 
-/* The one writer of the `azure` object: enrichment and azure_flow share it.
- * Fields a log did not carry are left out, never invented. */
-static void WriteAzure(SCJsonBuilder *jb, const struct az_flowinfo *in, bool with_records,
-        const char *blob)
-{
-    SCJbOpenObject(jb, "azure");
-    const char *source = azf_source_str(in->source);
-    if (source != NULL)
-        SCJbSetString(jb, "source", source);
-    if (in->version)
-        SCJbSetUint(jb, "version", in->version);
-    if (in->resource_id)
-        SCJbSetString(jb, "resource_id", in->resource_id);
-    if (in->target_resource_id)
-        SCJbSetString(jb, "target_resource_id", in->target_resource_id);
-    if (in->mac)
-        SCJbSetString(jb, "mac", in->mac);
-    if (in->acl)
-        SCJbSetString(jb, "acl", in->acl);
-    if (in->rule)
-        SCJbSetString(jb, "rule", in->rule);
-    const char *s;
-    if ((s = azf_direction_str(in->direction)) != NULL)
-        SCJbSetString(jb, "direction", s);
-    if ((s = azf_decision_str(in->decision)) != NULL)
-        SCJbSetString(jb, "decision", s);
-    if ((s = azf_state_str(in->state)) != NULL)
-        SCJbSetString(jb, "state", s);
-    if (in->encryption)
-        SCJbSetString(jb, "encryption", in->encryption);
-    if (in->have & AZ_HAVE_COUNTERS) {
-        SCJbSetUint(jb, "pkts_toserver", in->pkts_toserver);
-        SCJbSetUint(jb, "bytes_toserver", in->bytes_toserver);
-        SCJbSetUint(jb, "pkts_toclient", in->pkts_toclient);
-        SCJbSetUint(jb, "bytes_toclient", in->bytes_toclient);
-    }
-    if (with_records && in->records > 0)
-        SCJbSetUint(jb, "records", in->records);
-    /* A flow known only from capture metadata has no records to mirror. */
-    if (!with_records || in->records > 0)
-        SCJbSetBool(jb, "mirrored", in->mirrored);
-    if (in->vpn != AZ_VPN_NONE) {
-        char buf[64];
-        SCJbOpenObject(jb, "vpn");
-        SCJbSetString(jb, "layer", in->vpn == AZ_VPN_INNER ? "inner" : "outer");
-        const struct azf_vpn_info *t = in->tunnel;
-        if (t != NULL && t->have_gateway)
-            SCJbSetString(jb, "gateway", azf_addr_str(&t->gateway, buf, sizeof(buf)));
-        if (t != NULL && t->have_peer)
-            SCJbSetString(jb, "peer", azf_addr_str(&t->peer, buf, sizeof(buf)));
-        if (t != NULL && t->have_spi) {
-            snprintf(buf, sizeof(buf), "0x%08x", t->spi);
-            SCJbSetString(jb, "spi", buf);
-        }
-        SCJbClose(jb);
-    }
-    if (in->capture != NULL) {
-        SCJbOpenObject(jb, "capture");
-        if (in->capture->vm != NULL)
-            SCJbSetString(jb, "vm", in->capture->vm);
-        SCJbSetString(jb, "file", in->capture->path);
-        if (in->capture->vm != NULL) {
-            char buf[64];
-            SCTime_t ts = { .secs = (uint64_t)(in->capture->started_us / 1000000),
-                .usecs = (uint64_t)(in->capture->started_us % 1000000) };
-            CreateIsoTimeString(ts, buf, sizeof(buf));
-            SCJbSetString(jb, "started", buf);
-        }
-        SCJbClose(jb);
-    }
-    if (blob != NULL)
-        SCJbSetString(jb, "blob", blob);
-    SCJbClose(jb);
-}
-
 /* --- enrichment of every EVE record of a correlated flow ----------------- */
 static void EveEnrich(ThreadVars *tv, const Packet *p, Flow *f, SCJsonBuilder *jb, void *user)
 {
     if (f == NULL)
         return;
-    /* flow/netflow records come at the flow's end, without a packet: fold
-     * the records of its whole lifetime first. */
-    if (p == NULL)
-        AzCorrelateRefresh(f);
-    const struct az_flowinfo *info = AzFlowInfoGet(f);
-    if (info != NULL)
-        WriteAzure(jb, info, true, NULL);
+    const char *json = AzFlowAzureJson(f, p == NULL);
+    if (json != NULL)
+        SCJbSetFormatted(jb, json);
 }
 
 /* --- event_type: azure_flow ----------------------------------------------- */
@@ -184,7 +106,10 @@ static void LogEvent(ThreadVars *tv, OutputJsonThreadCtx *ctx, const struct az_e
     struct az_flowinfo info;
     TupleToInfo(t, &info);
     info.mirrored = flow_id != 0;
-    WriteAzure(jb, &info, false, ev->blob);
+    struct az_jbuf json = { 0 };
+    if (AzAzureJson(&json, &info, false, ev->blob) == 0)
+        SCJbSetFormatted(jb, json.p);
+    AzJbufFree(&json);
     OutputJsonBuilderBuffer(tv, NULL, NULL, jb, ctx);
     SCJbFree(jb);
 }

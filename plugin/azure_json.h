@@ -1,0 +1,22 @@
+/* azflow plugin: the one writer of the EVE `azure` object, as a ready JSON
+ * member ("azure":{…}) that a flow caches and every record of it reuses. */
+#ifndef AZFLOW_AZURE_JSON_H
+#define AZFLOW_AZURE_JSON_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "flowinfo.h"
+
+struct az_jbuf {
+    char *p;
+    size_t len, cap;
+};
+
+/* Writes `"azure":{…}` for `in` into b (replacing its content): the
+ * aggregate of a flow (with_records) or one azure_flow tuple (blob set).
+ * Fields a log lacks are left out.  Returns 0, or -1 when out of memory. */
+int AzAzureJson(struct az_jbuf *b, const struct az_flowinfo *in, bool with_records, const char *blob);
+void AzJbufFree(struct az_jbuf *b);
+
+#endif
