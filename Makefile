@@ -213,8 +213,15 @@ $(O)/bench/plugin_overhead_gen: bench/plugin_overhead_gen.c $(wildcard tools/azf
 	$(CC) $(ALL_CFLAGS) -Iparsers -Itools/azflow $< -o $@ $(BENCH_GEN_OBJ) $(O)/libazflow.a \
 	    $(LDSAN) -lnet -lpcap
 
-.PHONY: bench-plugin
+.PHONY: bench-plugin bench-capture
 bench-plugin: all $(O)/bench/plugin_overhead_gen
 	$(O)/bench/plugin_overhead_gen build/bench
 	$(PYTHON) bench/plugin_overhead.py --reps $(BENCH_PLUGIN_REPS) --suricata build/suricata \
 	    --plugin $(O)/azflow.so --data build/bench
+
+# The same runs plus capture mode (--capture-plugin=azure) without and with
+# the 1M records, against stock -r on the same pcap.
+bench-capture: all $(O)/bench/plugin_overhead_gen
+	$(O)/bench/plugin_overhead_gen build/bench
+	$(PYTHON) bench/plugin_overhead.py --reps $(BENCH_PLUGIN_REPS) --suricata build/suricata \
+	    --plugin $(O)/azflow.so --data build/bench --capture

@@ -129,6 +129,9 @@ run-as: {{}}
 """
 
 
+CAPTURE_MODE = "--capture-plugin=azure"
+
+
 def host_dirs(suricata):
     out = subprocess.run([suricata, "--build-info"], capture_output=True, text=True,
                          check=True).stdout
@@ -196,7 +199,9 @@ def run_once(opts, variant, config, extra, outdir, count):
     base = [opts.suricata, "-c", config, "--runmode", "single", "-k", "none",
             "--init-errors-fatal"] + extra
     t_wall, t_cpu = spawn(base + ["-T", "-l", outdir + "-T"], outdir + "-T")
-    wall, cpu = spawn(base + ["-l", outdir, "-r", opts.pcap], outdir)
+    # Capture-mode variants read the pcap themselves (azure.capture.input).
+    source = [] if CAPTURE_MODE in extra else ["-r", opts.pcap]
+    wall, cpu = spawn(base + ["-l", outdir] + source, outdir)
     log = open(os.path.join(outdir, "suricata.log")).read()
     m = re.search(r"time elapsed ([0-9.]+)s", log)
     if not m:
@@ -245,11 +250,18 @@ def callgrind(opts, variants, work):
             shutil.rmtree(outdir)
         os.makedirs(outdir)
         cg_out = os.path.join(outdir, "callgrind.out")
+        if CAPTURE_MODE in extra:
+            source = ["--set", "azure.capture.input=%s" % sub]
+            extra = [a for a in extra if not a.startswith("azure.capture.input=")]
+            extra = [a for i, a in enumerate(extra)
+                     if not (a == "--set" and i + 1 < len(extra) and extra[i + 1].startswith("azure.capture.input="))]
+        else:
+            source = ["-r", sub]
         cmd = ["valgrind", "--tool=callgrind", "--collect-atstart=no",
                "--toggle-collect=TmThreadsSlotPktAcqLoop", "--toggle-collect=FlowManager",
                "--toggle-collect=FlowRecycler", "--callgrind-out-file=" + cg_out,
                opts.suricata, "-c", config, "--runmode", "single", "-k", "none",
-               "--init-errors-fatal", "-l", outdir, "-r", sub] + extra
+               "--init-errors-fatal", "-l", outdir] + source + extra
         spawn(cmd, outdir)
         m = re.search(r"^summary: (\d+)", open(cg_out).read(), re.M)
         ir = int(m.group(1)) if m else 0
@@ -277,6 +289,9 @@ def main():
     ap.add_argument("--callgrind", type=int, default=0, metavar="N",
                     help="then count instructions per variant under callgrind on the first N "
                          "packets (load-independent; ~1 minute per variant for N=100000)")
+    ap.add_argument("--capture", action="store_true",
+                    help="also run capture mode (--capture-plugin=azure): E without flow logs, "
+                         "F with them, against stock -r (A)")
     ap.add_argument("--azure-rules", default=os.path.join(SRCDIR, "signatures", "azure.rules"),
                     help="the azflow ruleset every variant loads (default signatures/azure.rules)")
     opts = ap.parse_args()
@@ -306,12 +321,22 @@ def main():
         ("C", "plugin + flow logs", base, plugin + logs),
         ("D", "C + azure.rules", with_rules, plugin + logs),
     ]
+    if opts.capture:
+        capture = [CAPTURE_MODE, "--set", "azure.capture.input=%s" % os.path.abspath(opts.pcap),
+                   "--set", "unix-command.enabled=no"]
+        variants += [
+            ("E", "capture mode, no logs", base, plugin + capture),
+            ("F", "capture mode + logs", base, plugin + capture + logs),
+        ]
     ver = subprocess.run([opts.suricata, "-V"], capture_output=True, text=True).stdout.strip()
     print("plugin_overhead: %s, --runmode single, %s (%s), %d reps of A/B/C/D interleaved"
           % (ver, os.path.relpath(opts.pcap, SRCDIR), "{:,} bytes".format(
               os.path.getsize(opts.pcap)), opts.reps))
 
     runs = {v[0]: [] for v in variants}
+    # Capture mode is Suricata's packet source: its decoder.pkts adds the
+    # synthetic packets, so rates below are computed from A's packet count
+    # for E/F where noted.
     # One untimed warm-up of each variant (page cache), then A B C A B C ...
     for key, name, config, extra in variants:
         warm = os.path.join(work, key + "-warmup")
@@ -373,6 +398,21 @@ def main():
     emerg = [stat(r["stats"], "flow.emerg_mode_entered") for v in runs.values() for r in v]
     if any(emerg):
         print("warning: flow emergency mode entered in some runs: figures are distorted")
+    if opts.capture:
+        # decoder.pkts of F also counts the synthetic packets; rate the pcap's
+        # own packets (A's count) over each run's elapsed time instead.
+        pcap_pkts = med("A", "pkts")
+
+        def pcap_rate(key):
+            return pcap_pkts / med(key, "elapsed")
+        print("capture mode vs stock -r, pcap packets/s (wall): no flow logs %.2fx (target >= 0.9x); "
+              "with %s records merged %.2fx (stock -r + plugin + the same records, C: %.2fx)"
+              % (pcap_rate("E") / pcap_rate("A"), "{:,}".format(records),
+                 pcap_rate("F") / pcap_rate("A"), pcap_rate("C") / pcap_rate("A")))
+        fst = runs["F"][-1]["stats"]
+        print("capture mode + logs: %s packets decoded = %s from the pcap + %s synthetic (cloud-only records)"
+              % ("{:,}".format(stat(fst, "decoder.pkts")), "{:,}".format(pcap_pkts),
+                 "{:,}".format(stat(fst, "decoder.pkts") - pcap_pkts)))
     if opts.callgrind:
         print()
         callgrind(opts, variants, work)
