@@ -31,19 +31,30 @@ static int Raw(struct az_jbuf *b, const char *s, size_t n)
     return 0;
 }
 
-/* A string with JSON escaping; bytes >= 0x80 pass as they are (UTF-8). */
+/* Bytes JSON requires escaped: control characters, '"' and '\\'. */
+static const uint8_t g_escape[256] = {
+    [0 ... 0x1f] = 1,
+    ['"'] = 1,
+    ['\\'] = 1,
+};
+
+/* A string with JSON escaping; bytes >= 0x80 pass as they are (UTF-8).
+ * Resource ids run to a few hundred bytes and need no escaping: copy them
+ * in runs rather than byte by byte. */
 static int Str(struct az_jbuf *b, const char *s)
 {
     static const char hex[] = "0123456789abcdef";
     if (Raw(b, "\"", 1) < 0)
         return -1;
-    const char *run = s;
-    for (; *s; s++) {
-        unsigned char c = (unsigned char)*s;
-        if (c >= 0x20 && c != '"' && c != '\\')
-            continue;
+    for (;;) {
+        const char *run = s;
+        while (!g_escape[(uint8_t)*s])
+            s++;
         if (Raw(b, run, (size_t)(s - run)) < 0)
             return -1;
+        unsigned char c = (unsigned char)*s;
+        if (c == '\0')
+            break;
         char esc[7] = { '\\', (char)c, 0 };
         size_t n = 2;
         if (c == '\n')
@@ -60,10 +71,8 @@ static int Str(struct az_jbuf *b, const char *s)
         }
         if (Raw(b, esc, n) < 0)
             return -1;
-        run = s + 1;
+        s++;
     }
-    if (Raw(b, run, (size_t)(s - run)) < 0)
-        return -1;
     return Raw(b, "\"", 1);
 }
 
@@ -85,9 +94,15 @@ static int KeyStr(struct az_jbuf *b, bool *first, const char *key, const char *v
 
 static int KeyUint(struct az_jbuf *b, bool *first, const char *key, uint64_t v)
 {
+    /* By hand: snprintf's format machinery cost more than the rest of the
+     * object's numbers together. */
     char num[24];
-    int n = snprintf(num, sizeof(num), "%" PRIu64, v);
-    return (Key(b, first, key) < 0 || Raw(b, num, (size_t)n) < 0) ? -1 : 0;
+    char *p = num + sizeof(num);
+    do {
+        *--p = (char)('0' + v % 10);
+        v /= 10;
+    } while (v != 0);
+    return (Key(b, first, key) < 0 || Raw(b, p, (size_t)(num + sizeof(num) - p)) < 0) ? -1 : 0;
 }
 
 static int KeyBool(struct az_jbuf *b, bool *first, const char *key, bool v)
