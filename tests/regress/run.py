@@ -28,6 +28,23 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 SRCDIR = os.path.abspath(os.path.join(HERE, "..", ".."))
 
 
+class StrictLoader(yaml.SafeLoader):
+    """A test.yaml with a key twice would silently drop a check: refuse it."""
+
+
+def _no_duplicates(loader, node, deep=False):
+    seen = set()
+    for k, _ in node.value:
+        key = loader.construct_object(k, deep=deep)
+        if key in seen:
+            raise yaml.YAMLError("duplicate key %r at line %d" % (key, k.start_mark.line + 1))
+        seen.add(key)
+    return yaml.SafeLoader.construct_mapping(loader, node, deep)
+
+
+StrictLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _no_duplicates)
+
+
 class Skip(Exception):
     pass
 
@@ -131,7 +148,7 @@ class Case:
         self.name = os.path.basename(path)
         self.opts = opts
         with open(os.path.join(path, "test.yaml")) as f:
-            self.spec = yaml.safe_load(f) or {}
+            self.spec = yaml.load(f, Loader=StrictLoader) or {}
         self.outdir = os.path.join(opts.outdir, self.name)
         self.env = dict(env)
         self.env.update({"TEST_DIR": path, "OUTPUT_DIR": self.outdir})
