@@ -251,10 +251,15 @@ def callgrind(opts, variants, work):
         os.makedirs(outdir)
         cg_out = os.path.join(outdir, "callgrind.out")
         if CAPTURE_MODE in extra:
-            source = ["--set", "azure.capture.input=%s" % sub]
-            extra = [a for a in extra if not a.startswith("azure.capture.input=")]
-            extra = [a for i, a in enumerate(extra)
-                     if not (a == "--set" and i + 1 < len(extra) and extra[i + 1].startswith("azure.capture.input="))]
+            # Point capture mode at the prefix instead of the whole pcap.
+            source, kept, i = ["--set", "azure.capture.input=%s" % sub], [], 0
+            while i < len(extra):
+                if extra[i] == "--set" and extra[i + 1].startswith("azure.capture.input="):
+                    i += 2
+                    continue
+                kept.append(extra[i])
+                i += 1
+            extra = kept
         else:
             source = ["-r", sub]
         cmd = ["valgrind", "--tool=callgrind", "--collect-atstart=no",

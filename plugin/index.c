@@ -98,6 +98,84 @@ static void StringsFree(void)
     g_nstr = 1;
 }
 
+/* --- envelopes -------------------------------------------------------------
+ * The blob, resource ids and MAC are the same for every tuple of a record
+ * (and usually of a blob): a record keeps one id for the four of them.
+ * Same paging and publication rules as the strings. */
+struct envelope {
+    uint32_t resource_id, target_resource_id, mac, blob;
+};
+
+struct env_ent {
+    struct env_ent *next;
+    uint32_t id;
+    struct envelope e;
+};
+
+static struct envelope *g_env_pages[STR_PAGES];
+static struct env_ent *g_env_hash[STR_BUCKETS];
+static uint32_t g_nenv = 1; /* id 0 means "none" */
+
+static inline const struct envelope *Env(uint32_t id)
+{
+    static const struct envelope none;
+    return id ? &g_env_pages[id >> STR_PAGE_BITS][id & (STR_PAGE - 1)] : &none;
+}
+
+static uint32_t InternEnvelope(const struct azf_tuple *t, const char *blob)
+{
+    struct envelope e = { Intern(t->resource_id), Intern(t->target_resource_id), Intern(t->mac),
+        Intern(blob) };
+    uint32_t b = HashBytes(&e, sizeof(e)) & (STR_BUCKETS - 1);
+    pthread_mutex_lock(&g_str_lock);
+    for (struct env_ent *x = g_env_hash[b]; x != NULL; x = x->next) {
+        if (memcmp(&x->e, &e, sizeof(e)) == 0) {
+            pthread_mutex_unlock(&g_str_lock);
+            return x->id;
+        }
+    }
+    uint32_t id = 0;
+    uint32_t page = g_nenv >> STR_PAGE_BITS;
+    if (page < STR_PAGES) {
+        if (g_env_pages[page] == NULL) {
+            g_env_pages[page] = calloc(STR_PAGE, sizeof(struct envelope));
+            if (g_env_pages[page] != NULL)
+                AZ_STAT_ADD(memuse, STR_PAGE * sizeof(struct envelope));
+        }
+        struct env_ent *x = calloc(1, sizeof(*x));
+        if (g_env_pages[page] != NULL && x != NULL) {
+            x->e = e;
+            x->id = id = g_nenv++;
+            x->next = g_env_hash[b];
+            g_env_hash[b] = x;
+            g_env_pages[page][id & (STR_PAGE - 1)] = e;
+            AZ_STAT_ADD(memuse, sizeof(*x));
+        } else {
+            free(x);
+        }
+    }
+    pthread_mutex_unlock(&g_str_lock);
+    return id;
+}
+
+static void EnvelopesFree(void)
+{
+    for (size_t b = 0; b < STR_BUCKETS; b++) {
+        struct env_ent *x = g_env_hash[b];
+        while (x != NULL) {
+            struct env_ent *next = x->next;
+            free(x);
+            x = next;
+        }
+        g_env_hash[b] = NULL;
+    }
+    for (size_t p = 0; p < STR_PAGES; p++) {
+        free(g_env_pages[p]);
+        g_env_pages[p] = NULL;
+    }
+    g_nenv = 1;
+}
+
 /* --- records ------------------------------------------------------------ */
 #define REC_HAVE_COUNTERS 0x01
 #define REC_SRC_IS_LO 0x02   /* the record's source is key.lo */
@@ -113,10 +191,26 @@ struct az_rec {
     int64_t ts_us;
     uint32_t pkts_ts, pkts_tc; /* per-minute packet counts fit easily */
     uint64_t bytes_ts, bytes_tc;
-    uint32_t rule, acl, resource_id, target_resource_id, mac, encryption, blob;
+    uint32_t rule, acl, encryption, env;
 };
-/* The budget: at most 128 bytes of index per record. */
-_Static_assert(sizeof(struct az_rec) <= 128, "index record over budget");
+/* The issue's budget is 128 bytes of index per record, buckets included
+ * (about 4-8 bytes a record, see AzIndexInit); records come from a pool, so
+ * no allocator header is added to them. */
+_Static_assert(sizeof(struct az_rec) <= 112, "index record over budget");
+
+/* --- record pool ---------------------------------------------------------------
+ * Records are carved from blocks and recycled through a free list: a
+ * malloc per record would add its 8-16 bytes of header to every one.
+ * Taken and returned under the FIFO lock. */
+#define POOL_BLOCK 4096
+
+struct pool_block {
+    struct pool_block *next;
+    struct az_rec recs[POOL_BLOCK];
+};
+
+static struct pool_block *g_blocks;
+static struct az_rec *g_free; /* linked through hnext */
 
 #define NSTRIPES 256
 
@@ -181,8 +275,10 @@ int AzIndexInit(uint64_t memcap, uint64_t window_s)
 {
     g_memcap = memcap;
     g_window_us = (int64_t)window_s * 1000000;
-    /* About one bucket per two records the memcap allows. */
-    uint64_t want = memcap / sizeof(struct az_rec) / 2;
+    /* One bucket per four records the memcap allows: chains stay short
+     * (about one record per bucket at a quarter of the memcap) for 2 bytes
+     * of buckets per record at full memcap. */
+    uint64_t want = memcap / sizeof(struct az_rec) / 4;
     g_nbuckets = 1024;
     while (g_nbuckets < want && g_nbuckets < (1u << 24))
         g_nbuckets <<= 1;
@@ -198,12 +294,12 @@ int AzIndexInit(uint64_t memcap, uint64_t window_s)
 void AzIndexDestroy(void)
 {
     pthread_mutex_lock(&g_fifo_lock);
-    struct az_rec *r = g_head;
-    while (r != NULL) {
-        struct az_rec *next = r->qnext;
-        free(r);
-        r = next;
+    while (g_blocks != NULL) {
+        struct pool_block *next = g_blocks->next;
+        free(g_blocks);
+        g_blocks = next;
     }
+    g_free = NULL;
     g_head = g_tail = NULL;
     for (int c = 0; c < AZ_NCURSORS; c++)
         SetCursor(&g_cursors[c], NULL);
@@ -211,6 +307,7 @@ void AzIndexDestroy(void)
     pthread_mutex_unlock(&g_fifo_lock);
     free(g_buckets);
     g_buckets = NULL;
+    EnvelopesFree();
     StringsFree();
 }
 
@@ -240,7 +337,8 @@ static void EvictOverMemcap(void)
             if (g_cursors[c].next == victim)
                 SetCursor(&g_cursors[c], victim->qnext);
         UnlinkFromBucket(victim);
-        free(victim);
+        victim->hnext = g_free;
+        g_free = victim;
         g_nrecs--;
         AZ_STAT_SUB(memuse, sizeof(struct az_rec));
         AZ_STAT_ADD(records_evicted, 1);
@@ -252,9 +350,32 @@ static inline uint32_t ClampU32(uint64_t v)
     return v > UINT32_MAX ? UINT32_MAX : (uint32_t)v;
 }
 
+static struct az_rec *RecAlloc(void)
+{
+    pthread_mutex_lock(&g_fifo_lock);
+    if (g_free == NULL) {
+        struct pool_block *blk = malloc(sizeof(*blk));
+        if (blk == NULL) {
+            pthread_mutex_unlock(&g_fifo_lock);
+            return NULL;
+        }
+        blk->next = g_blocks;
+        g_blocks = blk;
+        for (size_t i = POOL_BLOCK; i-- > 0;) {
+            blk->recs[i].hnext = g_free;
+            g_free = &blk->recs[i];
+        }
+    }
+    struct az_rec *r = g_free;
+    g_free = r->hnext;
+    pthread_mutex_unlock(&g_fifo_lock);
+    memset(r, 0, sizeof(*r));
+    return r;
+}
+
 static int Add(const struct azf_tuple *t, const char *blob, uint8_t flags)
 {
-    struct az_rec *r = calloc(1, sizeof(*r));
+    struct az_rec *r = RecAlloc();
     if (r == NULL)
         return -1;
     r->flags = flags;
@@ -277,11 +398,8 @@ static int Add(const struct azf_tuple *t, const char *blob, uint8_t flags)
     }
     r->rule = Intern(t->rule);
     r->acl = Intern(t->acl);
-    r->resource_id = Intern(t->resource_id);
-    r->target_resource_id = Intern(t->target_resource_id);
-    r->mac = Intern(t->mac);
     r->encryption = Intern(t->encryption);
-    r->blob = Intern(blob);
+    r->env = InternEnvelope(t, blob);
 
     size_t b = Bucket(&r->key);
     pthread_rwlock_wrlock(Stripe(b));
@@ -349,9 +467,10 @@ uint32_t AzIndexAggregate(const struct az_key *k, int64_t from_us, int64_t to_us
             out->encryption = Str(r->encryption);
             out->rule = Str(r->rule);
             out->acl = Str(r->acl);
-            out->resource_id = Str(r->resource_id);
-            out->target_resource_id = Str(r->target_resource_id);
-            out->mac = Str(r->mac);
+            const struct envelope *e = Env(r->env);
+            out->resource_id = Str(e->resource_id);
+            out->target_resource_id = Str(e->target_resource_id);
+            out->mac = Str(e->mac);
         }
         out->records++;
         if (r->flags & REC_HAVE_COUNTERS) {
@@ -441,9 +560,10 @@ static void RecToTuple(const struct az_rec *r, struct azf_tuple *t)
     t->encryption = Str(r->encryption);
     t->rule = Str(r->rule);
     t->acl = Str(r->acl);
-    t->resource_id = Str(r->resource_id);
-    t->target_resource_id = Str(r->target_resource_id);
-    t->mac = Str(r->mac);
+    const struct envelope *e = Env(r->env);
+    t->resource_id = Str(e->resource_id);
+    t->target_resource_id = Str(e->target_resource_id);
+    t->mac = Str(e->mac);
 }
 
 size_t AzIndexTake(enum az_cursor c, int64_t now_us, bool flush, struct az_event *out, size_t max)
@@ -455,7 +575,7 @@ size_t AzIndexTake(enum az_cursor c, int64_t now_us, bool flush, struct az_event
         while (cur->next != NULL && n < max && (flush || cur->next->ts_us <= now_us - g_window_us)) {
             if (!(cur->next->flags & REC_REPLAYED)) {
                 RecToTuple(cur->next, &out[n].tuple);
-                out[n].blob = Str(cur->next->blob);
+                out[n].blob = Str(Env(cur->next->env)->blob);
                 n++;
             }
             SetCursor(cur, cur->next->qnext);

@@ -348,6 +348,7 @@ def main():
     opts.suricata = os.path.abspath(opts.suricata)
     opts.plugin = os.path.abspath(opts.plugin)
     opts.tool = os.path.abspath(opts.tool)
+    opts.outdir = os.path.abspath(opts.outdir)
     if opts.sanitize:
         opts.outdir = opts.outdir.rstrip("/") + "-sanitize"
     if opts.valgrind:
