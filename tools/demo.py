@@ -52,6 +52,22 @@ def main():
         sys.stderr.write(r.stdout + r.stderr)
         sys.exit("demo: suricata exited with %d" % r.returncode)
 
+    # The same input in capture mode: records no mirror saw become packets.
+    capdir = os.path.join(opts.outdir, "capture-mode")
+    os.makedirs(capdir, exist_ok=True)
+    for name in ("eve.json", "suricata.log", "stats.log"):
+        try:
+            os.unlink(os.path.join(capdir, name))
+        except FileNotFoundError:
+            pass
+    capcmd = [c for c in cmd if c not in ("-r", pcap)]
+    capcmd[capcmd.index("-l") + 1] = capdir
+    capcmd += ["--capture-plugin=azure", "--set", "azure.capture.input=" + pcap]
+    r = subprocess.run(capcmd, capture_output=True, text=True)
+    if r.returncode != 0:
+        sys.stderr.write(r.stdout + r.stderr)
+        sys.exit("demo: suricata (capture mode) exited with %d" % r.returncode)
+
     eve_path = os.path.join(opts.outdir, "eve.json")
     events = [json.loads(l) for l in open(eve_path) if l.strip()]
     alerts = collections.Counter((e["alert"]["signature_id"], e["alert"]["signature"])
@@ -72,6 +88,21 @@ def main():
     for (sid, msg), n in sorted(alerts.items()):
         print("    %3d x [1:%d] %s" % (n, sid, msg))
     print("  eve.json    %s" % os.path.relpath(eve_path, os.getcwd()))
+
+    cap_path = os.path.join(capdir, "eve.json")
+    cap = [json.loads(l) for l in open(cap_path) if l.strip()]
+    cloud = collections.Counter((e["alert"]["signature_id"], e["alert"]["signature"])
+                                for e in cap if e.get("event_type") == "alert"
+                                and e.get("azure", {}).get("mirrored") is False)
+    synthetic = sum(1 for e in cap if e.get("event_type") == "flow"
+                    and e.get("in_iface") == "azure-flowlogs")
+    print()
+    print("capture mode (--capture-plugin=azure): the same input, records no mirror saw as packets")
+    print("  cloud-only  %d flows known only from the flow logs" % synthetic)
+    print("  alerts      %d on cloud-only flows (azure.mirrored false)" % sum(cloud.values()))
+    for (sid, msg), n in sorted(cloud.items()):
+        print("    %3d x [1:%d] %s" % (n, sid, msg))
+    print("  eve.json    %s" % os.path.relpath(cap_path, os.getcwd()))
 
 
 if __name__ == "__main__":
