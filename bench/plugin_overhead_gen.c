@@ -95,13 +95,6 @@ static void nic_mac_str(unsigned n, char buf[13])
 
 /* --- what the mirrored flows carry ---------------------------------------- */
 
-struct msg {
-    int dir;
-    const void *data;
-    size_t len;
-};
-#define C2S(lit) {CPKT_TOSERVER, (lit), sizeof(lit) - 1}
-#define S2C(lit) {CPKT_TOCLIENT, (lit), sizeof(lit) - 1}
 
 static const struct msg http_msgs[] = {
     C2S("GET /api/v1/items HTTP/1.1\r\nHost: app.internal\r\nUser-Agent: azflow-bench\r\n\r\n"),
@@ -115,19 +108,6 @@ static const struct msg opaque_msgs[] = {
     {CPKT_TOCLIENT, opaque[1], 160},
     {CPKT_TOSERVER, opaque[2], 96},
     {CPKT_TOCLIENT, opaque[3], 128},
-};
-
-static const struct msg ssh_msgs[] = {
-    S2C("SSH-2.0-OpenSSH_9.2\r\n"),
-    C2S("SSH-2.0-OpenSSH_9.2\r\n"),
-};
-
-static const struct msg dns_msgs[] = {
-    C2S("\x4a\x7c\x01\x00\x00\x01\x00\x00\x00\x00\x00\x00"
-        "\x03" "app" "\x08" "internal" "\x00" "\x00\x01\x00\x01"),
-    S2C("\x4a\x7c\x81\x80\x00\x01\x00\x01\x00\x00\x00\x00"
-        "\x03" "app" "\x08" "internal" "\x00" "\x00\x01\x00\x01"
-        "\xc0\x0c\x00\x01\x00\x01\x00\x00\x00\x0a\x00\x04\x0a\x00\x01\x05"),
 };
 
 static void fill_opaque(void)
@@ -189,7 +169,7 @@ static void flow_spec(uint32_t i, struct flow_spec *s)
         s->direction = 'I';
         n.port = 22;
         peer.port = (uint16_t)(40000 + k % 20000);
-        s->msgs = ssh_msgs, s->nmsgs = 2;
+        s->msgs = corpus_ssh_msgs, s->nmsgs = 2;
         if (i % 100 == 8) {
             peer.ip = 0xcb007100u | (k % 250 + 1); /* 203.0.113.0/24 */
             s->rule = "UserRule_AllowSSHFromInternet";
@@ -207,7 +187,7 @@ static void flow_spec(uint32_t i, struct flow_spec *s)
         n.port = (uint16_t)(1024 + k % 60000);
         peer.ip = 0xa83f8110u; /* 168.63.129.16 */
         peer.port = 53;
-        s->msgs = dns_msgs, s->nmsgs = 2;
+        s->msgs = corpus_dns_msgs, s->nmsgs = 2;
         s->rule = "DefaultRule_AllowVnetOutBound";
         break;
     }

@@ -187,14 +187,6 @@ static const struct cflog_nsg_env vtap_nsg_env = {
     "RG-PROD/PROVIDERS/MICROSOFT.NETWORK/NETWORKSECURITYGROUPS/NSG-APP/y=2026/m=11/" \
     "d=28/h=04/m=00/macAddress=" VTAP_MAC "/PT1H.json"
 
-/* One application message; a TCP flow is handshake, messages, FIN close. */
-struct msg {
-    int dir;
-    const void *data;
-    size_t len;
-};
-#define C2S(lit) {CPKT_TOSERVER, (lit), sizeof(lit) - 1}
-#define S2C(lit) {CPKT_TOCLIENT, (lit), sizeof(lit) - 1}
 #define MSGS(a) (a), sizeof(a) / sizeof((a)[0])
 
 static const struct msg http_msgs[] = {
@@ -208,13 +200,13 @@ static const struct msg rdp_msgs[] = {
     S2C("\x03\x00\x00\x13\x0e\xd0\x00\x00\x12\x34\x00\x02\x00\x08\x00\x01\x00\x00\x00"),
 };
 
-static const struct msg ssh_msgs[] = {
+const struct msg corpus_ssh_msgs[2] = {
     S2C("SSH-2.0-OpenSSH_9.2\r\n"),
     C2S("SSH-2.0-OpenSSH_9.2\r\n"),
 };
 
 /* DNS A app.internal -> 10.0.1.5 (TTL 10). */
-static const struct msg dns_msgs[] = {
+const struct msg corpus_dns_msgs[2] = {
     C2S("\x4a\x7c\x01\x00\x00\x01\x00\x00\x00\x00\x00\x00"
         "\x03" "app" "\x08" "internal" "\x00" "\x00\x01\x00\x01"),
     S2C("\x4a\x7c\x81\x80\x00\x01\x00\x01\x00\x00\x00\x00"
@@ -352,9 +344,9 @@ static const struct mirror_flow vtap_flows[] = {
     {"rdp", TCP, "203.0.113.50", 51000, "10.0.0.4", 3389, 20000, MSGS(rdp_msgs),
      LOG_ALLOW, 'I', "NX", VTAP_NSG_ACL, "UserRule_AllowRDPFromInternet", 1, 0, {0}},
     /* The mirror shows a session the NSG says it denied. */
-    {"denied-ssh", TCP, "198.51.100.7", 40000, "10.0.0.4", 22, 30000, MSGS(ssh_msgs),
+    {"denied-ssh", TCP, "198.51.100.7", 40000, "10.0.0.4", 22, 30000, MSGS(corpus_ssh_msgs),
      LOG_DENY, 'I', "NX", VTAP_NSG_ACL, "DefaultRule_DenyAllInBound", 1, 0, {0}},
-    {"dns", UDP, "10.0.0.4", 53000, "168.63.129.16", 53, 40000, MSGS(dns_msgs),
+    {"dns", UDP, "10.0.0.4", 53000, "168.63.129.16", 53, 40000, MSGS(corpus_dns_msgs),
      LOG_ALLOW, 'O', "X", VTAP_NSG_ACL, "DefaultRule_AllowVnetOutBound", 1, 0, {0}},
     {"smb-unencrypted", TCP, "10.0.0.4", 50010, "10.0.2.6", 445, 50000, MSGS(smb_msgs),
      LOG_ALLOW, 'O', "NX", VTAP_NSG_ACL, "DefaultRule_AllowVnetOutBound", 1, 0, {0}},
@@ -407,7 +399,7 @@ static const struct mirror_flow cleartext_flows[] = {
     /* Denied, yet mirrored: not "allowed WinRM", but a denied session. */
     {"winrm-denied", TCP, "203.0.113.61", 51101, "10.0.0.4", 5985, 80000, MSGS(winrm_msgs),
      LOG_DENY, 'I', "NX", VTAP_NSG_ACL, "UserRule_DenyWinRMFromInternet", 1, 0, {0}},
-    {"ssh-allowed", TCP, "203.0.113.62", 51102, "10.0.0.4", 22, 90000, MSGS(ssh_msgs),
+    {"ssh-allowed", TCP, "203.0.113.62", 51102, "10.0.0.4", 22, 90000, MSGS(corpus_ssh_msgs),
      LOG_ALLOW, 'I', "NX", VTAP_NSG_ACL, "UserRule_AllowSSHFromInternet", 1, 0, {0}},
     /* The NIC answered a datagram the log says was denied. */
     {"snmp-denied", UDP, "198.51.100.9", 5353, "10.0.0.4", 161, 100000, MSGS(snmp_msgs),
@@ -1222,7 +1214,7 @@ static const uint8_t nw_win1_mac[6] = {0x00, 0x0d, 0x3a, 0xf8, 0x78, 0x66};
 static const struct nic nw_win1_nic = {"10.0.0.6", nw_win1_mac};
 
 static const struct mirror_flow nw_web1_flows[] = {
-    {"dns", UDP, "10.0.0.4", 53100, "168.63.129.16", 53, 300500, MSGS(dns_msgs),
+    {"dns", UDP, "10.0.0.4", 53100, "168.63.129.16", 53, 300500, MSGS(corpus_dns_msgs),
      LOG_NONE, 'O', NULL, NULL, NULL, 0, 0, {0}},
     {"http", TCP, "10.0.0.4", 50300, "10.0.1.5", 80, 301000, MSGS(http_msgs),
      LOG_NONE, 'O', NULL, NULL, NULL, 0, 0, {0}},

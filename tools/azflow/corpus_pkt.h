@@ -11,6 +11,19 @@
 
 enum { CPKT_TOSERVER = 0, CPKT_TOCLIENT = 1 };
 
+/* One application message; a TCP flow is handshake, messages, FIN close. */
+struct msg {
+    int dir;
+    const void *data;
+    size_t len;
+};
+#define C2S(lit) {CPKT_TOSERVER, (lit), sizeof(lit) - 1}
+#define S2C(lit) {CPKT_TOCLIENT, (lit), sizeof(lit) - 1}
+
+/* Exchanges more than one generator sends (corpus.c). */
+extern const struct msg corpus_ssh_msgs[2];  /* both banners, server first */
+extern const struct msg corpus_dns_msgs[2];  /* A app.internal -> 10.0.1.5 */
+
 struct cpkt_endpoint {
     uint32_t ip;     /* host byte order */
     uint16_t port;
