@@ -105,6 +105,7 @@ struct azf_vpn {
     struct pending_rec pending[PENDING_RING];
     unsigned pending_head;
     struct flow_rec flows[FLOWS_MAX];
+    uint64_t outer_seen;         /* outer packets classified so far */
 };
 
 /* What one packet's headers say, from the bytes captured. */
@@ -545,10 +546,16 @@ static void inner(struct azf_vpn *v, const struct pkt *p, int64_t ts_us, struct 
     uint8_t dir;
     uint32_t slot;
     struct flow_rec *f;
-    struct esp_rec *e = nearest_esp(v, p, ts_us);
+    struct esp_rec *e;
     struct tref r = {0, 0};
 
     out->layer = AZF_VPN_INNER;
+    /* Before any outer packet there is no tunnel or ESP packet to pair
+     * with: skip the search (a capture that is not a VPN capture at all
+     * would otherwise pay for it on every packet). */
+    if (v->outer_seen == 0)
+        return;
+    e = nearest_esp(v, p, ts_us);
     flow_key(p, &k, &dir);
     slot = flow_slot(&k);
     f = &v->flows[slot];
@@ -612,6 +619,7 @@ void azf_vpn_classify(struct azf_vpn *v, const uint8_t *ip, uint32_t caplen, uin
         return;
     kind = outer_kind(v, &p);
     if (kind != OUT_NONE) {
+        v->outer_seen++;
         outer(v, &p, kind, ts_us, out);
         return;
     }

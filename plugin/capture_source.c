@@ -32,6 +32,10 @@ const struct az_config *AzPluginConfig(void);
 #define AZ_SYNTH_DEVICE "azure-flowlogs"
 #define AZ_MERGE_BATCH 64
 #define AZ_BPF_CACHE 8
+/* A VPN Gateway capture shows IKE/ESP/OpenVPN early (every inner packet
+ * leaves or enters through one); a file that has shown none in this many
+ * packets is not classified further. */
+#define AZ_VPN_SNIFF_PACKETS 1000
 
 static char *g_input;      /* file or folder */
 static char *g_interface;  /* or a live interface */
@@ -441,11 +445,16 @@ static TmEcode ReadFile(struct source *s, const char *path)
     TmEcode rc = TM_ECODE_OK;
     struct azf_cappkt pkt;
     int r;
+    uint64_t n = 0;
     while ((r = azf_capfile_next(f, &pkt, errbuf)) == 1) {
         if (suricata_ctl_flags & SURICATA_STOP)
             break;
         if ((rc = HandleCaptured(s, &pkt, file_id, vpn, &vpn_seen)) != TM_ECODE_OK)
             break;
+        if (vpn != NULL && !vpn_seen && ++n >= AZ_VPN_SNIFF_PACKETS) {
+            azf_vpn_free(vpn);
+            vpn = NULL;
+        }
     }
     if (r < 0) {
         SCLogError("azflow: %s", errbuf);
