@@ -6,11 +6,9 @@
 
 #include "azure_json.h"
 
-static int Reserve(struct az_jbuf *b, size_t more)
+static int Grow(struct az_jbuf *b, size_t more)
 {
-    if (b->len + more + 1 <= b->cap)
-        return 0;
-    size_t cap = b->cap ? b->cap : 512;
+    size_t cap = b->cap ? b->cap : 1024;
     while (cap < b->len + more + 1)
         cap *= 2;
     char *p = realloc(b->p, cap);
@@ -21,13 +19,13 @@ static int Reserve(struct az_jbuf *b, size_t more)
     return 0;
 }
 
-static int Raw(struct az_jbuf *b, const char *s, size_t n)
+/* Appends n bytes; the terminating NUL is written once, at the end. */
+static inline int Raw(struct az_jbuf *b, const char *s, size_t n)
 {
-    if (Reserve(b, n) < 0)
+    if (b->len + n + 1 > b->cap && Grow(b, n) < 0)
         return -1;
     memcpy(b->p + b->len, s, n);
     b->len += n;
-    b->p[b->len] = '\0';
     return 0;
 }
 
@@ -76,23 +74,25 @@ static int Str(struct az_jbuf *b, const char *s)
     return Raw(b, "\"", 1);
 }
 
-/* ,"key": — the first member of an object has no comma. */
-static int Key(struct az_jbuf *b, bool *first, const char *key)
+/* ,"key": — the first member of an object has no comma.  Keys are literals;
+ * KEY() hands over the quoted form and its length, computed at compile time. */
+#define KEY(k) "\"" k "\":", sizeof("\"" k "\":") - 1
+static int Key(struct az_jbuf *b, bool *first, const char *key, size_t klen)
 {
     if (!*first && Raw(b, ",", 1) < 0)
         return -1;
     *first = false;
-    return (Raw(b, "\"", 1) < 0 || Raw(b, key, strlen(key)) < 0 || Raw(b, "\":", 2) < 0) ? -1 : 0;
+    return Raw(b, key, klen);
 }
 
-static int KeyStr(struct az_jbuf *b, bool *first, const char *key, const char *val)
+static int KeyStr(struct az_jbuf *b, bool *first, const char *key, size_t klen, const char *val)
 {
     if (val == NULL)
         return 0;
-    return (Key(b, first, key) < 0 || Str(b, val) < 0) ? -1 : 0;
+    return (Key(b, first, key, klen) < 0 || Str(b, val) < 0) ? -1 : 0;
 }
 
-static int KeyUint(struct az_jbuf *b, bool *first, const char *key, uint64_t v)
+static int KeyUint(struct az_jbuf *b, bool *first, const char *key, size_t klen, uint64_t v)
 {
     /* By hand: snprintf's format machinery cost more than the rest of the
      * object's numbers together. */
@@ -102,30 +102,30 @@ static int KeyUint(struct az_jbuf *b, bool *first, const char *key, uint64_t v)
         *--p = (char)('0' + v % 10);
         v /= 10;
     } while (v != 0);
-    return (Key(b, first, key) < 0 || Raw(b, p, (size_t)(num + sizeof(num) - p)) < 0) ? -1 : 0;
+    return (Key(b, first, key, klen) < 0 || Raw(b, p, (size_t)(num + sizeof(num) - p)) < 0) ? -1 : 0;
 }
 
-static int KeyBool(struct az_jbuf *b, bool *first, const char *key, bool v)
+static int KeyBool(struct az_jbuf *b, bool *first, const char *key, size_t klen, bool v)
 {
-    return (Key(b, first, key) < 0 || Raw(b, v ? "true" : "false", v ? 4 : 5) < 0) ? -1 : 0;
+    return (Key(b, first, key, klen) < 0 || Raw(b, v ? "true" : "false", v ? 4 : 5) < 0) ? -1 : 0;
 }
 
 static int Vpn(struct az_jbuf *b, bool *first, const struct az_flowinfo *in)
 {
     char buf[64];
     bool f2 = true;
-    if (Key(b, first, "vpn") < 0 || Raw(b, "{", 1) < 0 ||
-            KeyStr(b, &f2, "layer", in->vpn == AZ_VPN_INNER ? "inner" : "outer") < 0)
+    if (Key(b, first, KEY("vpn")) < 0 || Raw(b, "{", 1) < 0 ||
+            KeyStr(b, &f2, KEY("layer"), in->vpn == AZ_VPN_INNER ? "inner" : "outer") < 0)
         return -1;
     const struct azf_vpn_info *t = in->tunnel;
     if (t != NULL && t->have_gateway &&
-            KeyStr(b, &f2, "gateway", azf_addr_str(&t->gateway, buf, sizeof(buf))) < 0)
+            KeyStr(b, &f2, KEY("gateway"), azf_addr_str(&t->gateway, buf, sizeof(buf))) < 0)
         return -1;
-    if (t != NULL && t->have_peer && KeyStr(b, &f2, "peer", azf_addr_str(&t->peer, buf, sizeof(buf))) < 0)
+    if (t != NULL && t->have_peer && KeyStr(b, &f2, KEY("peer"), azf_addr_str(&t->peer, buf, sizeof(buf))) < 0)
         return -1;
     if (t != NULL && t->have_spi) {
         snprintf(buf, sizeof(buf), "0x%08x", t->spi);
-        if (KeyStr(b, &f2, "spi", buf) < 0)
+        if (KeyStr(b, &f2, KEY("spi"), buf) < 0)
             return -1;
     }
     return Raw(b, "}", 1);
@@ -134,15 +134,15 @@ static int Vpn(struct az_jbuf *b, bool *first, const struct az_flowinfo *in)
 static int Capture(struct az_jbuf *b, bool *first, const struct az_capture_file *c)
 {
     bool f2 = true;
-    if (Key(b, first, "capture") < 0 || Raw(b, "{", 1) < 0 || KeyStr(b, &f2, "vm", c->vm) < 0 ||
-            KeyStr(b, &f2, "file", c->path) < 0)
+    if (Key(b, first, KEY("capture")) < 0 || Raw(b, "{", 1) < 0 || KeyStr(b, &f2, KEY("vm"), c->vm) < 0 ||
+            KeyStr(b, &f2, KEY("file"), c->path) < 0)
         return -1;
     if (c->vm != NULL) {
         char buf[64];
         SCTime_t ts = { .secs = (uint64_t)(c->started_us / 1000000),
             .usecs = (uint64_t)(c->started_us % 1000000) };
         CreateIsoTimeString(ts, buf, sizeof(buf));
-        if (KeyStr(b, &f2, "started", buf) < 0)
+        if (KeyStr(b, &f2, KEY("started"), buf) < 0)
             return -1;
     }
     return Raw(b, "}", 1);
@@ -152,37 +152,38 @@ int AzAzureJson(struct az_jbuf *b, const struct az_flowinfo *in, bool with_recor
 {
     b->len = 0;
     bool first = true;
-    if (Raw(b, "\"azure\":{", 9) < 0 || KeyStr(b, &first, "source", azf_source_str(in->source)) < 0)
+    if (Raw(b, "\"azure\":{", 9) < 0 || KeyStr(b, &first, KEY("source"), azf_source_str(in->source)) < 0)
         return -1;
-    if (in->version && KeyUint(b, &first, "version", in->version) < 0)
+    if (in->version && KeyUint(b, &first, KEY("version"), in->version) < 0)
         return -1;
-    if (KeyStr(b, &first, "resource_id", in->resource_id) < 0 ||
-            KeyStr(b, &first, "target_resource_id", in->target_resource_id) < 0 ||
-            KeyStr(b, &first, "mac", in->mac) < 0 || KeyStr(b, &first, "acl", in->acl) < 0 ||
-            KeyStr(b, &first, "rule", in->rule) < 0 ||
-            KeyStr(b, &first, "direction", azf_direction_str(in->direction)) < 0 ||
-            KeyStr(b, &first, "decision", azf_decision_str(in->decision)) < 0 ||
-            KeyStr(b, &first, "state", azf_state_str(in->state)) < 0 ||
-            KeyStr(b, &first, "encryption", in->encryption) < 0)
+    if (KeyStr(b, &first, KEY("resource_id"), in->resource_id) < 0 ||
+            KeyStr(b, &first, KEY("target_resource_id"), in->target_resource_id) < 0 ||
+            KeyStr(b, &first, KEY("mac"), in->mac) < 0 || KeyStr(b, &first, KEY("acl"), in->acl) < 0 ||
+            KeyStr(b, &first, KEY("rule"), in->rule) < 0 ||
+            KeyStr(b, &first, KEY("direction"), azf_direction_str(in->direction)) < 0 ||
+            KeyStr(b, &first, KEY("decision"), azf_decision_str(in->decision)) < 0 ||
+            KeyStr(b, &first, KEY("state"), azf_state_str(in->state)) < 0 ||
+            KeyStr(b, &first, KEY("encryption"), in->encryption) < 0)
         return -1;
     if ((in->have & AZ_HAVE_COUNTERS) &&
-            (KeyUint(b, &first, "pkts_toserver", in->pkts_toserver) < 0 ||
-                    KeyUint(b, &first, "bytes_toserver", in->bytes_toserver) < 0 ||
-                    KeyUint(b, &first, "pkts_toclient", in->pkts_toclient) < 0 ||
-                    KeyUint(b, &first, "bytes_toclient", in->bytes_toclient) < 0))
+            (KeyUint(b, &first, KEY("pkts_toserver"), in->pkts_toserver) < 0 ||
+                    KeyUint(b, &first, KEY("bytes_toserver"), in->bytes_toserver) < 0 ||
+                    KeyUint(b, &first, KEY("pkts_toclient"), in->pkts_toclient) < 0 ||
+                    KeyUint(b, &first, KEY("bytes_toclient"), in->bytes_toclient) < 0))
         return -1;
-    if (with_records && in->records > 0 && KeyUint(b, &first, "records", in->records) < 0)
+    if (with_records && in->records > 0 && KeyUint(b, &first, KEY("records"), in->records) < 0)
         return -1;
     /* A flow known only from capture metadata has no records to mirror. */
-    if ((!with_records || in->records > 0) && KeyBool(b, &first, "mirrored", in->mirrored) < 0)
+    if ((!with_records || in->records > 0) && KeyBool(b, &first, KEY("mirrored"), in->mirrored) < 0)
         return -1;
     if (in->vpn != AZ_VPN_NONE && Vpn(b, &first, in) < 0)
         return -1;
     if (in->capture != NULL && Capture(b, &first, in->capture) < 0)
         return -1;
-    if (KeyStr(b, &first, "blob", blob) < 0)
+    if (KeyStr(b, &first, KEY("blob"), blob) < 0 || Raw(b, "}", 1) < 0)
         return -1;
-    return Raw(b, "}", 1);
+    b->p[b->len] = '\0'; /* Raw always leaves room for it */
+    return 0;
 }
 
 void AzJbufFree(struct az_jbuf *b)
