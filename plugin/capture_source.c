@@ -5,6 +5,7 @@
 #include "suricata-common.h"
 #include "suricata.h"
 #include "conf.h"
+#include "counters.h"
 #include "decode.h"
 #include "flow.h"
 #include "tm-modules.h"
@@ -16,6 +17,7 @@
 #include "util-time.h"
 
 #include <pcap/pcap.h>
+#include <poll.h>
 
 #include "capture_mode.h"
 #include "capture_source.h"
@@ -449,6 +451,7 @@ static TmEcode ReadFile(struct source *s, const char *path)
     while ((r = azf_capfile_next(f, &pkt, errbuf)) == 1) {
         if (suricata_ctl_flags & SURICATA_STOP)
             break;
+        StatsSyncCountersIfSignalled(s->tv);
         if ((rc = HandleCaptured(s, &pkt, file_id, vpn, &vpn_seen)) != TM_ECODE_OK)
             break;
         if (vpn != NULL && !vpn_seen && ++n >= AZ_VPN_SNIFF_PACKETS) {
@@ -495,8 +498,13 @@ static TmEcode ReadInterface(struct source *s)
 {
     char err[PCAP_ERRBUF_SIZE];
     pcap_t *pc = pcap_create(g_interface, err);
+    /* Immediate mode and a non-blocking handle polled with a timeout: on
+     * Linux a blocking read may never time out while no packet arrives, and
+     * the loop must see Suricata's stop flag and records coming due. */
     if (pc == NULL || pcap_set_snaplen(pc, 65535) != 0 || pcap_set_promisc(pc, 1) != 0 ||
-            pcap_set_timeout(pc, 100) != 0 || pcap_activate(pc) < 0) {
+            pcap_set_timeout(pc, 100) != 0 || pcap_set_immediate_mode(pc, 1) != 0 ||
+            pcap_set_buffer_size(pc, 32 * 1024 * 1024) != 0 ||
+            pcap_activate(pc) < 0 || pcap_setnonblock(pc, 1, err) < 0) {
         SCLogError("azflow: azure.capture.interface %s: %s", g_interface,
                 pc != NULL ? pcap_geterr(pc) : err);
         if (pc != NULL)
@@ -506,12 +514,18 @@ static TmEcode ReadInterface(struct source *s)
     }
     uint32_t linktype = (uint32_t)pcap_datalink(pc);
     uint32_t file_id = 0;
+    int fd = pcap_get_selectable_fd(pc);
     TmEcode rc = TM_ECODE_OK;
     while (!(suricata_ctl_flags & SURICATA_STOP)) {
+        /* This thread owns its counters: hand them to the stats thread. */
+        StatsSyncCountersIfSignalled(s->tv);
         struct pcap_pkthdr *h;
         const u_char *data;
         int r = pcap_next_ex(pc, &h, &data);
         if (r == 0) {
+            struct pollfd pfd = { .fd = fd, .events = POLLIN };
+            if (fd >= 0)
+                (void)poll(&pfd, 1, 100);
             /* Idle: records still come due by the clock. */
             struct timeval now;
             gettimeofday(&now, NULL);
@@ -535,6 +549,11 @@ static TmEcode ReadInterface(struct source *s)
         };
         if ((rc = HandleCaptured(s, &pkt, file_id, NULL, NULL)) != TM_ECODE_OK)
             break;
+    }
+    struct pcap_stat ps;
+    if (pcap_stats(pc, &ps) == 0 && (ps.ps_drop > 0 || ps.ps_ifdrop > 0)) {
+        SCLogWarning("azflow: azure.capture.interface %s: %u packets dropped by the kernel, %u by "
+                     "the interface", g_interface, ps.ps_drop, ps.ps_ifdrop);
     }
     pcap_close(pc);
     return rc;

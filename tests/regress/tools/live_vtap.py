@@ -5,6 +5,10 @@
                             ip netns + veth, tcpreplay); else say why, exit 1
     live_vtap.py            the run; writes $OUTPUT_DIR (eve.json, suricata.log,
                             flowlogs/, bookmarks, timeline.log)
+    live_vtap.py --capture-mode
+                            the same with azflow as Suricata's packet source
+                            (--capture-plugin=azure, azure.capture.interface)
+                            instead of af-packet
 
 In a network namespace of its own (azf-<pid>) with a veth pair cap<->inj,
 Suricata follows $OUTPUT_DIR/flowlogs on af-packet `cap`, and while it runs:
@@ -180,18 +184,23 @@ def main():
         log("committed %d tuples (%s); bookmark at %d" % (n, label, end))
         return n
 
-    args = [
-        "--af-packet=%s" % CAP,
-        # An af-packet list item loaded from YAML has the value "interface"
-        # (its first key); one made by --set alone has none, and Suricata
-        # 8.0.7 then crashes in AFPRunModeIsIPS (strlen(NULL),
-        # runmode-af-packet.c:81).  Give the item its value first.
-        "--set", "af-packet.0=interface",
-        "--set", "af-packet.0.interface=%s" % CAP,
-        "--set", "af-packet.0.threads=1",
-        "--set", "af-packet.0.cluster-id=99",
-        "--set", "af-packet.0.cluster-type=cluster_flow",
-        "--set", "af-packet.0.checksum-checks=no",
+    if "--capture-mode" in sys.argv:
+        source = ["--capture-plugin=azure", "--set", "azure.capture.interface=%s" % CAP]
+    else:
+        source = [
+            "--af-packet=%s" % CAP,
+            # An af-packet list item loaded from YAML has the value "interface"
+            # (its first key); one made by --set alone has none, and Suricata
+            # 8.0.7 then crashes in AFPRunModeIsIPS (strlen(NULL),
+            # runmode-af-packet.c:81).  Give the item its value first.
+            "--set", "af-packet.0=interface",
+            "--set", "af-packet.0.interface=%s" % CAP,
+            "--set", "af-packet.0.threads=1",
+            "--set", "af-packet.0.cluster-id=99",
+            "--set", "af-packet.0.cluster-type=cluster_flow",
+            "--set", "af-packet.0.checksum-checks=no",
+        ]
+    args = source + [
         "--set", "unix-command.enabled=no",
         "--set", "stats.interval=1",
         # TCP flows stay live until shutdown; UDP ones (dns) time out fast.
