@@ -132,7 +132,14 @@ static bool AzureFlowCondition(ThreadVars *tv, void *thread_data, const Packet *
 
 static int AzureFlowLog(ThreadVars *tv, void *thread_data, const Packet *p)
 {
-    LogDue(tv, thread_data, (int64_t)SCTIME_SECS(p->ts) * 1000000 + SCTIME_USECS(p->ts), false);
+    /* This packet's time says a record is due; but another worker may not
+     * have reached that time yet and still hold the record's flow unseen.
+     * Suricata's time (offline: the lowest of all packet threads; live: the
+     * clock) is safe.  Asked only here, when something is due. */
+    int64_t now = (int64_t)SCTIME_SECS(p->ts) * 1000000 + SCTIME_USECS(p->ts);
+    SCTime_t engine = TimeGet();
+    int64_t safe = (int64_t)SCTIME_SECS(engine) * 1000000 + SCTIME_USECS(engine);
+    LogDue(tv, thread_data, safe < now ? safe : now, false);
     return 0;
 }
 
