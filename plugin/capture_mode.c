@@ -34,11 +34,6 @@ static uint32_t g_nfiles;
 static struct azf_vpn_info g_tunnels[AZ_MAX_TUNNELS];
 static uint16_t g_ntunnels;
 
-bool AzCaptureActive(void)
-{
-    return g_active;
-}
-
 const struct az_capture_file *AzCaptureFile(uint32_t id)
 {
     return (id >= 1 && id <= g_nfiles) ? g_files[id - 1] : NULL;

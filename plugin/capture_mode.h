@@ -11,8 +11,6 @@
 
 /* Registers the `azure` capture plugin; call from the plugin's Init. */
 void AzCaptureRegister(void);
-/* Is Suricata running with --capture-plugin=azure? */
-bool AzCaptureActive(void);
 /* Tables filled while reading (ids 1-based; NULL for 0 or unknown). */
 const struct az_capture_file *AzCaptureFile(uint32_t id);
 const struct azf_vpn_info *AzCaptureTunnel(uint16_t id);
