@@ -40,6 +40,9 @@ struct az_flowstate {
 
 static FlowStorageId g_storage = { .id = -1 };
 static int64_t g_window_us;
+/* No flow-log source configured: nothing can ever correlate, so flows only
+ * carry capture-mode metadata and skip the index and the recent-flows memory. */
+static bool g_no_records;
 
 static inline int64_t TimeUs(SCTime_t t)
 {
@@ -59,12 +62,14 @@ const struct az_flowinfo *AzFlowInfoGet(const Flow *f)
 
 static void Refresh(struct az_flowstate *st, int64_t now_us)
 {
+    st->refreshed_us = now_us;
+    if (g_no_records)
+        return;
     struct az_flowinfo before = st->info;
     AzIndexAggregate(&st->key, st->start_us - g_window_us, now_us + g_window_us, &st->info);
     /* Both copies come zeroed from the same writers, padding included. */
     if (memcmp(&before, &st->info, sizeof(before)) != 0)
         st->json_valid = false;
-    st->refreshed_us = now_us;
     if (st->info.records > 0 && !st->enriched) {
         st->enriched = true;
         AZ_STAT_ADD(flows_enriched, 1);
@@ -88,6 +93,9 @@ static void OnFlowInit(ThreadVars *tv, Flow *f, const Packet *p, void *user)
         family = 6;
     else
         return;
+    const struct az_pktmeta *m = AzPktMeta(p);
+    if (g_no_records && m == NULL)
+        return;
     struct az_flowstate *st = calloc(1, sizeof(*st));
     if (st == NULL)
         return; /* the flow goes unenriched rather than failing */
@@ -96,7 +104,6 @@ static void OnFlowInit(ThreadVars *tv, Flow *f, const Packet *p, void *user)
             ports ? f->dp : 0, f->proto);
     st->info.mirrored = true;
     st->start_us = st->last_us = TimeUs(f->startts);
-    const struct az_pktmeta *m = AzPktMeta(p);
     if (m != NULL) {
         if (m->flags & AZ_PKT_SYNTHETIC) {
             /* A cloud-only record: its flow is the record's, at the
@@ -124,7 +131,7 @@ static void OnFlowUpdate(ThreadVars *tv, Flow *f, Packet *p, void *user)
         return;
     }
     st->last_us = now;
-    if (!st->noted) {
+    if (!st->noted && !g_no_records) {
         /* flow_hash, part of the flow id, is set only after FlowInit. */
         st->flow_id = FlowGetId(f);
         st->noted = true;
@@ -161,9 +168,10 @@ static void FlowStateFree(void *ptr)
     free(st);
 }
 
-int AzCorrelateRegister(uint64_t window_s)
+int AzCorrelateRegister(uint64_t window_s, bool have_sources)
 {
     g_window_us = (int64_t)window_s * 1000000;
+    g_no_records = !have_sources;
     g_storage = FlowStorageRegister("azflow", sizeof(void *), NULL, FlowStateFree);
     if (g_storage.id < 0)
         return -1;

@@ -5,8 +5,11 @@
 
 #include <stdint.h>
 
-/* Registers the flow storage and callbacks; call from the plugin's Init. */
-int AzCorrelateRegister(uint64_t window_s);
+#include <stdbool.h>
+
+/* Registers the flow storage and callbacks; call from the plugin's Init.
+ * Without flow-log sources flows carry only capture-mode metadata. */
+int AzCorrelateRegister(uint64_t window_s, bool have_sources);
 
 #include <stdbool.h>
 

@@ -82,7 +82,7 @@ static void AzflowInit(void)
     if (AzIndexInit(g_config.memcap, g_config.window_s) < 0 || AzRecentInit(AZ_RECENT_FLOWS) < 0)
         FatalError("azflow: cannot allocate the correlation index");
     atexit(AzflowAtExit);
-    if (AzCorrelateRegister(g_config.window_s) < 0)
+    if (AzCorrelateRegister(g_config.window_s, g_config.nsources > 0) < 0)
         FatalError("azflow: cannot register flow storage and callbacks");
     if (AzEveRegister(g_config.window_s) < 0)
         FatalError("azflow: cannot register the EVE callback");
