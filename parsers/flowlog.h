@@ -139,6 +139,7 @@ const char *azf_direction_str(uint8_t d);   /* "inbound" / "outbound" */
 const char *azf_decision_str(uint8_t d);    /* "allow" / "deny" */
 const char *azf_state_str(uint8_t s);       /* "begin" ... / NULL for NONE */
 const char *azf_source_str(uint8_t s);      /* "nsg" / "vnet" */
+const char *azf_proto_str(uint8_t proto);   /* Suricata's name ("TCP"...), NULL: print the number */
 
 /* ARM resource id -> parts.  Returns 0 when it is an ARM id. */
 struct azf_resource_id {

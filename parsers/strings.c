@@ -45,3 +45,19 @@ const char *azf_source_str(uint8_t s)
 {
     return s == AZF_SOURCE_NSG ? "nsg" : s == AZF_SOURCE_VNET ? "vnet" : NULL;
 }
+
+const char *azf_proto_str(uint8_t proto)
+{
+    /* Suricata's own names (EVE "proto"), so the two join on it. */
+    switch (proto) {
+    case 1: return "ICMP";
+    case 6: return "TCP";
+    case 17: return "UDP";
+    case 47: return "GRE";
+    case 50: return "ESP";
+    case 51: return "AH";
+    case 58: return "IPv6-ICMP";
+    case 132: return "SCTP";
+    default: return NULL;
+    }
+}

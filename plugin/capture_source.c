@@ -208,10 +208,8 @@ static TmEcode MergeRecords(struct source *s, int64_t now_us, bool flush)
         n = AzIndexTake(AZ_CURSOR_MERGE, now_us, flush, evs, AZ_MERGE_BATCH);
         for (size_t i = 0; i < n; i++) {
             const struct azf_tuple *t = &evs[i].tuple;
-            bool ports = t->proto == 6 || t->proto == 17 || t->proto == 132;
             struct az_key key;
-            AzKeyMake(&key, t->src.family, t->src.bytes, ports ? t->sport : 0, t->dst.bytes,
-                    ports ? t->dport : 0, t->proto);
+            AzKeyFromTuple(&key, t);
             if (AzRecentFind(&key, t->ts_us, g_window_us) != 0) {
                 s->matched++;
                 continue;

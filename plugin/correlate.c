@@ -99,9 +99,7 @@ static void OnFlowInit(ThreadVars *tv, Flow *f, const Packet *p, void *user)
     struct az_flowstate *st = calloc(1, sizeof(*st));
     if (st == NULL)
         return; /* the flow goes unenriched rather than failing */
-    bool ports = f->proto == IPPROTO_TCP || f->proto == IPPROTO_UDP || f->proto == IPPROTO_SCTP;
-    AzKeyMake(&st->key, family, f->src.addr_data8, ports ? f->sp : 0, f->dst.addr_data8,
-            ports ? f->dp : 0, f->proto);
+    AzKeyMake(&st->key, family, f->src.addr_data8, f->sp, f->dst.addr_data8, f->dp, f->proto);
     st->info.mirrored = true;
     st->start_us = st->last_us = TimeUs(f->startts);
     if (m != NULL) {

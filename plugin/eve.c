@@ -21,29 +21,6 @@
 
 static int64_t g_window_us;
 
-static const char *ProtoName(uint8_t proto, char *buf, size_t len)
-{
-    switch (proto) {
-        case 1:
-            return "ICMP";
-        case 6:
-            return "TCP";
-        case 17:
-            return "UDP";
-        case 47:
-            return "GRE";
-        case 50:
-            return "ESP";
-        case 58:
-            return "IPv6-ICMP";
-        case 132:
-            return "SCTP";
-        default:
-            snprintf(buf, len, "%u", proto);
-            return buf;
-    }
-}
-
 /* --- enrichment of every EVE record of a correlated flow ----------------- */
 static void EveEnrich(ThreadVars *tv, const Packet *p, Flow *f, SCJsonBuilder *jb, void *user)
 {
@@ -87,10 +64,10 @@ static void LogEvent(ThreadVars *tv, OutputJsonThreadCtx *ctx, const struct az_e
     CreateIsoTimeString(ts, buf, sizeof(buf));
     SCJbSetString(jb, "timestamp", buf);
 
-    bool ports = t->proto == 6 || t->proto == 17 || t->proto == 132;
     struct az_key key;
-    AzKeyMake(&key, t->src.family, t->src.bytes, ports ? t->sport : 0, t->dst.bytes,
-            ports ? t->dport : 0, t->proto);
+    AzKeyFromTuple(&key, t);
+    /* Ports as EVE prints them: only where the protocol has them. */
+    bool ports = t->proto == 6 || t->proto == 17 || t->proto == 132;
     uint64_t flow_id = AzRecentFind(&key, t->ts_us, g_window_us);
     if (flow_id != 0)
         SCJbSetUint(jb, "flow_id", flow_id);
@@ -101,7 +78,12 @@ static void LogEvent(ThreadVars *tv, OutputJsonThreadCtx *ctx, const struct az_e
     SCJbSetString(jb, "dest_ip", azf_addr_str(&t->dst, buf, sizeof(buf)));
     if (ports)
         SCJbSetUint(jb, "dest_port", t->dport);
-    SCJbSetString(jb, "proto", ProtoName(t->proto, buf, sizeof(buf)));
+    const char *proto = azf_proto_str(t->proto);
+    if (proto == NULL) {
+        snprintf(buf, sizeof(buf), "%u", t->proto);
+        proto = buf;
+    }
+    SCJbSetString(jb, "proto", proto);
 
     struct az_flowinfo info;
     TupleToInfo(t, &info);

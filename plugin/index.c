@@ -244,6 +244,8 @@ bool AzKeyMake(struct az_key *k, uint8_t family, const uint8_t *a, uint16_t pa, 
         uint16_t pb, uint8_t proto)
 {
     size_t alen = family == 6 ? 16 : 4;
+    if (proto != 6 && proto != 17 && proto != 132)
+        pa = pb = 0;
     memset(k, 0, sizeof(*k));
     k->family = family;
     k->proto = proto;
@@ -254,6 +256,11 @@ bool AzKeyMake(struct az_key *k, uint8_t family, const uint8_t *a, uint16_t pa, 
     k->plo = a_lo ? pa : pb;
     k->phi = a_lo ? pb : pa;
     return a_lo;
+}
+
+bool AzKeyFromTuple(struct az_key *k, const struct azf_tuple *t)
+{
+    return AzKeyMake(k, t->src.family, t->src.bytes, t->sport, t->dst.bytes, t->dport, t->proto);
 }
 
 static inline bool KeyEq(const struct az_key *x, const struct az_key *y)
@@ -379,9 +386,7 @@ static int Add(const struct azf_tuple *t, const char *blob, uint8_t flags)
     if (r == NULL)
         return -1;
     r->flags = flags;
-    bool has_ports = t->proto == 6 || t->proto == 17 || t->proto == 132;
-    if (AzKeyMake(&r->key, t->src.family, t->src.bytes, has_ports ? t->sport : 0, t->dst.bytes,
-                has_ports ? t->dport : 0, t->proto))
+    if (AzKeyFromTuple(&r->key, t))
         r->flags |= REC_SRC_IS_LO;
     r->source = t->source;
     r->version = t->version;

@@ -18,9 +18,13 @@ struct az_key {
     uint8_t family; /* 4 or 6 */
 };
 
-/* Builds the key of one end pair; returns true when (a, pa) became `lo`. */
+/* Builds the key of one end pair; returns true when (a, pa) became `lo`.
+ * Ports count only for TCP, UDP and SCTP: for other protocols Suricata's
+ * flow keeps ICMP types or an ESP SPI there, which no flow log carries. */
 bool AzKeyMake(struct az_key *k, uint8_t family, const uint8_t *a, uint16_t pa, const uint8_t *b,
         uint16_t pb, uint8_t proto);
+/* The key of a flow-log tuple (its source as `a`). */
+bool AzKeyFromTuple(struct az_key *k, const struct azf_tuple *t);
 
 int AzIndexInit(uint64_t memcap, uint64_t window_s);
 void AzIndexDestroy(void);

@@ -121,23 +121,16 @@ static void put_addr(struct line *l, const struct azf_addr *a)
     put(l, b, (size_t)n);
 }
 
-/* Suricata's names for the protocols flow logs can carry, else the number. */
+/* Suricata's name for the protocol, else the number (as a string, like EVE). */
 static void put_proto(struct line *l, uint8_t p)
 {
-    switch (p) {
-    case 1: PUTS(l, "\"ICMP\""); return;
-    case 6: PUTS(l, "\"TCP\""); return;
-    case 17: PUTS(l, "\"UDP\""); return;
-    case 47: PUTS(l, "\"GRE\""); return;
-    case 50: PUTS(l, "\"ESP\""); return;
-    case 51: PUTS(l, "\"AH\""); return;
-    case 58: PUTS(l, "\"IPv6-ICMP\""); return;
-    case 132: PUTS(l, "\"SCTP\""); return;
-    default:
-        PUTS(l, "\"");
+    const char *name = azf_proto_str(p);
+    PUTS(l, "\"");
+    if (name != NULL)
+        put(l, name, strlen(name));
+    else
         put_u64(l, p);
-        PUTS(l, "\"");
-    }
+    PUTS(l, "\"");
 }
 
 void tuple_json_print(FILE *out, const struct azf_tuple *t, const char *blob_path)
