@@ -5,6 +5,7 @@
 #include "util-time.h"
 
 #include "azure_json.h"
+#include "sctime.h"
 
 static int Grow(struct az_jbuf *b, size_t more)
 {
@@ -139,9 +140,7 @@ static int Capture(struct az_jbuf *b, bool *first, const struct az_capture_file 
         return -1;
     if (c->vm != NULL) {
         char buf[64];
-        SCTime_t ts = { .secs = (uint64_t)(c->started_us / 1000000),
-            .usecs = (uint64_t)(c->started_us % 1000000) };
-        CreateIsoTimeString(ts, buf, sizeof(buf));
+        CreateIsoTimeString(AzUsToTime(c->started_us), buf, sizeof(buf));
         if (KeyStr(b, &f2, KEY("started"), buf) < 0)
             return -1;
     }

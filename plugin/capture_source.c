@@ -25,6 +25,7 @@
 #include "index.h"
 #include "pktmeta.h"
 #include "recent.h"
+#include "sctime.h"
 #include "synth.h"
 
 const struct az_config *AzPluginConfig(void);
@@ -42,7 +43,6 @@ const struct az_config *AzPluginConfig(void);
 static char *g_input;      /* file or folder */
 static char *g_interface;  /* or a live interface */
 static bool g_skipped_input;
-static int64_t g_window_us;
 
 bool AzCaptureSkippedInput(void)
 {
@@ -72,7 +72,6 @@ struct source {
 int AzCaptureSourceInit(const char *args, bool *offline)
 {
     const struct az_config *cfg = AzPluginConfig();
-    g_window_us = (int64_t)cfg->window_s * 1000000;
     const char *input = cfg->capture_input;
     if (input == NULL && args != NULL && args[0] != '\0')
         input = args; /* --capture-plugin-args=PATH, like -r */
@@ -149,16 +148,10 @@ void AzCaptureReceiveExitPrintStats(ThreadVars *tv, void *data)
 }
 
 /* --- packets -------------------------------------------------------------------- */
-static inline SCTime_t UsToTime(int64_t us)
-{
-    SCTime_t t = { .secs = (uint64_t)(us / 1000000), .usecs = (uint64_t)(us % 1000000) };
-    return t;
-}
-
 static TmEcode Hand(struct source *s, Packet *p, int64_t ts_us)
 {
     if (!s->started) {
-        TmThreadsInitThreadsTimestamp(UsToTime(ts_us));
+        TmThreadsInitThreadsTimestamp(AzUsToTime(ts_us));
         s->started = true;
     }
     if (ts_us > s->last_us)
@@ -179,7 +172,7 @@ static TmEcode InjectRecord(struct source *s, const struct az_event *ev)
      * window; the packet is stamped then, keeping packet time monotonic. */
     int64_t ts = ev->tuple.ts_us > s->last_us ? ev->tuple.ts_us : s->last_us;
     PKT_SET_SRC(p, PKT_SRC_WIRE);
-    p->ts = UsToTime(ts);
+    p->ts = AzUsToTime(ts);
     p->datalink = LINKTYPE_RAW;
     p->livedev = s->synth_dev;
     p->flags |= PKT_IGNORE_CHECKSUM;
@@ -210,7 +203,7 @@ static TmEcode MergeRecords(struct source *s, int64_t now_us, bool flush)
             const struct azf_tuple *t = &evs[i].tuple;
             struct az_key key;
             AzKeyFromTuple(&key, t);
-            if (AzRecentFind(&key, t->ts_us, g_window_us) != 0) {
+            if (AzRecentFind(&key, t->ts_us) != 0) {
                 s->matched++;
                 continue;
             }
@@ -388,7 +381,7 @@ static TmEcode HandleCaptured(struct source *s, const struct azf_cappkt *pkt, ui
     if (p == NULL)
         return TM_ECODE_FAILED;
     PKT_SET_SRC(p, PKT_SRC_WIRE);
-    p->ts = UsToTime(pkt->ts_us);
+    p->ts = AzUsToTime(pkt->ts_us);
     p->datalink = datalink;
     if (s->ignore_checksums)
         p->flags |= PKT_IGNORE_CHECKSUM;

@@ -16,6 +16,7 @@
 #include "pktmeta.h"
 #include "index.h"
 #include "recent.h"
+#include "sctime.h"
 #include "stats.h"
 
 /* Re-fold a flow's records at most this often (packet time), which bounds
@@ -39,15 +40,9 @@ struct az_flowstate {
 };
 
 static FlowStorageId g_storage = { .id = -1 };
-static int64_t g_window_us;
 /* No flow-log source configured: nothing can ever correlate, so flows only
  * carry capture-mode metadata and skip the index and the recent-flows memory. */
 static bool g_no_records;
-
-static inline int64_t TimeUs(SCTime_t t)
-{
-    return (int64_t)SCTIME_SECS(t) * 1000000 + (int64_t)SCTIME_USECS(t);
-}
 
 const struct az_flowinfo *AzFlowInfoGet(const Flow *f)
 {
@@ -66,7 +61,7 @@ static void Refresh(struct az_flowstate *st, int64_t now_us)
     if (g_no_records)
         return;
     struct az_flowinfo before = st->info;
-    AzIndexAggregate(&st->key, st->start_us - g_window_us, now_us + g_window_us, &st->info);
+    AzIndexAggregate(&st->key, st->start_us, now_us, &st->info);
     /* Both copies come zeroed from the same writers, padding included. */
     if (memcmp(&before, &st->info, sizeof(before)) != 0)
         st->json_valid = false;
@@ -101,7 +96,7 @@ static void OnFlowInit(ThreadVars *tv, Flow *f, const Packet *p, void *user)
         return; /* the flow goes unenriched rather than failing */
     AzKeyMake(&st->key, family, f->src.addr_data8, f->sp, f->dst.addr_data8, f->dp, f->proto);
     st->info.mirrored = true;
-    st->start_us = st->last_us = TimeUs(f->startts);
+    st->start_us = st->last_us = AzTimeUs(f->startts);
     if (m != NULL) {
         if (m->flags & AZ_PKT_SYNTHETIC) {
             /* A cloud-only record: its flow is the record's, at the
@@ -123,7 +118,7 @@ static void OnFlowUpdate(ThreadVars *tv, Flow *f, Packet *p, void *user)
     struct az_flowstate *st = FlowGetStorageById(f, g_storage);
     if (st == NULL)
         return;
-    int64_t now = TimeUs(p->ts);
+    int64_t now = AzTimeUs(p->ts);
     if (st->synthetic) {
         /* Stamped at merge time; the records' own time is what counts. */
         return;
@@ -145,7 +140,7 @@ const char *AzFlowAzureJson(Flow *f, bool at_end)
     if (st == NULL)
         return NULL;
     if (at_end && !st->synthetic)
-        Refresh(st, TimeUs(f->lastts));
+        Refresh(st, AzTimeUs(f->lastts));
     if (AzFlowInfoGet(f) == NULL)
         return NULL;
     if (!st->json_valid) {
@@ -166,9 +161,8 @@ static void FlowStateFree(void *ptr)
     free(st);
 }
 
-int AzCorrelateRegister(uint64_t window_s, bool have_sources)
+int AzCorrelateRegister(bool have_sources)
 {
-    g_window_us = (int64_t)window_s * 1000000;
     g_no_records = !have_sources;
     g_storage = FlowStorageRegister("azflow", sizeof(void *), NULL, FlowStateFree);
     if (g_storage.id < 0)

@@ -9,7 +9,7 @@
 
 /* Registers the flow storage and callbacks; call from the plugin's Init.
  * Without flow-log sources flows carry only capture-mode metadata. */
-int AzCorrelateRegister(uint64_t window_s, bool have_sources);
+int AzCorrelateRegister(bool have_sources);
 
 #include <stdbool.h>
 

@@ -16,10 +16,10 @@
 #include "flowinfo.h"
 #include "index.h"
 #include "recent.h"
+#include "sctime.h"
 
 #define AZ_EVENTS_PER_CALL 64
 
-static int64_t g_window_us;
 
 /* --- enrichment of every EVE record of a correlated flow ----------------- */
 static void EveEnrich(ThreadVars *tv, const Packet *p, Flow *f, SCJsonBuilder *jb, void *user)
@@ -60,15 +60,14 @@ static void LogEvent(ThreadVars *tv, OutputJsonThreadCtx *ctx, const struct az_e
     if (jb == NULL)
         return;
     char buf[64];
-    SCTime_t ts = { .secs = (uint64_t)(t->ts_us / 1000000), .usecs = (uint64_t)(t->ts_us % 1000000) };
-    CreateIsoTimeString(ts, buf, sizeof(buf));
+    CreateIsoTimeString(AzUsToTime(t->ts_us), buf, sizeof(buf));
     SCJbSetString(jb, "timestamp", buf);
 
     struct az_key key;
     AzKeyFromTuple(&key, t);
     /* Ports as EVE prints them: only where the protocol has them. */
     bool ports = t->proto == 6 || t->proto == 17 || t->proto == 132;
-    uint64_t flow_id = AzRecentFind(&key, t->ts_us, g_window_us);
+    uint64_t flow_id = AzRecentFind(&key, t->ts_us);
     if (flow_id != 0)
         SCJbSetUint(jb, "flow_id", flow_id);
     SCJbSetString(jb, "event_type", "azure_flow");
@@ -109,7 +108,7 @@ static void LogDue(ThreadVars *tv, OutputJsonThreadCtx *ctx, int64_t now_us, boo
 
 static bool AzureFlowCondition(ThreadVars *tv, void *thread_data, const Packet *p)
 {
-    return AzIndexDue(AZ_CURSOR_EVENTS, (int64_t)SCTIME_SECS(p->ts) * 1000000 + SCTIME_USECS(p->ts));
+    return AzIndexDue(AZ_CURSOR_EVENTS, AzTimeUs(p->ts));
 }
 
 static int AzureFlowLog(ThreadVars *tv, void *thread_data, const Packet *p)
@@ -118,9 +117,8 @@ static int AzureFlowLog(ThreadVars *tv, void *thread_data, const Packet *p)
      * have reached that time yet and still hold the record's flow unseen.
      * Suricata's time (offline: the lowest of all packet threads; live: the
      * clock) is safe.  Asked only here, when something is due. */
-    int64_t now = (int64_t)SCTIME_SECS(p->ts) * 1000000 + SCTIME_USECS(p->ts);
-    SCTime_t engine = TimeGet();
-    int64_t safe = (int64_t)SCTIME_SECS(engine) * 1000000 + SCTIME_USECS(engine);
+    int64_t now = AzTimeUs(p->ts);
+    int64_t safe = AzTimeUs(TimeGet());
     LogDue(tv, thread_data, safe < now ? safe : now, false);
     return 0;
 }
@@ -142,9 +140,8 @@ static OutputInitResult AzureFlowInitSub(SCConfNode *conf, OutputCtx *parent_ctx
     return r;
 }
 
-int AzEveRegister(uint64_t window_s)
+int AzEveRegister(void)
 {
-    g_window_us = (int64_t)window_s * 1000000;
     if (!SCEveRegisterCallback(EveEnrich, NULL))
         return -1;
     static OutputPacketLoggerFunctions funcs = {

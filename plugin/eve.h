@@ -6,6 +6,6 @@
 #include <stdint.h>
 
 /* Registers the EVE callback and the eve-log.azure_flow sub-module. */
-int AzEveRegister(uint64_t window_s);
+int AzEveRegister(void);
 
 #endif

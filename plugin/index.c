@@ -438,9 +438,10 @@ int AzIndexAddReplayed(const struct azf_tuple *t, const char *blob)
     return Add(t, blob, REC_REPLAYED);
 }
 
-uint32_t AzIndexAggregate(const struct az_key *k, int64_t from_us, int64_t to_us,
+uint32_t AzIndexAggregate(const struct az_key *k, int64_t first_us, int64_t last_us,
         struct az_flowinfo *out)
 {
+    const int64_t from_us = first_us - g_window_us, to_us = last_us + g_window_us;
     /* Packet-side facts are the flow's, not the records': keep them. */
     uint8_t vpn = out->vpn;
     bool mirrored = out->mirrored;

@@ -37,10 +37,10 @@ int AzIndexAdd(const struct azf_tuple *t, const char *blob);
  * again. */
 int AzIndexAddReplayed(const struct azf_tuple *t, const char *blob);
 
-/* Folds every record of `k` with a time in [from_us, to_us] into `out`
- * (reset first).  Records folded here for the first time are counted as
+/* Folds every record of `k` whose time lies within the correlation window of
+ * [first_us, last_us] (a flow's lifetime so far) into `out` (reset first).  Records folded here for the first time are counted as
  * correlated.  Returns the number of records.  Safe from any thread. */
-uint32_t AzIndexAggregate(const struct az_key *k, int64_t from_us, int64_t to_us,
+uint32_t AzIndexAggregate(const struct az_key *k, int64_t first_us, int64_t last_us,
         struct az_flowinfo *out);
 
 /* Offline: orders records by time once everything is loaded, so azure_flow

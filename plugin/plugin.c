@@ -79,12 +79,12 @@ static void AzflowInit(void)
                 "s, memcap %" PRIu64 " bytes",
             AZFLOW_VERSION, g_config.nsources, g_config.window_s, g_config.memcap);
 
-    if (AzIndexInit(g_config.memcap, g_config.window_s) < 0 || AzRecentInit(AZ_RECENT_FLOWS) < 0)
+    if (AzIndexInit(g_config.memcap, g_config.window_s) < 0 || AzRecentInit(AZ_RECENT_FLOWS, g_config.window_s) < 0)
         FatalError("azflow: cannot allocate the correlation index");
     atexit(AzflowAtExit);
-    if (AzCorrelateRegister(g_config.window_s, g_config.nsources > 0) < 0)
+    if (AzCorrelateRegister(g_config.nsources > 0) < 0)
         FatalError("azflow: cannot register flow storage and callbacks");
-    if (AzEveRegister(g_config.window_s) < 0)
+    if (AzEveRegister() < 0)
         FatalError("azflow: cannot register the EVE callback");
     AzKeywordsRegister();
     AzCaptureRegister();

@@ -25,6 +25,7 @@ struct stripe {
 };
 
 static struct stripe *g_stripes;
+static int64_t g_window_us;
 
 static uint32_t KeyHash(const struct az_key *k)
 {
@@ -35,8 +36,9 @@ static uint32_t KeyHash(const struct az_key *k)
     return h;
 }
 
-int AzRecentInit(size_t max_flows)
+int AzRecentInit(size_t max_flows, uint64_t window_s)
 {
+    g_window_us = (int64_t)window_s * 1000000;
     g_stripes = calloc(NSTRIPES, sizeof(*g_stripes));
     if (g_stripes == NULL)
         return -1;
@@ -122,8 +124,9 @@ void AzRecentNote(const struct az_key *k, uint64_t flow_id, int64_t start_us, in
     pthread_mutex_unlock(&s->lock);
 }
 
-uint64_t AzRecentFind(const struct az_key *k, int64_t ts_us, int64_t window_us)
+uint64_t AzRecentFind(const struct az_key *k, int64_t ts_us)
 {
+    const int64_t window_us = g_window_us;
     if (g_stripes == NULL)
         return 0;
     uint32_t h = KeyHash(k);

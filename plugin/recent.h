@@ -7,12 +7,13 @@
 
 #include "index.h"
 
-int AzRecentInit(size_t max_flows);
+/* window_s: how far a record's time may lie outside a flow's lifetime. */
+int AzRecentInit(size_t max_flows, uint64_t window_s);
 void AzRecentDestroy(void);
 /* Remembers (or updates, matched by flow_id) a flow; end_us 0 = still live. */
 void AzRecentNote(const struct az_key *k, uint64_t flow_id, int64_t start_us, int64_t end_us);
-/* The flow_id of a remembered flow whose lifetime, widened by window_us,
- * holds ts_us; 0 when none. */
-uint64_t AzRecentFind(const struct az_key *k, int64_t ts_us, int64_t window_us);
+/* The flow_id of a remembered flow whose lifetime, widened by the window,
+ * holds ts_us: the mirrored flow a record belongs to; 0 when none. */
+uint64_t AzRecentFind(const struct az_key *k, int64_t ts_us);
 
 #endif
