@@ -9,18 +9,16 @@
 #include "stats.h"
 
 #define AZ_FOLLOW_INTERVAL_MS 1000
-#define AZ_LOG_PROBLEMS_PER_POLL 10
 
 struct source {
     struct azf_follower *follower;
     const struct az_flowlog_source *cfg;
     const char *blob;     /* the blob being read, set by on_blob */
-    unsigned problems;    /* in the current poll, for rate-limited logging */
+    uint64_t problems;    /* in the current poll, for rate-limited logging */
 };
 
 static struct source *g_sources;
 static size_t g_nsources;
-static az_tuple_sink g_sink;
 static pthread_t g_thread;
 static bool g_running;
 static pthread_mutex_t g_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -30,8 +28,7 @@ static bool g_stop;
 static int OnTuple(const struct azf_tuple *t, void *user)
 {
     struct source *s = user;
-    AZ_STAT_ADD(records, 1);
-    g_sink(t, s->blob, NULL);
+    AzIngestTuple(t, s->blob);
     return 0;
 }
 
@@ -46,9 +43,7 @@ static int OnReplayed(const struct azf_tuple *t, void *user)
 static void OnError(uint64_t offset, const char *reason, void *user)
 {
     struct source *s = user;
-    AZ_STAT_ADD(records_invalid, 1);
-    if (++s->problems <= AZ_LOG_PROBLEMS_PER_POLL)
-        SCLogWarning("azflow: %s:%" PRIu64 ": %s", s->blob ? s->blob : s->cfg->path, offset, reason);
+    AzIngestProblem(s->blob ? s->blob : s->cfg->path, offset, reason, &s->problems);
 }
 
 /* azure.blobs counts each blob once, however many polls read from it: a
@@ -104,16 +99,12 @@ static void PollAll(void)
         s->problems = 0;
         if (azf_follower_poll(s->follower, errbuf) < 0)
             SCLogWarning("azflow: follow: %s", errbuf);
-        if (s->problems > AZ_LOG_PROBLEMS_PER_POLL)
-            SCLogWarning("azflow: %s: %u more problems; see azure.records_invalid", s->cfg->path,
-                    s->problems - AZ_LOG_PROBLEMS_PER_POLL);
         s->blob = NULL;
     }
 }
 
-int AzFollowInit(const struct az_config *cfg, az_tuple_sink sink, char *err, size_t errlen)
+int AzFollowInit(const struct az_config *cfg, char *err, size_t errlen)
 {
-    g_sink = sink;
     for (size_t i = 0; i < cfg->nsources; i++)
         if (cfg->sources[i].follow)
             g_nsources++;

@@ -9,7 +9,7 @@
 /* Creates a follower per follow source and reads what the blobs already
  * hold (past the bookmarks), synchronously, so the first packet sees it.
  * Returns 0, or -1 with err naming the key. */
-int AzFollowInit(const struct az_config *cfg, az_tuple_sink sink, char *err, size_t errlen);
+int AzFollowInit(const struct az_config *cfg, char *err, size_t errlen);
 /* Starts polling once a second in a background thread. */
 int AzFollowStart(void);
 /* Stops the thread (saving bookmarks) and frees the followers. */

@@ -3,6 +3,7 @@
 #include "suricata-common.h"
 #include "util-debug.h"
 
+#include "index.h"
 #include "ingest.h"
 #include "stats.h"
 
@@ -10,33 +11,40 @@
  * one corrupt blob must not flood suricata.log. */
 #define AZ_LOG_PROBLEMS_PER_BLOB 10
 
+void AzIngestTuple(const struct azf_tuple *t, const char *blob)
+{
+    AZ_STAT_ADD(records, 1);
+    if (AzIndexAdd(t, blob) < 0)
+        AZ_STAT_ADD(records_evicted, 1); /* out of memory: as good as evicted */
+}
+
+void AzIngestProblem(const char *blob, uint64_t offset, const char *reason, uint64_t *count)
+{
+    AZ_STAT_ADD(records_invalid, 1);
+    if (++*count <= AZ_LOG_PROBLEMS_PER_BLOB)
+        SCLogWarning("azflow: %s:%" PRIu64 ": %s", blob, offset, reason);
+    else if (*count == AZ_LOG_PROBLEMS_PER_BLOB + 1)
+        SCLogWarning("azflow: %s: more problems; counting them in azure.records_invalid", blob);
+}
+
 struct ingest_ctx {
     const char *blob;
-    az_tuple_sink sink;
-    void *user;
     uint64_t problems;
 };
 
 static int OnTuple(const struct azf_tuple *t, void *user)
 {
-    struct ingest_ctx *c = user;
-    AZ_STAT_ADD(records, 1);
-    c->sink(t, c->blob, c->user);
+    AzIngestTuple(t, ((const struct ingest_ctx *)user)->blob);
     return 0;
 }
 
 static void OnError(uint64_t offset, const char *reason, void *user)
 {
     struct ingest_ctx *c = user;
-    AZ_STAT_ADD(records_invalid, 1);
-    if (++c->problems <= AZ_LOG_PROBLEMS_PER_BLOB)
-        SCLogWarning("azflow: %s:%" PRIu64 ": %s", c->blob, offset, reason);
-    else if (c->problems == AZ_LOG_PROBLEMS_PER_BLOB + 1)
-        SCLogWarning("azflow: %s: more problems; counting them in azure.records_invalid", c->blob);
+    AzIngestProblem(c->blob, offset, reason, &c->problems);
 }
 
-int AzIngestOffline(const struct az_config *cfg, az_tuple_sink sink, void *user, char *err,
-        size_t errlen)
+int AzIngestOffline(const struct az_config *cfg, char *err, size_t errlen)
 {
     for (size_t i = 0; i < cfg->nsources; i++) {
         const struct az_flowlog_source *src = &cfg->sources[i];
@@ -54,7 +62,7 @@ int AzIngestOffline(const struct az_config *cfg, az_tuple_sink sink, void *user,
         for (size_t j = 0; j < n; j++) {
             if (!AzConfigSourceAccepts(src, paths[j]))
                 continue;
-            struct ingest_ctx c = { .blob = paths[j], .sink = sink, .user = user };
+            struct ingest_ctx c = { .blob = paths[j] };
             if (azf_decode_file(paths[j], OnTuple, OnError, &c, errbuf) < 0) {
                 /* A blob unreadable now (deleted, permissions) is a problem
                  * of that blob, not of the configuration. */

@@ -6,12 +6,15 @@
 #include "flowlog.h"
 #include "config.h"
 
-/* Receives every good tuple and the blob it came from. */
-typedef void (*az_tuple_sink)(const struct azf_tuple *t, const char *blob, void *user);
+/* One good tuple read from `blob`: counted in azure.records and indexed. */
+void AzIngestTuple(const struct azf_tuple *t, const char *blob);
+/* One problem at blob:offset: counted in azure.records_invalid and logged;
+ * past the first few of a blob (*count, kept by the caller) only counted, so
+ * one corrupt blob cannot flood suricata.log. */
+void AzIngestProblem(const char *blob, uint64_t offset, const char *reason, uint64_t *count);
 
 /* Reads every blob of every non-follow source once, start to end.  Returns 0, or -1
  * with err naming the key of the source that could not be read. */
-int AzIngestOffline(const struct az_config *cfg, az_tuple_sink sink, void *user, char *err,
-        size_t errlen);
+int AzIngestOffline(const struct az_config *cfg, char *err, size_t errlen);
 
 #endif

@@ -32,12 +32,6 @@ const struct az_config *AzPluginConfig(void)
 /* Mirrored flows remembered for records that arrive after their flow. */
 #define AZ_RECENT_FLOWS 65536
 
-static void OnTupleLoaded(const struct azf_tuple *t, const char *blob, void *user)
-{
-    if (AzIndexAdd(t, blob) < 0)
-        AZ_STAT_ADD(records_evicted, 1); /* out of memory: as good as evicted */
-}
-
 /* Suricata has no plugin de-init; exit handlers free what Init built so
  * leak checkers see a clean shutdown. */
 static void AzflowAtExit(void)
@@ -93,10 +87,10 @@ static void AzflowInit(void)
 
     /* Offline and live alike start with what the blobs already hold, so
      * the first flow sees every record written before it. */
-    if (AzIngestOffline(&g_config, OnTupleLoaded, NULL, err, sizeof(err)) < 0)
+    if (AzIngestOffline(&g_config, err, sizeof(err)) < 0)
         FatalError("azflow: configuration error: %s", err);
     AzIndexSortByTime();
-    if (AzFollowInit(&g_config, OnTupleLoaded, err, sizeof(err)) < 0)
+    if (AzFollowInit(&g_config, err, sizeof(err)) < 0)
         FatalError("azflow: configuration error: %s", err);
 }
 
