@@ -102,6 +102,7 @@ int AzCaptureSourceInit(const char *args, bool *offline)
         return -1;
     }
     AzIndexCursorEnable(AZ_CURSOR_MERGE);
+    AzRecentEnable(); /* a record some mirrored flow saw is not merged */
     return 0;
 }
 

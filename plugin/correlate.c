@@ -30,6 +30,7 @@
 struct az_flowstate {
     struct az_flowinfo info;
     struct az_key key;
+    struct az_probe probe; /* lets a refresh that would change nothing skip the index */
     int64_t start_us, last_us, refreshed_us;
     uint64_t flow_id;
     bool noted;
@@ -61,7 +62,7 @@ static void Refresh(struct az_flowstate *st, int64_t now_us)
     if (g_no_records)
         return;
     struct az_flowinfo before = st->info;
-    AzIndexAggregate(&st->key, st->start_us, now_us, &st->info);
+    AzIndexAggregate(&st->key, st->start_us, now_us, &st->info, &st->probe);
     /* Both copies come zeroed from the same writers, padding included. */
     if (memcmp(&before, &st->info, sizeof(before)) != 0)
         st->json_valid = false;
@@ -124,7 +125,7 @@ static void OnFlowUpdate(ThreadVars *tv, Flow *f, Packet *p, void *user)
         return;
     }
     st->last_us = now;
-    if (!st->noted && !g_no_records) {
+    if (!st->noted && !g_no_records && AzRecentEnabled()) {
         /* flow_hash, part of the flow id, is set only after FlowInit. */
         st->flow_id = FlowGetId(f);
         st->noted = true;

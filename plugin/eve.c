@@ -135,8 +135,10 @@ static TmEcode AzureFlowThreadDeinit(ThreadVars *tv, void *thread_data)
 static OutputInitResult AzureFlowInitSub(SCConfNode *conf, OutputCtx *parent_ctx)
 {
     OutputInitResult r = OutputJsonLogInitSub(conf, parent_ctx);
-    if (r.ok)
+    if (r.ok) {
         AzIndexCursorEnable(AZ_CURSOR_EVENTS);
+        AzRecentEnable(); /* events carry their mirrored flow's flow_id */
+    }
     return r;
 }
 

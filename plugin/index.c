@@ -3,6 +3,7 @@
  * that orders eviction past the memcap and azure_flow event emission. */
 #include "suricata-common.h"
 #include <pthread.h>
+#include <sys/mman.h>
 #include "util-debug.h"
 
 #include "index.h"
@@ -183,12 +184,14 @@ static void EnvelopesFree(void)
 #define REC_REPLAYED 0x08    /* re-read after a restart: no event, no packet */
 
 struct az_rec {
+    /* What a lookup reads of every record in a chain comes first, so it
+     * shares the record's first cache lines. */
     struct az_rec *hnext; /* hash chain */
-    struct az_rec *qnext; /* FIFO: eviction and event order */
+    int64_t ts_us;
     struct az_key key;
     uint8_t source, version, direction, decision, state;
     uint8_t flags;
-    int64_t ts_us;
+    struct az_rec *qnext; /* FIFO: eviction and event order */
     uint32_t pkts_ts, pkts_tc; /* per-minute packet counts fit easily */
     uint64_t bytes_ts, bytes_tc;
     uint32_t rule, acl, encryption, env;
@@ -198,15 +201,34 @@ struct az_rec {
  * no allocator header is added to them. */
 _Static_assert(sizeof(struct az_rec) <= 112, "index record over budget");
 
+/* --- large allocations -------------------------------------------------------
+ * The bucket array and the record pool are what a lookup touches at random:
+ * one flow's records sit anywhere in a hundred megabytes.  Backed by 2 MiB
+ * pages where the kernel allows it (transparent huge pages in "madvise"
+ * mode, Debian's default), a lookup's cache misses stop paying for a page
+ * walk each, which costs most under virtualisation. */
+#define HUGE_PAGE ((size_t)2 << 20)
+
+static void *HugeAlloc(size_t size)
+{
+    void *p = NULL;
+    if (posix_memalign(&p, HUGE_PAGE, size) != 0)
+        return NULL;
+#ifdef MADV_HUGEPAGE
+    (void)madvise(p, size, MADV_HUGEPAGE); /* advice only: 4 KiB pages work too */
+#endif
+    return p;
+}
+
 /* --- record pool ---------------------------------------------------------------
- * Records are carved from blocks and recycled through a free list: a
- * malloc per record would add its 8-16 bytes of header to every one.
- * Taken and returned under the FIFO lock. */
-#define POOL_BLOCK 4096
+ * Records are carved from blocks of one huge page and recycled through a
+ * free list: a malloc per record would add its 8-16 bytes of header to
+ * every one.  Taken and returned under the FIFO lock. */
+#define POOL_BLOCK ((HUGE_PAGE - sizeof(void *)) / sizeof(struct az_rec))
 
 struct pool_block {
-    struct pool_block *next;
     struct az_rec recs[POOL_BLOCK];
+    struct pool_block *next;
 };
 
 static struct pool_block *g_blocks;
@@ -217,6 +239,10 @@ static struct az_rec *g_free; /* linked through hnext */
 static struct az_rec **g_buckets;
 static size_t g_nbuckets; /* power of two */
 static pthread_rwlock_t g_stripes[NSTRIPES];
+/* A generation per group of buckets, bumped under the stripe's write lock
+ * whenever a record joins or leaves one of them (see struct az_probe). */
+#define NGENS 16384
+static _Atomic uint32_t g_gens[NGENS];
 static uint64_t g_memcap;
 static int64_t g_window_us;
 
@@ -270,7 +296,12 @@ static inline bool KeyEq(const struct az_key *x, const struct az_key *y)
 
 static inline size_t Bucket(const struct az_key *k)
 {
-    return HashBytes(k, sizeof(*k)) & (g_nbuckets - 1);
+    return AzKeyHash(k) & (g_nbuckets - 1);
+}
+
+static inline _Atomic uint32_t *Gen(size_t bucket)
+{
+    return &g_gens[bucket & (NGENS - 1)];
 }
 
 static inline pthread_rwlock_t *Stripe(size_t bucket)
@@ -289,9 +320,10 @@ int AzIndexInit(uint64_t memcap, uint64_t window_s)
     g_nbuckets = 1024;
     while (g_nbuckets < want && g_nbuckets < (1u << 24))
         g_nbuckets <<= 1;
-    g_buckets = calloc(g_nbuckets, sizeof(*g_buckets));
+    g_buckets = HugeAlloc(g_nbuckets * sizeof(*g_buckets));
     if (g_buckets == NULL)
         return -1;
+    memset(g_buckets, 0, g_nbuckets * sizeof(*g_buckets));
     for (size_t i = 0; i < NSTRIPES; i++)
         pthread_rwlock_init(&g_stripes[i], NULL);
     AZ_STAT_ADD(memuse, g_nbuckets * sizeof(*g_buckets));
@@ -325,6 +357,7 @@ static void UnlinkFromBucket(struct az_rec *r)
     for (struct az_rec **pp = &g_buckets[b]; *pp != NULL; pp = &(*pp)->hnext) {
         if (*pp == r) {
             *pp = r->hnext;
+            atomic_fetch_add_explicit(Gen(b), 1, memory_order_release);
             break;
         }
     }
@@ -361,7 +394,8 @@ static struct az_rec *RecAlloc(void)
 {
     pthread_mutex_lock(&g_fifo_lock);
     if (g_free == NULL) {
-        struct pool_block *blk = malloc(sizeof(*blk));
+        _Static_assert(sizeof(struct pool_block) <= HUGE_PAGE, "pool block spans two huge pages");
+        struct pool_block *blk = HugeAlloc(sizeof(*blk));
         if (blk == NULL) {
             pthread_mutex_unlock(&g_fifo_lock);
             return NULL;
@@ -410,6 +444,7 @@ static int Add(const struct azf_tuple *t, const char *blob, uint8_t flags)
     pthread_rwlock_wrlock(Stripe(b));
     r->hnext = g_buckets[b];
     g_buckets[b] = r;
+    atomic_fetch_add_explicit(Gen(b), 1, memory_order_release);
     pthread_rwlock_unlock(Stripe(b));
 
     pthread_mutex_lock(&g_fifo_lock);
@@ -439,9 +474,17 @@ int AzIndexAddReplayed(const struct azf_tuple *t, const char *blob)
 }
 
 uint32_t AzIndexAggregate(const struct az_key *k, int64_t first_us, int64_t last_us,
-        struct az_flowinfo *out)
+        struct az_flowinfo *out, struct az_probe *probe)
 {
     const int64_t from_us = first_us - g_window_us, to_us = last_us + g_window_us;
+    if (g_buckets == NULL)
+        return 0;
+    const size_t b = probe != NULL && probe->valid ? probe->bucket : Bucket(k);
+    if (probe != NULL && probe->valid && probe->from_us == from_us && to_us >= probe->to_us &&
+            to_us < probe->next_us &&
+            atomic_load_explicit(Gen(b), memory_order_acquire) == probe->gen)
+        return out->records; /* the same records as last time */
+
     /* Packet-side facts are the flow's, not the records': keep them. */
     uint8_t vpn = out->vpn;
     bool mirrored = out->mirrored;
@@ -452,14 +495,16 @@ uint32_t AzIndexAggregate(const struct az_key *k, int64_t first_us, int64_t last
     out->mirrored = mirrored;
     out->tunnel = tunnel;
     out->capture = capture;
-    if (g_buckets == NULL)
-        return 0;
 
-    size_t b = Bucket(k);
+    int64_t next_us = INT64_MAX;
     pthread_rwlock_rdlock(Stripe(b));
+    const uint32_t gen = atomic_load_explicit(Gen(b), memory_order_acquire);
     for (struct az_rec *r = g_buckets[b]; r != NULL; r = r->hnext) {
-        if (r->ts_us < from_us || r->ts_us > to_us || !KeyEq(&r->key, k))
+        if (r->ts_us < from_us || r->ts_us > to_us || !KeyEq(&r->key, k)) {
+            if (r->ts_us > to_us && r->ts_us < next_us && KeyEq(&r->key, k))
+                next_us = r->ts_us;
             continue;
+        }
         /* Chains run newest-inserted first, so on a tie in time (NSG
          * tuples have one-second resolution) the later line of the log
          * wins: a B and an E in the same second leave the flow at E. */
@@ -491,6 +536,9 @@ uint32_t AzIndexAggregate(const struct az_key *k, int64_t first_us, int64_t last
             AZ_STAT_ADD(records_correlated, 1);
     }
     pthread_rwlock_unlock(Stripe(b));
+    if (probe != NULL)
+        *probe = (struct az_probe){ .bucket = (uint32_t)b, .gen = gen, .from_us = from_us,
+            .to_us = to_us, .next_us = next_us, .valid = true };
     return out->records;
 }
 

@@ -18,6 +18,22 @@ struct az_key {
     uint8_t family; /* 4 or 6 */
 };
 
+/* The key's hash, for the index and the recent-flows memory: five 64-bit
+ * multiply-mix rounds instead of a byte-at-a-time loop (this runs once or
+ * twice per flow on the packet path). */
+static inline uint32_t AzKeyHash(const struct az_key *k)
+{
+    uint64_t w[5] = { 0 };
+    _Static_assert(sizeof(struct az_key) <= sizeof(w), "key hash reads 40 bytes");
+    __builtin_memcpy(w, k, sizeof(*k));
+    uint64_t h = 0x9e3779b97f4a7c15ull;
+    for (int i = 0; i < 5; i++) {
+        h = (h ^ w[i]) * 0xff51afd7ed558ccdull;
+        h ^= h >> 32;
+    }
+    return (uint32_t)h;
+}
+
 /* Builds the key of one end pair; returns true when (a, pa) became `lo`.
  * Ports count only for TCP, UDP and SCTP: for other protocols Suricata's
  * flow keeps ICMP types or an ESP SPI there, which no flow log carries. */
@@ -37,11 +53,27 @@ int AzIndexAdd(const struct azf_tuple *t, const char *blob);
  * again. */
 int AzIndexAddReplayed(const struct azf_tuple *t, const char *blob);
 
+/* What a flow's last aggregate saw, so that the next one can tell, without
+ * walking the index, that it would fold exactly the same records: nothing
+ * was added to or evicted from the key's bucket since (its generation), and
+ * no record of the key lies between the old and the new end of the window.
+ * Zero-initialised means "never aggregated". */
+struct az_probe {
+    uint32_t bucket;
+    uint32_t gen;
+    int64_t from_us, to_us; /* the window folded */
+    int64_t next_us;        /* earliest record of the key after to_us */
+    bool valid;
+};
+
 /* Folds every record of `k` whose time lies within the correlation window of
- * [first_us, last_us] (a flow's lifetime so far) into `out` (reset first).  Records folded here for the first time are counted as
- * correlated.  Returns the number of records.  Safe from any thread. */
+ * [first_us, last_us] (a flow's lifetime so far) into `out` (reset first).
+ * Records folded here for the first time are counted as correlated.  With a
+ * `probe` from the previous call for the same key, returns at once, leaving
+ * `out` untouched, when that fold would not change.  Returns the number of
+ * records.  Safe from any thread. */
 uint32_t AzIndexAggregate(const struct az_key *k, int64_t first_us, int64_t last_us,
-        struct az_flowinfo *out);
+        struct az_flowinfo *out, struct az_probe *probe);
 
 /* Offline: orders records by time once everything is loaded, so azure_flow
  * events come out in time order. */

@@ -26,14 +26,18 @@ struct stripe {
 
 static struct stripe *g_stripes;
 static int64_t g_window_us;
+static _Atomic bool g_enabled;
 
-static uint32_t KeyHash(const struct az_key *k)
+#define KeyHash AzKeyHash
+
+void AzRecentEnable(void)
 {
-    const uint8_t *b = (const uint8_t *)k;
-    uint32_t h = 2166136261u;
-    for (size_t i = 0; i < sizeof(*k); i++)
-        h = (h ^ b[i]) * 16777619u;
-    return h;
+    atomic_store(&g_enabled, true);
+}
+
+bool AzRecentEnabled(void)
+{
+    return atomic_load_explicit(&g_enabled, memory_order_relaxed);
 }
 
 int AzRecentInit(size_t max_flows, uint64_t window_s)
@@ -79,7 +83,7 @@ static void Unlink(struct stripe *s, struct recent *victim, size_t b)
 
 void AzRecentNote(const struct az_key *k, uint64_t flow_id, int64_t start_us, int64_t end_us)
 {
-    if (g_stripes == NULL)
+    if (g_stripes == NULL || !AzRecentEnabled())
         return;
     uint32_t h = KeyHash(k);
     struct stripe *s = &g_stripes[h % NSTRIPES];
