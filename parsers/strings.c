@@ -2,8 +2,10 @@
  * and the command-line tool print them. */
 #include <arpa/inet.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "flowlog.h"
+#include "json_scan.h"
 
 const char *azf_addr_str(const struct azf_addr *a, char *buf, size_t len)
 {
@@ -59,5 +61,29 @@ const char *azf_proto_str(uint8_t proto)
     case 58: return "IPv6-ICMP";
     case 132: return "SCTP";
     default: return NULL;
+    }
+}
+
+size_t azf_json_plain(const char *s, size_t len)
+{
+    /* The scanner's stop set is JSON's escape set: '"', '\\', < 0x20. */
+    return (size_t)(js_str_stop(s, s + len) - s);
+}
+
+size_t azf_json_escape(unsigned char c, char out[6])
+{
+    static const char hex[] = "0123456789abcdef";
+    out[0] = '\\';
+    switch (c) {
+    case '"': out[1] = '"'; return 2;
+    case '\\': out[1] = '\\'; return 2;
+    case '\n': out[1] = 'n'; return 2;
+    case '\r': out[1] = 'r'; return 2;
+    case '\t': out[1] = 't'; return 2;
+    default:
+        memcpy(out + 1, "u00", 3);
+        out[4] = hex[c >> 4];
+        out[5] = hex[c & 15];
+        return 6;
     }
 }

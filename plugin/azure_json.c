@@ -30,47 +30,24 @@ static inline int Raw(struct az_jbuf *b, const char *s, size_t n)
     return 0;
 }
 
-/* Bytes JSON requires escaped: control characters, '"' and '\\'. */
-static const uint8_t g_escape[256] = {
-    [0 ... 0x1f] = 1,
-    ['"'] = 1,
-    ['\\'] = 1,
-};
-
-/* A string with JSON escaping; bytes >= 0x80 pass as they are (UTF-8).
- * Resource ids run to a few hundred bytes and need no escaping: copy them
- * in runs rather than byte by byte. */
+/* A string with JSON escaping; bytes >= 0x80 pass as they are (UTF-8). */
 static int Str(struct az_jbuf *b, const char *s)
 {
-    static const char hex[] = "0123456789abcdef";
-    if (Raw(b, "\"", 1) < 0)
+    size_t len = strlen(s);
+    if (b->len + len + 3 > b->cap && Grow(b, len + 2) < 0)
         return -1;
+    b->p[b->len++] = '"';
     for (;;) {
-        const char *run = s;
-        while (!g_escape[(uint8_t)*s])
-            s++;
-        if (Raw(b, run, (size_t)(s - run)) < 0)
+        size_t run = azf_json_plain(s, len);
+        if (Raw(b, s, run) < 0)
             return -1;
-        unsigned char c = (unsigned char)*s;
-        if (c == '\0')
+        if (run == len)
             break;
-        char esc[7] = { '\\', (char)c, 0 };
-        size_t n = 2;
-        if (c == '\n')
-            esc[1] = 'n';
-        else if (c == '\r')
-            esc[1] = 'r';
-        else if (c == '\t')
-            esc[1] = 't';
-        else if (c < 0x20) {
-            memcpy(esc, "\\u00", 4);
-            esc[4] = hex[c >> 4];
-            esc[5] = hex[c & 15];
-            n = 6;
-        }
-        if (Raw(b, esc, n) < 0)
+        char esc[6];
+        if (Raw(b, esc, azf_json_escape((unsigned char)s[run], esc)) < 0)
             return -1;
-        s++;
+        s += run + 1;
+        len -= run + 1;
     }
     return Raw(b, "\"", 1);
 }

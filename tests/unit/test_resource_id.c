@@ -1,5 +1,6 @@
 /* test_resource_id: ARM resource ids as flow logs write them (upper-cased
- * NSG ids, original-case VNet ids, flow-log ids) and what is not one. */
+ * NSG ids, original-case VNet ids, flow-log ids) and what is not one; the
+ * name and JSON-escaping helpers every JSON writer shares. */
 #include "collect.h"
 
 static void nsg_upper_case(void **state)
@@ -69,6 +70,46 @@ static void strings(void **state)
     assert_null(azf_addr_str(&a, b, sizeof(b))); /* does not fit: NULL, not truncated */
 }
 
+/* Escapes a whole string with the two JSON helpers, as the writers do. */
+static void json_quote(const char *s, size_t len, char *out)
+{
+    size_t n = 0;
+    for (;;) {
+        size_t run = azf_json_plain(s, len);
+        memcpy(out + n, s, run);
+        n += run;
+        if (run == len)
+            break;
+        n += azf_json_escape((unsigned char)s[run], out + n);
+        s += run + 1;
+        len -= run + 1;
+    }
+    out[n] = '\0';
+}
+
+static void json_escaping(void **state)
+{
+    char out[512];
+    /* Long plain runs cross the 16-byte SIMD steps; the stop is exact. */
+    const char *id = "/subscriptions/00000000-0000-0000-0000-0000000000aa/resourceGroups/rg-prod";
+    assert_int_equal(azf_json_plain(id, strlen(id)), strlen(id));
+    for (size_t at = 0; at < 40; at++) {
+        char s[48];
+        memset(s, 'a', sizeof(s));
+        s[at] = '"';
+        assert_int_equal(azf_json_plain(s, sizeof(s)), at);
+        s[at] = 0x1f;
+        assert_int_equal(azf_json_plain(s, sizeof(s)), at);
+        s[at] = (char)0x80; /* UTF-8 bytes pass */
+        assert_int_equal(azf_json_plain(s, sizeof(s)), sizeof(s));
+    }
+    /* A stop is never looked for past len. */
+    assert_int_equal(azf_json_plain("ab\"", 2), 2);
+    static const char in[] = "a\"b\\c\nd\re\tf\001g\x1fh\xc3\xa9";
+    json_quote(in, sizeof(in) - 1, out);
+    assert_string_equal(out, "a\\\"b\\\\c\\nd\\re\\tf\\u0001g\\u001fh\xc3\xa9");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -77,6 +118,7 @@ int main(void)
         cmocka_unit_test(partial_ids),
         cmocka_unit_test(not_arm_ids),
         cmocka_unit_test(strings),
+        cmocka_unit_test(json_escaping),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -45,28 +45,18 @@ static void put_u64(struct line *l, uint64_t v)
 /* A JSON string, escaped (paths and rule names may hold anything). */
 static void put_str(struct line *l, const char *s)
 {
-    static const char hex[] = "0123456789abcdef";
+    size_t len = strlen(s);
     PUTS(l, "\"");
-    const char *run = s;
-    for (; *s; s++) {
-        unsigned char c = (unsigned char)*s;
-        if (c >= 0x20 && c != '"' && c != '\\')
-            continue;
-        put(l, run, (size_t)(s - run));
-        run = s + 1;
-        switch (c) {
-        case '"': PUTS(l, "\\\""); break;
-        case '\\': PUTS(l, "\\\\"); break;
-        case '\n': PUTS(l, "\\n"); break;
-        case '\r': PUTS(l, "\\r"); break;
-        case '\t': PUTS(l, "\\t"); break;
-        default: {
-            char u[6] = {'\\', 'u', '0', '0', hex[c >> 4], hex[c & 15]};
-            put(l, u, 6);
-        }
-        }
+    for (;;) {
+        size_t run = azf_json_plain(s, len);
+        put(l, s, run);
+        if (run == len)
+            break;
+        char esc[6];
+        put(l, esc, azf_json_escape((unsigned char)s[run], esc));
+        s += run + 1;
+        len -= run + 1;
     }
-    put(l, run, (size_t)(s - run));
     PUTS(l, "\"");
 }
 
