@@ -175,8 +175,11 @@ def count_events(eve):
     return n
 
 
-def spawn(cmd, outdir):
-    """Runs cmd; returns (wall seconds, CPU seconds of all its threads)."""
+def spawn(cmd, outdir, cpus=None):
+    """Runs cmd (pinned to `cpus` with taskset when given); returns (wall
+    seconds, CPU seconds of all its threads)."""
+    if cpus:
+        cmd = ["taskset", "-c", cpus] + cmd
     with open(os.path.join(outdir, "stdout.txt"), "w") as out:
         t0 = time.monotonic()
         p = subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT)
@@ -198,10 +201,10 @@ def run_once(opts, variant, config, extra, outdir, count):
         os.makedirs(d)
     base = [opts.suricata, "-c", config, "--runmode", "single", "-k", "none",
             "--init-errors-fatal"] + extra
-    t_wall, t_cpu = spawn(base + ["-T", "-l", outdir + "-T"], outdir + "-T")
+    t_wall, t_cpu = spawn(base + ["-T", "-l", outdir + "-T"], outdir + "-T", opts.cpus)
     # Capture-mode variants read the pcap themselves (azure.capture.input).
     source = [] if CAPTURE_MODE in extra else ["-r", opts.pcap]
-    wall, cpu = spawn(base + ["-l", outdir] + source, outdir)
+    wall, cpu = spawn(base + ["-l", outdir] + source, outdir, opts.cpus)
     log = open(os.path.join(outdir, "suricata.log")).read()
     m = re.search(r"time elapsed ([0-9.]+)s", log)
     if not m:
@@ -304,6 +307,11 @@ def main():
                          "F with them, against stock -r (A)")
     ap.add_argument("--azure-rules", default=os.path.join(SRCDIR, "signatures", "azure.rules"),
                     help="the azflow ruleset every variant loads (default signatures/azure.rules)")
+    ap.add_argument("--variants", default="ABCD",
+                    help="which of A B C D (E F with --capture) to run; A is always run (default ABCD)")
+    ap.add_argument("--logdir", help="write the runs' EVE output here (e.g. a tmpfs such as /dev/shm) "
+                    "instead of DATA/plugin-overhead, to leave disk noise out")
+    ap.add_argument("--cpus", help="pin every run to these CPUs (taskset -c), e.g. 1")
     opts = ap.parse_args()
 
     opts.pcap = os.path.join(opts.data, "mirror-1m.pcap")
@@ -313,6 +321,8 @@ def main():
             sys.exit("plugin_overhead: %s: missing (run `make bench-plugin`)" % p)
     work = os.path.join(opts.data, "plugin-overhead")
     os.makedirs(work, exist_ok=True)
+    runs_dir = os.path.join(opts.logdir, "azflow-plugin-overhead") if opts.logdir else work
+    os.makedirs(runs_dir, exist_ok=True)
     etc_dir, rules_dir = host_dirs(opts.suricata)
     configs = {}
     for name, line in (("suricata.yaml", ""),
@@ -338,10 +348,14 @@ def main():
             ("E", "capture mode, no logs", base, plugin + capture),
             ("F", "capture mode + logs", base, plugin + capture + logs),
         ]
+    variants = [v for v in variants if v[0] == "A" or v[0] in opts.variants.upper()]
+    keys = "".join(v[0] for v in variants)
     ver = subprocess.run([opts.suricata, "-V"], capture_output=True, text=True).stdout.strip()
-    print("plugin_overhead: %s, --runmode single, %s (%s), %d reps of A/B/C/D interleaved"
+    print("plugin_overhead: %s, --runmode single, %s (%s), %d reps of %s interleaved%s%s"
           % (ver, os.path.relpath(opts.pcap, SRCDIR), "{:,} bytes".format(
-              os.path.getsize(opts.pcap)), opts.reps))
+              os.path.getsize(opts.pcap)), opts.reps, "/".join(keys),
+             ", output in %s" % runs_dir if opts.logdir else "",
+             ", pinned to CPU %s" % opts.cpus if opts.cpus else ""))
 
     runs = {v[0]: [] for v in variants}
     # Capture mode is Suricata's packet source: its decoder.pkts adds the
@@ -349,13 +363,13 @@ def main():
     # for E/F where noted.
     # One untimed warm-up of each variant (page cache), then A B C A B C ...
     for key, name, config, extra in variants:
-        warm = os.path.join(work, key + "-warmup")
+        warm = os.path.join(runs_dir, key + "-warmup")
         run_once(opts, key, config, extra, warm, False)
         shutil.rmtree(warm)  # its eve.json alone is ~100 MB
         shutil.rmtree(warm + "-T")
     for rep in range(opts.reps):
         for key, name, config, extra in variants:
-            r = run_once(opts, key, config, extra, os.path.join(work, key), rep == opts.reps - 1)
+            r = run_once(opts, key, config, extra, os.path.join(runs_dir, key), rep == opts.reps - 1)
             runs[key].append(r)
             print("  rep %d %s %-20s %9s pkts  elapsed %6.3fs %9s pkts/s | run CPU %6.2fs "
                   "%9s pkts/CPU-s | start-up %5.2fs" % (
@@ -366,63 +380,88 @@ def main():
 
     def med(key, field):
         return statistics.median(r[field] for r in runs[key])
-    c_last = runs["D"][-1]
+
+    def paired(key, field="pps"):
+        """Median over repetitions of key's rate / A's rate in the same
+        repetition: a slow spell of the machine hits both runs of a pair."""
+        return statistics.median(r[field] / a[field] for r, a in zip(runs[key], runs["A"]))
+
+    def best(key):
+        return max(r["pps"] for r in runs[key])
+    # Index figures from the richest variant that has flow logs.
+    rich = next((k for k in "DCF" if k in runs), None)
+    c_last = runs[rich][-1] if rich else runs["A"][-1]
     st = c_last["stats"]
     records = stat(st, "azure.records")
     memuse = stat(st, "azure.memuse")
     evicted = stat(st, "azure.records_evicted")
-    ingest = med("D", "startup_wall") - med("B", "startup_wall")
     load = os.getloadavg()
     print()
-    print("medians of %d interleaved runs each; load average now %.2f %.2f %.2f on %d CPUs"
+    print("%d interleaved runs each; load average now %.2f %.2f %.2f on %d CPUs"
           % (opts.reps, load[0], load[1], load[2], os.cpu_count()))
-    print("  %-24s %14s %8s %16s %8s %10s" % ("", "pkts/s (wall)", "vs A", "pkts/CPU-second",
-                                                "vs A", "start-up"))
+    print("  %-24s %14s %8s %8s %8s %16s %8s %10s" % (
+        "", "pkts/s (wall)", "vs A", "paired", "best", "pkts/CPU-second", "vs A", "start-up"))
+    print("  %-24s %14s %8s %8s %8s %16s %8s %10s" % (
+        "", "median", "median", "median", "run", "median", "median", "median"))
     for key, name, _, _ in variants:
-        print("  %s %-22s %14s %7.2f%% %16s %7.2f%% %9.2fs" % (
+        print("  %s %-22s %14s %7.2f%% %7.2f%% %7.2f%% %16s %7.2f%% %9.2fs" % (
             key, name, fmt_rate(med(key, "pps")), 100.0 * med(key, "pps") / med("A", "pps"),
+            100.0 * paired(key), 100.0 * best(key) / best("A"),
             fmt_rate(med(key, "pps_cpu")), 100.0 * med(key, "pps_cpu") / med("A", "pps_cpu"),
             med(key, "startup_wall")))
-    over = {k: 100.0 * (1 - med(k, "pps") / med("A", "pps")) for k in "BCD"}
-    over_cpu = {k: 100.0 * (1 - med(k, "pps_cpu") / med("A", "pps_cpu")) for k in "BCD"}
-    print("overhead (wall pkts/s):    plugin alone %5.2f %%, plugin + %s records %5.2f %% "
-          "(target <= %.0f %%: %s), with azure.rules too %5.2f %%"
-          % (over["B"], "{:,}".format(records), over["C"], TARGET,
-             "met" if over["C"] <= TARGET else "NOT MET", over["D"]))
-    print("overhead (CPU per packet): plugin alone %5.2f %%, plugin + %s records %5.2f %%, "
-          "with azure.rules too %5.2f %%" % (over_cpu["B"], "{:,}".format(records),
-                                             over_cpu["C"], over_cpu["D"]))
-    print("ingestion (-T start-up D - B): %.2fs for %s records = %s records/s"
-          % (ingest, "{:,}".format(records), fmt_rate(records / ingest) if ingest > 0 else "n/a"))
+    print("  (paired: median over repetitions of the variant's pkts/s over A's in the same "
+          "repetition; best run: the fastest run of each)")
+    names = {"B": "plugin alone", "C": "plugin + %s records" % "{:,}".format(records),
+             "D": "with azure.rules too"}
+    shown = [k for k in "BCD" if k in runs]
+    if shown:
+        print("overhead (wall pkts/s, paired median): " + ", ".join(
+            "%s %5.2f %%%s" % (names[k], 100.0 * (1 - paired(k)),
+                               " (target <= %.0f %%: %s)" % (TARGET, "met" if 100.0 * (1 - paired(k)) <= TARGET
+                                                             else "NOT MET") if k == "C" else "")
+            for k in shown))
+        print("overhead (CPU per packet, paired median): " + ", ".join(
+            "%s %5.2f %%" % (names[k], 100.0 * (1 - paired(k, "pps_cpu"))) for k in shown))
+    if "B" in runs and rich in ("C", "D"):
+        ingest = med(rich, "startup_wall") - med("B", "startup_wall")
+        print("ingestion (-T start-up %s - B): %.2fs for %s records = %s records/s"
+              % (rich, ingest, "{:,}".format(records),
+                 fmt_rate(records / ingest) if ingest > 0 else "n/a"))
     if records:
         print("index memory: azure.memuse %s bytes / %s records = %.1f bytes/record "
               "(struct az_rec %d bytes; the rest: hash buckets, interned strings, recent flows)"
               % ("{:,}".format(memuse), "{:,}".format(records), memuse / records, REC_STRUCT))
-    ev = c_last.get("events", {})
-    print("variant D: records_evicted %d, records_correlated %s, flows_enriched %s, "
-          "%s flow events (%s with azure), %s alerts (A: %s)"
-          % (evicted, "{:,}".format(stat(st, "azure.records_correlated")),
-             "{:,}".format(stat(st, "azure.flows_enriched")), "{:,}".format(ev.get("flow", 0)),
-             "{:,}".format(ev.get("flow_azure", 0)), "{:,}".format(ev.get("alert", 0)),
-             "{:,}".format(runs["A"][-1].get("events", {}).get("alert", 0))))
+    if rich:
+        ev = c_last.get("events", {})
+        print("variant %s: records_evicted %d, records_correlated %s, flows_enriched %s, "
+              "%s flow events (%s with azure), %s alerts (A: %s)"
+              % (rich, evicted, "{:,}".format(stat(st, "azure.records_correlated")),
+                 "{:,}".format(stat(st, "azure.flows_enriched")), "{:,}".format(ev.get("flow", 0)),
+                 "{:,}".format(ev.get("flow_azure", 0)), "{:,}".format(ev.get("alert", 0)),
+                 "{:,}".format(runs["A"][-1].get("events", {}).get("alert", 0))))
     emerg = [stat(r["stats"], "flow.emerg_mode_entered") for v in runs.values() for r in v]
     if any(emerg):
         print("warning: flow emergency mode entered in some runs: figures are distorted")
     if opts.capture:
         # decoder.pkts of F also counts the synthetic packets; rate the pcap's
-        # own packets (A's count) over each run's elapsed time instead.
-        pcap_pkts = med("A", "pkts")
-
-        def pcap_rate(key):
-            return pcap_pkts / med(key, "elapsed")
-        print("capture mode vs stock -r, pcap packets/s (wall): no flow logs %.2fx (target >= 0.9x); "
-              "with %s records merged %.2fx (stock -r + plugin + the same records, C: %.2fx)"
-              % (pcap_rate("E") / pcap_rate("A"), "{:,}".format(records),
-                 pcap_rate("F") / pcap_rate("A"), pcap_rate("C") / pcap_rate("A")))
-        fst = runs["F"][-1]["stats"]
-        print("capture mode + logs: %s packets decoded = %s from the pcap + %s synthetic (cloud-only records)"
-              % ("{:,}".format(stat(fst, "decoder.pkts")), "{:,}".format(pcap_pkts),
-                 "{:,}".format(stat(fst, "decoder.pkts") - pcap_pkts)))
+        # own packets (the same in every variant) by each run's elapsed time.
+        def pcap_ratio(key):
+            return statistics.median(a["elapsed"] / r["elapsed"] for r, a in zip(runs[key], runs["A"]))
+        parts = []
+        if "E" in runs:
+            parts.append("no flow logs %.2fx (target >= 0.9x)" % pcap_ratio("E"))
+        if "F" in runs:
+            parts.append("with %s records merged %.2fx" % ("{:,}".format(records), pcap_ratio("F")))
+        if "C" in runs:
+            parts.append("stock -r + plugin + the same records (C) %.2fx" % pcap_ratio("C"))
+        print("capture mode vs stock -r, pcap packets/s (wall, paired median): " + "; ".join(parts))
+        if "F" in runs:
+            fst = runs["F"][-1]["stats"]
+            pcap_pkts = med("A", "pkts")
+            print("capture mode + logs: %s packets decoded = %s from the pcap + %s synthetic "
+                  "(cloud-only records)" % ("{:,}".format(stat(fst, "decoder.pkts")),
+                                           "{:,}".format(pcap_pkts),
+                                           "{:,}".format(stat(fst, "decoder.pkts") - pcap_pkts)))
     if opts.callgrind:
         print()
         callgrind(opts, variants, work)
