@@ -5,6 +5,7 @@
 #include "util-time.h"
 
 #include "azure_json.h"
+#include "index.h"
 #include "sctime.h"
 
 static int Grow(struct az_jbuf *b, size_t more)
@@ -21,7 +22,11 @@ static int Grow(struct az_jbuf *b, size_t more)
 }
 
 /* Appends n bytes; the terminating NUL is written once, at the end. */
-static inline int Raw(struct az_jbuf *b, const char *s, size_t n)
+/* The writers below are inlined so that key lengths are constants and each
+ * small copy compiles to a few moves instead of a call into libc. */
+#define AZ_INLINE static inline __attribute__((always_inline))
+
+AZ_INLINE int Raw(struct az_jbuf *b, const char *s, size_t n)
 {
     if (b->len + n + 1 > b->cap && Grow(b, n) < 0)
         return -1;
@@ -55,7 +60,7 @@ static int Str(struct az_jbuf *b, const char *s)
 /* ,"key": — the first member of an object has no comma.  Keys are literals;
  * KEY() hands over the quoted form and its length, computed at compile time. */
 #define KEY(k) "\"" k "\":", sizeof("\"" k "\":") - 1
-static int Key(struct az_jbuf *b, bool *first, const char *key, size_t klen)
+AZ_INLINE int Key(struct az_jbuf *b, bool *first, const char *key, size_t klen)
 {
     if (!*first && Raw(b, ",", 1) < 0)
         return -1;
@@ -70,7 +75,29 @@ static int KeyStr(struct az_jbuf *b, bool *first, const char *key, size_t klen, 
     return (Key(b, first, key, klen) < 0 || Str(b, val) < 0) ? -1 : 0;
 }
 
-static int KeyUint(struct az_jbuf *b, bool *first, const char *key, size_t klen, uint64_t v)
+/* A string the index interned: its JSON form is ready (AzInternedJson). */
+AZ_INLINE int KeyInterned(struct az_jbuf *b, bool *first, const char *key, size_t klen, const char *val)
+{
+    if (val == NULL)
+        return 0;
+    size_t n;
+    const char *json = AzInternedJson(val, &n);
+    return (Key(b, first, key, klen) < 0 || Raw(b, json, n) < 0) ? -1 : 0;
+}
+
+/* One of the decoder's enumeration names ("inbound", "allow", …): plain
+ * ASCII that needs no escaping. */
+AZ_INLINE int KeyName(struct az_jbuf *b, bool *first, const char *key, size_t klen, const char *val)
+{
+    if (val == NULL)
+        return 0;
+    return (Key(b, first, key, klen) < 0 || Raw(b, "\"", 1) < 0 || Raw(b, val, strlen(val)) < 0 ||
+                   Raw(b, "\"", 1) < 0)
+                   ? -1
+                   : 0;
+}
+
+AZ_INLINE int KeyUint(struct az_jbuf *b, bool *first, const char *key, size_t klen, uint64_t v)
 {
     /* By hand: snprintf's format machinery cost more than the rest of the
      * object's numbers together. */
@@ -83,7 +110,7 @@ static int KeyUint(struct az_jbuf *b, bool *first, const char *key, size_t klen,
     return (Key(b, first, key, klen) < 0 || Raw(b, p, (size_t)(num + sizeof(num) - p)) < 0) ? -1 : 0;
 }
 
-static int KeyBool(struct az_jbuf *b, bool *first, const char *key, size_t klen, bool v)
+AZ_INLINE int KeyBool(struct az_jbuf *b, bool *first, const char *key, size_t klen, bool v)
 {
     return (Key(b, first, key, klen) < 0 || Raw(b, v ? "true" : "false", v ? 4 : 5) < 0) ? -1 : 0;
 }
@@ -128,18 +155,20 @@ int AzAzureJson(struct az_jbuf *b, const struct az_flowinfo *in, bool with_recor
 {
     b->len = 0;
     bool first = true;
-    if (Raw(b, "\"azure\":{", 9) < 0 || KeyStr(b, &first, KEY("source"), azf_source_str(in->source)) < 0)
+    if (Raw(b, "\"azure\":{", 9) < 0 || KeyName(b, &first, KEY("source"), azf_source_str(in->source)) < 0)
         return -1;
     if (in->version && KeyUint(b, &first, KEY("version"), in->version) < 0)
         return -1;
-    if (KeyStr(b, &first, KEY("resource_id"), in->resource_id) < 0 ||
-            KeyStr(b, &first, KEY("target_resource_id"), in->target_resource_id) < 0 ||
-            KeyStr(b, &first, KEY("mac"), in->mac) < 0 || KeyStr(b, &first, KEY("acl"), in->acl) < 0 ||
-            KeyStr(b, &first, KEY("rule"), in->rule) < 0 ||
-            KeyStr(b, &first, KEY("direction"), azf_direction_str(in->direction)) < 0 ||
-            KeyStr(b, &first, KEY("decision"), azf_decision_str(in->decision)) < 0 ||
-            KeyStr(b, &first, KEY("state"), azf_state_str(in->state)) < 0 ||
-            KeyStr(b, &first, KEY("encryption"), in->encryption) < 0)
+    /* The record strings come from the index (flowinfo.h), escaped there. */
+    if (KeyInterned(b, &first, KEY("resource_id"), in->resource_id) < 0 ||
+            KeyInterned(b, &first, KEY("target_resource_id"), in->target_resource_id) < 0 ||
+            KeyInterned(b, &first, KEY("mac"), in->mac) < 0 ||
+            KeyInterned(b, &first, KEY("acl"), in->acl) < 0 ||
+            KeyInterned(b, &first, KEY("rule"), in->rule) < 0 ||
+            KeyName(b, &first, KEY("direction"), azf_direction_str(in->direction)) < 0 ||
+            KeyName(b, &first, KEY("decision"), azf_decision_str(in->decision)) < 0 ||
+            KeyName(b, &first, KEY("state"), azf_state_str(in->state)) < 0 ||
+            KeyInterned(b, &first, KEY("encryption"), in->encryption) < 0)
         return -1;
     if ((in->have & AZ_HAVE_COUNTERS) &&
             (KeyUint(b, &first, KEY("pkts_toserver"), in->pkts_toserver) < 0 ||
@@ -156,7 +185,7 @@ int AzAzureJson(struct az_jbuf *b, const struct az_flowinfo *in, bool with_recor
         return -1;
     if (in->capture != NULL && Capture(b, &first, in->capture) < 0)
         return -1;
-    if (KeyStr(b, &first, KEY("blob"), blob) < 0 || Raw(b, "}", 1) < 0)
+    if (KeyInterned(b, &first, KEY("blob"), blob) < 0 || Raw(b, "}", 1) < 0)
         return -1;
     b->p[b->len] = '\0'; /* Raw always leaves room for it */
     return 0;

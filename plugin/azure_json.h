@@ -15,6 +15,8 @@ struct az_jbuf {
 
 /* Writes `"azure":{…}` for `in` into b (replacing its content): the
  * aggregate of a flow (with_records) or one azure_flow tuple (blob set).
+ * The record strings of `in` and `blob` must be the index's interned
+ * strings (their JSON form is taken from there).
  * Fields a log lacks are left out.  Returns 0, or -1 when out of memory. */
 int AzAzureJson(struct az_jbuf *b, const struct az_flowinfo *in, bool with_records, const char *blob);
 void AzJbufFree(struct az_jbuf *b);

@@ -33,6 +33,7 @@ struct az_flowstate {
     struct az_probe probe; /* lets a refresh that would change nothing skip the index */
     int64_t start_us, last_us, refreshed_us;
     uint64_t flow_id;
+    bool note_due; /* to be noted in the recent-flows memory at its next packet */
     bool noted;
     bool enriched;
     bool synthetic; /* capture mode: made from a flow-log record */
@@ -110,6 +111,8 @@ static void OnFlowInit(ThreadVars *tv, Flow *f, const Packet *p, void *user)
         st->info.tunnel = AzCaptureTunnel(m->tunnel_id);
         st->info.capture = AzCaptureFile(m->file_id);
     }
+    /* Decided once per flow, so a packet pays one test for it. */
+    st->note_due = !g_no_records && !st->synthetic && AzRecentEnabled();
     Refresh(st, st->start_us);
     FlowSetStorageById(f, g_storage, st);
 }
@@ -125,9 +128,10 @@ static void OnFlowUpdate(ThreadVars *tv, Flow *f, Packet *p, void *user)
         return;
     }
     st->last_us = now;
-    if (!st->noted && !g_no_records && AzRecentEnabled()) {
+    if (st->note_due) {
         /* flow_hash, part of the flow id, is set only after FlowInit. */
         st->flow_id = FlowGetId(f);
+        st->note_due = false;
         st->noted = true;
         AzRecentNote(&st->key, st->flow_id, st->start_us, 0);
     }

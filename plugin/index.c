@@ -22,7 +22,8 @@
 struct str_ent {
     struct str_ent *next;
     uint32_t id;
-    char s[];
+    uint32_t len, json_len;
+    char s[]; /* the string, NUL, its JSON form (AzInternedJson), NUL */
 };
 
 static const char **g_str_pages[STR_PAGES];
@@ -44,6 +45,40 @@ static inline const char *Str(uint32_t id)
     return id ? g_str_pages[id >> STR_PAGE_BITS][id & (STR_PAGE - 1)] : NULL;
 }
 
+/* Bytes of s's JSON form (quoted, escaped); writes it to out when set. */
+static size_t JsonForm(const char *s, size_t len, char *out)
+{
+    size_t n = 1;
+    if (out != NULL)
+        out[0] = '"';
+    for (;;) {
+        size_t run = azf_json_plain(s, len);
+        if (out != NULL)
+            memcpy(out + n, s, run);
+        n += run;
+        if (run == len)
+            break;
+        char esc[6];
+        size_t e = azf_json_escape((unsigned char)s[run], esc);
+        if (out != NULL)
+            memcpy(out + n, esc, e);
+        n += e;
+        s += run + 1;
+        len -= run + 1;
+    }
+    if (out != NULL)
+        out[n] = '"';
+    return n + 1;
+}
+
+const char *AzInternedJson(const char *interned, size_t *len)
+{
+    const struct str_ent *e =
+            (const struct str_ent *)(const void *)(interned - offsetof(struct str_ent, s));
+    *len = e->json_len;
+    return e->s + e->len + 1;
+}
+
 static uint32_t Intern(const char *s)
 {
     if (s == NULL)
@@ -62,12 +97,16 @@ static uint32_t Intern(const char *s)
     if (page < STR_PAGES) {
         if (g_str_pages[page] == NULL)
             g_str_pages[page] = calloc(STR_PAGE, sizeof(char *));
-        /* Zeroed and padded to 16: SIMD pattern matchers read a sticky
-         * buffer in aligned chunks past its end. */
-        size_t size = sizeof(struct str_ent) + ((len + 1 + 15) & ~(size_t)15);
-        struct str_ent *e = calloc(1, size);
+        /* Padded to 16: SIMD pattern matchers read a sticky buffer in
+         * aligned chunks past its end.  The JSON form is built here, once,
+         * so EVE writers copy it instead of escaping every time. */
+        size_t jlen = JsonForm(s, len, NULL);
+        size_t size = sizeof(struct str_ent) + ((len + 1 + jlen + 1 + 15) & ~(size_t)15);
+        struct str_ent *e = len <= UINT32_MAX / 8 ? calloc(1, size) : NULL;
         if (g_str_pages[page] != NULL && e != NULL) {
             memcpy(e->s, s, len + 1);
+            e->len = (uint32_t)len;
+            e->json_len = (uint32_t)JsonForm(s, len, e->s + len + 1);
             e->id = id = g_nstr++;
             e->next = g_str_hash[b];
             g_str_hash[b] = e;
