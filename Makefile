@@ -204,8 +204,11 @@ bench: build/bench/decode_bench
 #   make bench-plugin   Suricata's packets/s on a generated 1M-packet vTAP mirror: without
 #                       the plugin, with it, with it and 1M flow-log records indexed (and the
 #                       shipped rules on top); BENCH_PLUGIN_REPS interleaved runs of each.
+#                       BENCH_PLUGIN_ARGS adds driver options, e.g. "--logdir /dev/shm
+#                       --variants C --callgrind 100000" (see bench/plugin_overhead.md).
 # The generator links the tool's corpus builders (every tool object but main.o).
 BENCH_PLUGIN_REPS ?= 5
+BENCH_PLUGIN_ARGS ?=
 BENCH_GEN_OBJ     := $(filter-out $(O)/obj/tools/azflow/main.o,$(TOOL_OBJ))
 $(O)/bench/plugin_overhead_gen: bench/plugin_overhead_gen.c $(wildcard tools/azflow/*.h) \
                                 $(BENCH_GEN_OBJ) $(O)/libazflow.a
@@ -217,11 +220,11 @@ $(O)/bench/plugin_overhead_gen: bench/plugin_overhead_gen.c $(wildcard tools/azf
 bench-plugin: all $(O)/bench/plugin_overhead_gen
 	$(O)/bench/plugin_overhead_gen build/bench
 	$(PYTHON) bench/plugin_overhead.py --reps $(BENCH_PLUGIN_REPS) --suricata build/suricata \
-	    --plugin $(O)/azflow.so --data build/bench
+	    --plugin $(O)/azflow.so --data build/bench $(BENCH_PLUGIN_ARGS)
 
 # The same runs plus capture mode (--capture-plugin=azure) without and with
 # the 1M records, against stock -r on the same pcap.
 bench-capture: all $(O)/bench/plugin_overhead_gen
 	$(O)/bench/plugin_overhead_gen build/bench
 	$(PYTHON) bench/plugin_overhead.py --reps $(BENCH_PLUGIN_REPS) --suricata build/suricata \
-	    --plugin $(O)/azflow.so --data build/bench --capture
+	    --plugin $(O)/azflow.so --data build/bench --capture $(BENCH_PLUGIN_ARGS)

@@ -93,10 +93,14 @@ static void OnFlowInit(ThreadVars *tv, Flow *f, const Packet *p, void *user)
     const struct az_pktmeta *m = AzPktMeta(p);
     if (g_no_records && m == NULL)
         return;
+    struct az_key key;
+    AzKeyMake(&key, family, f->src.addr_data8, f->sp, f->dst.addr_data8, f->dp, f->proto);
+    if (!g_no_records)
+        AzIndexPrefetch(&key); /* its cache miss overlaps the allocation below */
     struct az_flowstate *st = calloc(1, sizeof(*st));
     if (st == NULL)
         return; /* the flow goes unenriched rather than failing */
-    AzKeyMake(&st->key, family, f->src.addr_data8, f->sp, f->dst.addr_data8, f->dp, f->proto);
+    st->key = key;
     st->info.mirrored = true;
     st->start_us = st->last_us = AzTimeUs(f->startts);
     if (m != NULL) {

@@ -282,6 +282,10 @@ static pthread_rwlock_t g_stripes[NSTRIPES];
  * whenever a record joins or leaves one of them (see struct az_probe). */
 #define NGENS 16384
 static _Atomic uint32_t g_gens[NGENS];
+/* And one for the whole index, so that a flow's refresh in an index that
+ * has not changed at all (offline runs) reads one shared line, not its
+ * group's. */
+static _Atomic uint64_t g_gen_all;
 static uint64_t g_memcap;
 static int64_t g_window_us;
 
@@ -397,6 +401,7 @@ static void UnlinkFromBucket(struct az_rec *r)
         if (*pp == r) {
             *pp = r->hnext;
             atomic_fetch_add_explicit(Gen(b), 1, memory_order_release);
+            atomic_fetch_add_explicit(&g_gen_all, 1, memory_order_release);
             break;
         }
     }
@@ -484,6 +489,7 @@ static int Add(const struct azf_tuple *t, const char *blob, uint8_t flags)
     r->hnext = g_buckets[b];
     g_buckets[b] = r;
     atomic_fetch_add_explicit(Gen(b), 1, memory_order_release);
+    atomic_fetch_add_explicit(&g_gen_all, 1, memory_order_release);
     pthread_rwlock_unlock(Stripe(b));
 
     pthread_mutex_lock(&g_fifo_lock);
@@ -521,7 +527,8 @@ uint32_t AzIndexAggregate(const struct az_key *k, int64_t first_us, int64_t last
     const size_t b = probe != NULL && probe->valid ? probe->bucket : Bucket(k);
     if (probe != NULL && probe->valid && probe->from_us == from_us && to_us >= probe->to_us &&
             to_us < probe->next_us &&
-            atomic_load_explicit(Gen(b), memory_order_acquire) == probe->gen)
+            (atomic_load_explicit(&g_gen_all, memory_order_acquire) == probe->gen_all ||
+                    atomic_load_explicit(Gen(b), memory_order_acquire) == probe->gen))
         return out->records; /* the same records as last time */
 
     /* Packet-side facts are the flow's, not the records': keep them. */
@@ -537,7 +544,9 @@ uint32_t AzIndexAggregate(const struct az_key *k, int64_t first_us, int64_t last
 
     int64_t next_us = INT64_MAX;
     pthread_rwlock_rdlock(Stripe(b));
+    /* Read under the lock: no writer of this bucket can be half-way. */
     const uint32_t gen = atomic_load_explicit(Gen(b), memory_order_acquire);
+    const uint64_t gen_all = atomic_load_explicit(&g_gen_all, memory_order_acquire);
     for (struct az_rec *r = g_buckets[b]; r != NULL; r = r->hnext) {
         if (r->ts_us < from_us || r->ts_us > to_us || !KeyEq(&r->key, k)) {
             if (r->ts_us > to_us && r->ts_us < next_us && KeyEq(&r->key, k))
@@ -576,9 +585,16 @@ uint32_t AzIndexAggregate(const struct az_key *k, int64_t first_us, int64_t last
     }
     pthread_rwlock_unlock(Stripe(b));
     if (probe != NULL)
-        *probe = (struct az_probe){ .bucket = (uint32_t)b, .gen = gen, .from_us = from_us,
+        *probe = (struct az_probe){ .bucket = (uint32_t)b, .gen = gen, .gen_all = gen_all,
+            .from_us = from_us,
             .to_us = to_us, .next_us = next_us, .valid = true };
     return out->records;
+}
+
+void AzIndexPrefetch(const struct az_key *k)
+{
+    if (g_buckets != NULL)
+        __builtin_prefetch(&g_buckets[Bucket(k)]);
 }
 
 /* Stable merge sort of the FIFO by record time. */

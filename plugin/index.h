@@ -66,6 +66,7 @@ int AzIndexAddReplayed(const struct azf_tuple *t, const char *blob);
 struct az_probe {
     uint32_t bucket;
     uint32_t gen;
+    uint64_t gen_all;       /* the whole index's generation then */
     int64_t from_us, to_us; /* the window folded */
     int64_t next_us;        /* earliest record of the key after to_us */
     bool valid;
@@ -79,6 +80,9 @@ struct az_probe {
  * records.  Safe from any thread. */
 uint32_t AzIndexAggregate(const struct az_key *k, int64_t first_us, int64_t last_us,
         struct az_flowinfo *out, struct az_probe *probe);
+/* Starts loading what a first AzIndexAggregate of k reads first, for a
+ * caller with other work to do in between (a lookup is a cache miss). */
+void AzIndexPrefetch(const struct az_key *k);
 
 /* Offline: orders records by time once everything is loaded, so azure_flow
  * events come out in time order. */
