@@ -1,7 +1,16 @@
 /* azflow plugin: correlation of Suricata flows with flow-log records.  A
  * flow folds the records of its 5-tuple within the window of its lifetime:
- * at its first packet, again as packet time moves on (records read later by
- * the follower attach to the live flow), and once more when it is logged. */
+ * when its azure info is first used, again as packet time moves on (records
+ * read later by the follower attach to the live flow), and once more when
+ * it is logged.
+ *
+ * A flow's state is made on demand, by the first rule or EVE record that
+ * asks for it, so a flow nothing asks about costs no lookup and packets do
+ * not touch memory of the plugin's.  Two readers need every mirrored flow
+ * from its first packet: the recent-flows memory (azure_flow events and
+ * capture mode learn flow ids and lifetimes from it) and capture mode's
+ * packet metadata; with either on, the state is made at flow start and kept
+ * current by the per-packet callback. */
 #include "suricata-common.h"
 #include "decode.h"
 #include "flow.h"
@@ -45,17 +54,9 @@ static FlowStorageId g_storage = { .id = -1 };
 /* No flow-log source configured: nothing can ever correlate, so flows only
  * carry capture-mode metadata and skip the index and the recent-flows memory. */
 static bool g_no_records;
-
-const struct az_flowinfo *AzFlowInfoGet(const Flow *f)
-{
-    if (f == NULL || g_storage.id < 0)
-        return NULL;
-    const struct az_flowstate *st = FlowGetStorageById(f, g_storage);
-    if (st == NULL)
-        return NULL;
-    const struct az_flowinfo *in = &st->info;
-    return (in->records > 0 || in->vpn != AZ_VPN_NONE || in->capture != NULL) ? in : NULL;
-}
+/* Stored for a tunnel's outer (carrier) flow, which never correlates, so
+ * that no reader makes a state for it later. */
+static struct az_flowstate g_carrier;
 
 static void Refresh(struct az_flowstate *st, int64_t now_us)
 {
@@ -79,30 +80,86 @@ static bool IsCarrier(const Flow *f, const Packet *p)
            (f->recursion_level == 0 && f->proto == IPPROTO_UDP && f->dp == AZ_VXLAN_PORT);
 }
 
-static void OnFlowInit(ThreadVars *tv, Flow *f, const Packet *p, void *user)
+/* A new state for a mirrored flow, its records not folded yet; NULL for a
+ * flow that is neither IPv4 nor IPv6, or when out of memory (the flow then
+ * goes unenriched rather than failing). */
+static struct az_flowstate *StateNew(Flow *f)
 {
-    if (IsCarrier(f, p))
-        return;
     uint8_t family;
     if (FLOW_IS_IPV4(f))
         family = 4;
     else if (FLOW_IS_IPV6(f))
         family = 6;
     else
-        return;
-    const struct az_pktmeta *m = AzPktMeta(p);
-    if (g_no_records && m == NULL)
-        return;
+        return NULL;
     struct az_key key;
     AzKeyMake(&key, family, f->src.addr_data8, f->sp, f->dst.addr_data8, f->dp, f->proto);
     if (!g_no_records)
         AzIndexPrefetch(&key); /* its cache miss overlaps the allocation below */
     struct az_flowstate *st = calloc(1, sizeof(*st));
     if (st == NULL)
-        return; /* the flow goes unenriched rather than failing */
+        return NULL;
     st->key = key;
     st->info.mirrored = true;
     st->start_us = st->last_us = AzTimeUs(f->startts);
+    return st;
+}
+
+/* The flow's state, made now if nothing asked for it before; NULL for a
+ * carrier flow, or when it cannot be made.  Called with the flow locked. */
+static struct az_flowstate *State(Flow *f)
+{
+    struct az_flowstate *st = FlowGetStorageById(f, g_storage);
+    if (st == &g_carrier)
+        return NULL;
+    if (st == NULL && !g_no_records && (st = StateNew(f)) != NULL) {
+        Refresh(st, AzTimeUs(f->lastts)); /* the lifetime so far, in one fold */
+        FlowSetStorageById(f, g_storage, st);
+    }
+    return st;
+}
+
+/* Folds what packet time has brought into reach since the last refresh (at
+ * most once a second of it; f->lastts is the packet being handled, or the
+ * flow's last one). */
+static void RefreshIfDue(struct az_flowstate *st, const Flow *f)
+{
+    if (st->synthetic)
+        return; /* stamped at merge time; the records' own time is what counts */
+    int64_t now = AzTimeUs(f->lastts);
+    if (now - st->refreshed_us >= AZ_REFRESH_US)
+        Refresh(st, now);
+}
+
+static const struct az_flowinfo *Info(const struct az_flowstate *st)
+{
+    const struct az_flowinfo *in = &st->info;
+    return (in->records > 0 || in->vpn != AZ_VPN_NONE || in->capture != NULL) ? in : NULL;
+}
+
+const struct az_flowinfo *AzFlowInfoGet(Flow *f)
+{
+    if (f == NULL || g_storage.id < 0)
+        return NULL;
+    struct az_flowstate *st = State(f);
+    if (st == NULL)
+        return NULL;
+    RefreshIfDue(st, f);
+    return Info(st);
+}
+
+static void OnFlowInit(ThreadVars *tv, Flow *f, const Packet *p, void *user)
+{
+    if (IsCarrier(f, p)) {
+        FlowSetStorageById(f, g_storage, &g_carrier);
+        return;
+    }
+    const struct az_pktmeta *m = AzPktMeta(p);
+    if (m == NULL && (g_no_records || !AzRecentEnabled()))
+        return; /* made on demand, if anything asks */
+    struct az_flowstate *st = StateNew(f);
+    if (st == NULL)
+        return;
     if (m != NULL) {
         if (m->flags & AZ_PKT_SYNTHETIC) {
             /* A cloud-only record: its flow is the record's, at the
@@ -123,8 +180,12 @@ static void OnFlowInit(ThreadVars *tv, Flow *f, const Packet *p, void *user)
 
 static void OnFlowUpdate(ThreadVars *tv, Flow *f, Packet *p, void *user)
 {
+    /* Without the recent-flows memory, states are made and refreshed on
+     * demand; capture mode always has the memory on. */
+    if (!AzRecentEnabled())
+        return;
     struct az_flowstate *st = FlowGetStorageById(f, g_storage);
-    if (st == NULL)
+    if (st == NULL || st == &g_carrier)
         return;
     int64_t now = AzTimeUs(p->ts);
     if (st->synthetic) {
@@ -145,12 +206,14 @@ static void OnFlowUpdate(ThreadVars *tv, Flow *f, Packet *p, void *user)
 
 const char *AzFlowAzureJson(Flow *f, bool at_end)
 {
-    struct az_flowstate *st = f != NULL ? FlowGetStorageById(f, g_storage) : NULL;
+    struct az_flowstate *st = f != NULL ? State(f) : NULL;
     if (st == NULL)
         return NULL;
     if (at_end && !st->synthetic)
         Refresh(st, AzTimeUs(f->lastts));
-    if (AzFlowInfoGet(f) == NULL)
+    else
+        RefreshIfDue(st, f);
+    if (Info(st) == NULL)
         return NULL;
     if (!st->json_valid) {
         if (AzAzureJson(&st->json, &st->info, true, NULL) < 0)
@@ -164,6 +227,8 @@ const char *AzFlowAzureJson(Flow *f, bool at_end)
 static void FlowStateFree(void *ptr)
 {
     struct az_flowstate *st = ptr;
+    if (st == &g_carrier)
+        return;
     if (st->noted)
         AzRecentNote(&st->key, st->flow_id, st->start_us, st->last_us);
     AzJbufFree(&st->json);

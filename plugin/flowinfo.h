@@ -52,9 +52,11 @@ struct az_flowinfo {
 };
 
 /* The flow's info, or NULL when it has neither a correlated record nor
- * capture-mode metadata (check records > 0 for the former).  Call with the
- * flow locked (true for keyword Match and EVE callbacks). */
+ * capture-mode metadata (check records > 0 for the former).  The first call
+ * for a flow looks its records up; later ones fold what packet time has
+ * brought into reach.  Call with the flow locked (true for keyword Match and
+ * EVE callbacks). */
 struct Flow_;
-const struct az_flowinfo *AzFlowInfoGet(const struct Flow_ *f);
+const struct az_flowinfo *AzFlowInfoGet(struct Flow_ *f);
 
 #endif

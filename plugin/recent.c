@@ -26,18 +26,13 @@ struct stripe {
 
 static struct stripe *g_stripes;
 static int64_t g_window_us;
-static _Atomic bool g_enabled;
+_Atomic bool az_recent_enabled;
 
 #define KeyHash AzKeyHash
 
 void AzRecentEnable(void)
 {
-    atomic_store(&g_enabled, true);
-}
-
-bool AzRecentEnabled(void)
-{
-    return atomic_load_explicit(&g_enabled, memory_order_relaxed);
+    atomic_store(&az_recent_enabled, true);
 }
 
 int AzRecentInit(size_t max_flows, uint64_t window_s)

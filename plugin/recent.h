@@ -3,6 +3,7 @@
 #ifndef AZFLOW_RECENT_H
 #define AZFLOW_RECENT_H
 
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -15,7 +16,11 @@ void AzRecentDestroy(void);
  * until one of them enables it (before the first packet), noting is a no-op
  * and flows skip it. */
 void AzRecentEnable(void);
-bool AzRecentEnabled(void);
+extern _Atomic bool az_recent_enabled;
+static inline bool AzRecentEnabled(void)
+{
+    return atomic_load_explicit(&az_recent_enabled, memory_order_relaxed);
+}
 /* Remembers (or updates, matched by flow_id) a flow; end_us 0 = still live. */
 void AzRecentNote(const struct az_key *k, uint64_t flow_id, int64_t start_us, int64_t end_us);
 /* The flow_id of a remembered flow whose lifetime, widened by the window,

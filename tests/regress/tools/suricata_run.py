@@ -4,7 +4,7 @@
     suricata_run.py LOGDIR [SURICATA ARG...]
 
 Uses $SURICATA, $PLUGIN and $SRCDIR from the runner; adds the plugin, the
-regression suricata.yaml, the host's classification/reference files,
+regression suricata.yaml ($SURICATA_YAML when set: a case's own copy), the host's classification/reference files,
 --init-errors-fatal, -k none and -l LOGDIR.  Exits with Suricata's exit
 code.
 
@@ -35,7 +35,8 @@ def command(logdir, args, valgrind_extra=()):
     sysconf, _ = runner.host_sysconfdir(suricata)
     cmd = list(runner.VALGRIND) + list(valgrind_extra) if under_valgrind() else []
     return cmd + [suricata, "--set", "plugins.9=%s" % os.environ["PLUGIN"],
-                  "-c", os.path.join(os.environ["SRCDIR"], "tests", "regress", "suricata.yaml"),
+                  "-c", os.environ.get("SURICATA_YAML") or
+                  os.path.join(os.environ["SRCDIR"], "tests", "regress", "suricata.yaml"),
                   "--set", "classification-file=%s" % os.path.join(sysconf, "suricata", "classification.config"),
                   "--set", "reference-config-file=%s" % os.path.join(sysconf, "suricata", "reference.config"),
                   "--init-errors-fatal", "-k", "none", "-l", logdir] + list(args)
