@@ -6,15 +6,17 @@ with and without azflow, measured in one run (ABCD ABCD ..., medians, ratios).
   B  plugin, no flow logs   the plugin's flow callbacks and EVE hook, an empty index
   C  plugin + flow logs     azure.flow-logs.0.path = the generated tree (>= 1M records)
   D  C + azure.rules        the shipped ruleset on top (in A-C it is not loaded)
+  G  C + azure_flow events  (--variants G) eager correlation, and 1M more EVE events
 
 Every variant loads Suricata's own *-events.rules, so detection runs in all.
 Packets/s = decoder.pkts / Suricata's "time elapsed", which runs from the end
 of initialisation (plugin ingestion and rule loading done) until the packet
 threads have drained, flow timeouts included.  Because wall time on a shared
-machine follows its load, CPU per packet is reported too: the process's CPU
-time (all threads, wait4) minus that of a `-T` run of the same variant, which
-does the same start-up (configuration, ingestion, rules) and exits.
-Ingestion time = D's -T wall time minus B's.
+machine follows its load, packets per packet-thread CPU-second are reported
+too: the on-CPU time of the "W#" threads (/proc schedstat, polled), which
+leaves out time spent waiting for a CPU.  Start-up is timed by a `-T` run of
+each variant (configuration, ingestion, rules, exit; --no-startup skips it):
+ingestion time = D's (or C's) -T wall time minus B's.
 
 With --callgrind N each variant also runs once under valgrind's callgrind on
 the first N packets, counting instructions in the packet, flow-manager and
@@ -85,7 +87,7 @@ outputs:
         - alert:
             tagged-packets: no
         - flow
-        - stats:
+{azure_flow}        - stats:
             totals: yes
             threads: no
             deltas: no
@@ -123,13 +125,19 @@ detect:
   sgh-mpm-context: auto
 
 threading:
-  set-cpu-affinity: no
-
+{affinity}
 run-as: {{}}
 """
 
 
 CAPTURE_MODE = "--capture-plugin=azure"
+AFFINITY = """  set-cpu-affinity: yes
+  cpu-affinity:
+    management-cpu-set:
+      cpu: [ 0 ]
+    worker-cpu-set:
+      cpu: [ 1 ]
+"""
 
 
 def host_dirs(suricata):
@@ -175,36 +183,64 @@ def count_events(eve):
     return n
 
 
+def thread_cpu(pid, seen):
+    """Adds to `seen` each thread's on-CPU seconds (schedstat) by name."""
+    try:
+        tids = os.listdir("/proc/%d/task" % pid)
+    except OSError:
+        return
+    for tid in tids:
+        try:
+            with open("/proc/%d/task/%s/comm" % (pid, tid)) as f:
+                name = f.read().strip()
+            with open("/proc/%d/task/%s/schedstat" % (pid, tid)) as f:
+                seen[name] = int(f.read().split()[0]) / 1e9
+        except (OSError, ValueError, IndexError):
+            pass
+
+
 def spawn(cmd, outdir, cpus=None):
     """Runs cmd (pinned to `cpus` with taskset when given); returns (wall
-    seconds, CPU seconds of all its threads)."""
+    seconds, CPU seconds of all its threads, CPU seconds of the packet
+    threads "W#nn").  Packet-thread CPU is polled from /proc every 20 ms:
+    it leaves out the time the thread waited for a CPU (the other threads,
+    this machine's other guests), which wall time counts."""
     if cpus:
         cmd = ["taskset", "-c", cpus] + cmd
+    seen = {}
     with open(os.path.join(outdir, "stdout.txt"), "w") as out:
         t0 = time.monotonic()
         p = subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT)
-        _, status, ru = os.wait4(p.pid, 0)
+        while True:
+            pid, status, ru = os.wait4(p.pid, os.WNOHANG)
+            if pid != 0:
+                break
+            thread_cpu(p.pid, seen)
+            time.sleep(0.02)
         wall = time.monotonic() - t0
-    rc = os.waitstatus_to_exitcode(status)
+        p.returncode = os.waitstatus_to_exitcode(status)
+    rc = p.returncode
     if rc != 0:
         sys.stderr.write(open(os.path.join(outdir, "stdout.txt")).read()[-4000:])
         sys.exit("plugin_overhead: suricata exited %d: %s" % (rc, " ".join(cmd)))
-    return wall, ru.ru_utime + ru.ru_stime
+    return wall, ru.ru_utime + ru.ru_stime, sum(v for k, v in seen.items() if k.startswith("W#"))
 
 
 def run_once(opts, variant, config, extra, outdir, count):
-    """One -T run (start-up alone: config, plugin ingestion, rules, exit) and
-    one -r run of the variant."""
+    """One -T run (start-up alone: config, plugin ingestion, rules, exit;
+    unless --no-startup) and one -r run of the variant."""
     for d in (outdir, outdir + "-T"):
         if os.path.isdir(d):
             shutil.rmtree(d)
         os.makedirs(d)
     base = [opts.suricata, "-c", config, "--runmode", "single", "-k", "none",
             "--init-errors-fatal"] + extra
-    t_wall, t_cpu = spawn(base + ["-T", "-l", outdir + "-T"], outdir + "-T", opts.cpus)
+    t_wall = t_cpu = 0.0
+    if opts.startup:
+        t_wall, t_cpu, _ = spawn(base + ["-T", "-l", outdir + "-T"], outdir + "-T", opts.cpus)
     # Capture-mode variants read the pcap themselves (azure.capture.input).
     source = [] if CAPTURE_MODE in extra else ["-r", opts.pcap]
-    wall, cpu = spawn(base + ["-l", outdir] + source, outdir, opts.cpus)
+    wall, cpu, pkt_cpu = spawn(base + ["-l", outdir] + source, outdir, opts.cpus)
     log = open(os.path.join(outdir, "suricata.log")).read()
     m = re.search(r"time elapsed ([0-9.]+)s", log)
     if not m:
@@ -216,8 +252,8 @@ def run_once(opts, variant, config, extra, outdir, count):
            "startup_wall": t_wall, "startup_cpu": t_cpu, "pkts": stat(st, "decoder.pkts"),
            "stats": st}
     res["pps"] = res["pkts"] / elapsed if elapsed > 0 else 0.0
-    res["run_cpu"] = max(cpu - t_cpu, 1e-9)
-    res["pps_cpu"] = res["pkts"] / res["run_cpu"]
+    res["pkt_cpu"] = max(pkt_cpu, 1e-9)
+    res["pps_cpu"] = res["pkts"] / res["pkt_cpu"]
     if count:
         res["events"] = count_events(eve)
     return res
@@ -327,10 +363,17 @@ def main():
     ap.add_argument("--azure-rules", default=os.path.join(SRCDIR, "signatures", "azure.rules"),
                     help="the azflow ruleset every variant loads (default signatures/azure.rules)")
     ap.add_argument("--variants", default="ABCD",
-                    help="which of A B C D (E F with --capture) to run; A is always run (default ABCD)")
+                    help="which of A B C D G (E F with --capture) to run; A is always run "
+                         "(default ABCD; G = C + azure_flow events)")
     ap.add_argument("--logdir", help="write the runs' EVE output here (e.g. a tmpfs such as /dev/shm) "
                     "instead of DATA/plugin-overhead, to leave disk noise out")
     ap.add_argument("--cpus", help="pin every run to these CPUs (taskset -c), e.g. 1")
+    ap.add_argument("--no-startup", dest="startup", action="store_false",
+                    help="skip the -T start-up runs (no ingestion figure; halves the time)")
+    ap.add_argument("--affinity", action="store_true",
+                    help="Suricata's own CPU affinity: management threads on CPU 0, the "
+                         "packet thread alone on CPU 1, so the flow recycler's work does not "
+                         "take the packet thread's CPU")
     opts = ap.parse_args()
 
     opts.pcap = os.path.join(opts.data, "mirror-1m.pcap")
@@ -344,11 +387,15 @@ def main():
     os.makedirs(runs_dir, exist_ok=True)
     etc_dir, rules_dir = host_dirs(opts.suricata)
     configs = {}
-    for name, line in (("suricata.yaml", ""),
-                       ("suricata-azure-rules.yaml", "  - %s\n" % os.path.abspath(opts.azure_rules))):
+    for name, line, events in (
+            ("suricata.yaml", "", ""),
+            ("suricata-azure-rules.yaml", "  - %s\n" % os.path.abspath(opts.azure_rules), ""),
+            ("suricata-azure-flow.yaml", "", "        - azure_flow\n")):
         configs[name] = os.path.join(work, name)
         with open(configs[name], "w") as f:
-            f.write(CONFIG.format(rules_dir=rules_dir, etc_dir=etc_dir, azure_rules=line))
+            f.write(CONFIG.format(rules_dir=rules_dir, etc_dir=etc_dir, azure_rules=line,
+                                  azure_flow=events, affinity=AFFINITY if opts.affinity
+                                  else "  set-cpu-affinity: no\n"))
 
     plugin = ["--set", "plugins.0=%s" % os.path.abspath(opts.plugin)]
     logs = ["--set", "azure.flow-logs.0.path=%s" % os.path.abspath(tree),
@@ -359,6 +406,10 @@ def main():
         ("B", "plugin, no flow logs", base, plugin),
         ("C", "plugin + flow logs", base, plugin + logs),
         ("D", "C + azure.rules", with_rules, plugin + logs),
+        # azure_flow events need the recent-flows memory, which makes every
+        # flow look its records up at its first packet (eager correlation);
+        # the run also writes one event per record (1M).
+        ("G", "C + azure_flow events", configs["suricata-azure-flow.yaml"], plugin + logs),
     ]
     if opts.capture:
         capture = [CAPTURE_MODE, "--set", "azure.capture.input=%s" % os.path.abspath(opts.pcap),
@@ -390,10 +441,10 @@ def main():
         for key, name, config, extra in variants:
             r = run_once(opts, key, config, extra, os.path.join(runs_dir, key), rep == opts.reps - 1)
             runs[key].append(r)
-            print("  rep %d %s %-20s %9s pkts  elapsed %6.3fs %9s pkts/s | run CPU %6.2fs "
-                  "%9s pkts/CPU-s | start-up %5.2fs" % (
+            print("  rep %d %s %-20s %9s pkts  elapsed %6.3fs %9s pkts/s | packet thread CPU "
+                  "%6.2fs %9s pkts/CPU-s | start-up %5.2fs" % (
                       rep + 1, key, name, "{:,}".format(r["pkts"]), r["elapsed"],
-                      fmt_rate(r["pps"]), r["run_cpu"], fmt_rate(r["pps_cpu"]),
+                      fmt_rate(r["pps"]), r["pkt_cpu"], fmt_rate(r["pps_cpu"]),
                       r["startup_wall"]))
             sys.stdout.flush()
 
@@ -419,7 +470,7 @@ def main():
     print("%d interleaved runs each; load average now %.2f %.2f %.2f on %d CPUs"
           % (opts.reps, load[0], load[1], load[2], os.cpu_count()))
     print("  %-24s %14s %8s %8s %8s %16s %8s %10s" % (
-        "", "pkts/s (wall)", "vs A", "paired", "best", "pkts/CPU-second", "vs A", "start-up"))
+        "", "pkts/s (wall)", "vs A", "paired", "best", "pkts/W-CPU-s", "vs A", "start-up"))
     print("  %-24s %14s %8s %8s %8s %16s %8s %10s" % (
         "", "median", "median", "median", "run", "median", "median", "median"))
     for key, name, _, _ in variants:
@@ -431,17 +482,25 @@ def main():
     print("  (paired: median over repetitions of the variant's pkts/s over A's in the same "
           "repetition; best run: the fastest run of each)")
     names = {"B": "plugin alone", "C": "plugin + %s records" % "{:,}".format(records),
-             "D": "with azure.rules too"}
-    shown = [k for k in "BCD" if k in runs]
+             "D": "with azure.rules too", "G": "with azure_flow events too"}
+    shown = [k for k in "BCDG" if k in runs]
     if shown:
         print("overhead (wall pkts/s, paired median): " + ", ".join(
             "%s %5.2f %%%s" % (names[k], 100.0 * (1 - paired(k)),
                                " (target <= %.0f %%: %s)" % (TARGET, "met" if 100.0 * (1 - paired(k)) <= TARGET
                                                              else "NOT MET") if k == "C" else "")
             for k in shown))
-        print("overhead (CPU per packet, paired median): " + ", ".join(
+        print("overhead (packet-thread CPU per packet, paired median): " + ", ".join(
             "%s %5.2f %%" % (names[k], 100.0 * (1 - paired(k, "pps_cpu"))) for k in shown))
-    if "B" in runs and rich in ("C", "D"):
+        if opts.reps >= 4:
+            # How far single pairs stray on this machine: the spread the
+            # medians above were taken from.
+            for k in shown:
+                q = statistics.quantiles([r["pps"] / x["pps"] for r, x in zip(runs[k], runs["A"])], n=4)
+                print("  %s/A pairs: quartiles %.3f / %.3f / %.3f, min %.3f, max %.3f" % (
+                    k, q[0], q[1], q[2], min(r["pps"] / x["pps"] for r, x in zip(runs[k], runs["A"])),
+                    max(r["pps"] / x["pps"] for r, x in zip(runs[k], runs["A"]))))
+    if opts.startup and "B" in runs and rich in ("C", "D"):
         ingest = med(rich, "startup_wall") - med("B", "startup_wall")
         print("ingestion (-T start-up %s - B): %.2fs for %s records = %s records/s"
               % (rich, ingest, "{:,}".format(records),
