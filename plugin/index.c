@@ -120,8 +120,40 @@ static uint32_t Intern(const char *s)
     return id; /* 0 when out of memory: the field is then left out */
 }
 
+/* Consecutive tuples mostly carry the names of the one before (a blob is
+ * one NIC's, a record one rule's): each ingesting thread remembers the last
+ * id per field and compares before hashing and locking.  The epoch forgets
+ * ids of an index that was destroyed. */
+enum memo_field { MEMO_RULE, MEMO_ACL, MEMO_ENCRYPTION, MEMO_RESOURCE, MEMO_TARGET, MEMO_MAC,
+    MEMO_BLOB, MEMO_ENVELOPE, MEMO_N };
+static _Atomic uint32_t g_str_epoch = 1;
+static __thread uint32_t t_memo_epoch;
+static __thread uint32_t t_memo[MEMO_N];
+static __thread struct envelope_ids { uint32_t a, b, c, d; } t_memo_env;
+
+static void MemoCheckEpoch(void)
+{
+    uint32_t epoch = atomic_load_explicit(&g_str_epoch, memory_order_relaxed);
+    if (t_memo_epoch != epoch) {
+        memset(t_memo, 0, sizeof(t_memo));
+        memset(&t_memo_env, 0, sizeof(t_memo_env));
+        t_memo_epoch = epoch;
+    }
+}
+
+static uint32_t InternMemo(enum memo_field f, const char *s)
+{
+    if (s == NULL)
+        return 0;
+    uint32_t id = t_memo[f];
+    if (id != 0 && strcmp(Str(id), s) == 0)
+        return id;
+    return t_memo[f] = Intern(s);
+}
+
 static void StringsFree(void)
 {
+    atomic_fetch_add(&g_str_epoch, 1);
     for (size_t b = 0; b < STR_BUCKETS; b++) {
         struct str_ent *e = g_str_hash[b];
         while (e != NULL) {
@@ -164,19 +196,20 @@ static inline const struct envelope *Env(uint32_t id)
 
 static uint32_t InternEnvelope(const struct azf_tuple *t, const char *blob)
 {
-    struct envelope e = { Intern(t->resource_id), Intern(t->target_resource_id), Intern(t->mac),
-        Intern(blob) };
+    struct envelope e = { InternMemo(MEMO_RESOURCE, t->resource_id),
+        InternMemo(MEMO_TARGET, t->target_resource_id), InternMemo(MEMO_MAC, t->mac),
+        InternMemo(MEMO_BLOB, blob) };
+    struct envelope_ids ids = { e.resource_id, e.target_resource_id, e.mac, e.blob };
+    if (t_memo[MEMO_ENVELOPE] != 0 && memcmp(&ids, &t_memo_env, sizeof(ids)) == 0)
+        return t_memo[MEMO_ENVELOPE];
     uint32_t b = HashBytes(&e, sizeof(e)) & (STR_BUCKETS - 1);
-    pthread_mutex_lock(&g_str_lock);
-    for (struct env_ent *x = g_env_hash[b]; x != NULL; x = x->next) {
-        if (memcmp(&x->e, &e, sizeof(e)) == 0) {
-            pthread_mutex_unlock(&g_str_lock);
-            return x->id;
-        }
-    }
     uint32_t id = 0;
+    pthread_mutex_lock(&g_str_lock);
+    for (struct env_ent *x = g_env_hash[b]; x != NULL && id == 0; x = x->next)
+        if (memcmp(&x->e, &e, sizeof(e)) == 0)
+            id = x->id;
     uint32_t page = g_nenv >> STR_PAGE_BITS;
-    if (page < STR_PAGES) {
+    if (id == 0 && page < STR_PAGES) {
         if (g_env_pages[page] == NULL) {
             g_env_pages[page] = calloc(STR_PAGE, sizeof(struct envelope));
             if (g_env_pages[page] != NULL)
@@ -195,6 +228,8 @@ static uint32_t InternEnvelope(const struct azf_tuple *t, const char *blob)
         }
     }
     pthread_mutex_unlock(&g_str_lock);
+    t_memo_env = ids;
+    t_memo[MEMO_ENVELOPE] = id;
     return id;
 }
 
@@ -479,9 +514,10 @@ static int Add(const struct azf_tuple *t, const char *blob, uint8_t flags)
         r->bytes_ts = t->bytes_toserver;
         r->bytes_tc = t->bytes_toclient;
     }
-    r->rule = Intern(t->rule);
-    r->acl = Intern(t->acl);
-    r->encryption = Intern(t->encryption);
+    MemoCheckEpoch();
+    r->rule = InternMemo(MEMO_RULE, t->rule);
+    r->acl = InternMemo(MEMO_ACL, t->acl);
+    r->encryption = InternMemo(MEMO_ENCRYPTION, t->encryption);
     r->env = InternEnvelope(t, blob);
 
     size_t b = Bucket(&r->key);
