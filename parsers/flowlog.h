@@ -142,13 +142,14 @@ const char *azf_source_str(uint8_t s);      /* "nsg" / "vnet" */
 const char *azf_proto_str(uint8_t proto);   /* Suricata's name ("TCP"...), NULL: print the number */
 
 /* JSON string output, for every writer of azure_flow-shaped JSON (the
- * plugin's EVE object, `azflow decode`).  azf_json_plain: how many leading
- * bytes of s[0..len) go out as they are (16 at a time where SSE2 is there;
- * resource ids run to a few hundred bytes and rarely need escaping).
- * azf_json_escape: the escape sequence for the byte that stopped it ('"',
- * '\\' or a control character) in out; returns its length (2 or 6). */
+ * plugin's EVE object and index, `azflow decode`).  azf_json_quote: s[0..len)
+ * as a quoted, escaped JSON string; returns its length and writes it to out
+ * when out is not NULL (call once with NULL to size the buffer).
+ * azf_json_plain: how many leading bytes of s[0..len) go out as they are (16
+ * at a time where SSE2 is there; resource ids run to a few hundred bytes and
+ * rarely need escaping). */
+size_t azf_json_quote(const char *s, size_t len, char *out);
 size_t azf_json_plain(const char *s, size_t len);
-size_t azf_json_escape(unsigned char c, char out[6]);
 
 /* ARM resource id -> parts.  Returns 0 when it is an ARM id. */
 struct azf_resource_id {

@@ -70,7 +70,9 @@ size_t azf_json_plain(const char *s, size_t len)
     return (size_t)(js_str_stop(s, s + len) - s);
 }
 
-size_t azf_json_escape(unsigned char c, char out[6])
+/* The escape sequence of a byte azf_json_plain stopped at; returns its
+ * length (2 or 6). */
+static size_t json_escape(unsigned char c, char out[6])
 {
     static const char hex[] = "0123456789abcdef";
     out[0] = '\\';
@@ -86,4 +88,29 @@ size_t azf_json_escape(unsigned char c, char out[6])
         out[5] = hex[c & 15];
         return 6;
     }
+}
+
+size_t azf_json_quote(const char *s, size_t len, char *out)
+{
+    size_t n = 1;
+    if (out != NULL)
+        out[0] = '"';
+    for (;;) {
+        size_t run = azf_json_plain(s, len);
+        if (out != NULL)
+            memcpy(out + n, s, run);
+        n += run;
+        if (run == len)
+            break;
+        char esc[6];
+        size_t e = json_escape((unsigned char)s[run], esc);
+        if (out != NULL)
+            memcpy(out + n, esc, e);
+        n += e;
+        s += run + 1;
+        len -= run + 1;
+    }
+    if (out != NULL)
+        out[n] = '"';
+    return n + 1;
 }

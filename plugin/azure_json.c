@@ -38,23 +38,11 @@ AZ_INLINE int Raw(struct az_jbuf *b, const char *s, size_t n)
 /* A string with JSON escaping; bytes >= 0x80 pass as they are (UTF-8). */
 static int Str(struct az_jbuf *b, const char *s)
 {
-    size_t len = strlen(s);
-    if (b->len + len + 3 > b->cap && Grow(b, len + 2) < 0)
+    size_t len = strlen(s), n = azf_json_quote(s, len, NULL);
+    if (b->len + n + 1 > b->cap && Grow(b, n) < 0)
         return -1;
-    b->p[b->len++] = '"';
-    for (;;) {
-        size_t run = azf_json_plain(s, len);
-        if (Raw(b, s, run) < 0)
-            return -1;
-        if (run == len)
-            break;
-        char esc[6];
-        if (Raw(b, esc, azf_json_escape((unsigned char)s[run], esc)) < 0)
-            return -1;
-        s += run + 1;
-        len -= run + 1;
-    }
-    return Raw(b, "\"", 1);
+    b->len += azf_json_quote(s, len, b->p + b->len);
+    return 0;
 }
 
 /* ,"key": — the first member of an object has no comma.  Keys are literals;

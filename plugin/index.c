@@ -45,32 +45,6 @@ static inline const char *Str(uint32_t id)
     return id ? g_str_pages[id >> STR_PAGE_BITS][id & (STR_PAGE - 1)] : NULL;
 }
 
-/* Bytes of s's JSON form (quoted, escaped); writes it to out when set. */
-static size_t JsonForm(const char *s, size_t len, char *out)
-{
-    size_t n = 1;
-    if (out != NULL)
-        out[0] = '"';
-    for (;;) {
-        size_t run = azf_json_plain(s, len);
-        if (out != NULL)
-            memcpy(out + n, s, run);
-        n += run;
-        if (run == len)
-            break;
-        char esc[6];
-        size_t e = azf_json_escape((unsigned char)s[run], esc);
-        if (out != NULL)
-            memcpy(out + n, esc, e);
-        n += e;
-        s += run + 1;
-        len -= run + 1;
-    }
-    if (out != NULL)
-        out[n] = '"';
-    return n + 1;
-}
-
 const char *AzInternedJson(const char *interned, size_t *len)
 {
     const struct str_ent *e =
@@ -100,13 +74,13 @@ static uint32_t Intern(const char *s)
         /* Padded to 16: SIMD pattern matchers read a sticky buffer in
          * aligned chunks past its end.  The JSON form is built here, once,
          * so EVE writers copy it instead of escaping every time. */
-        size_t jlen = JsonForm(s, len, NULL);
+        size_t jlen = azf_json_quote(s, len, NULL);
         size_t size = sizeof(struct str_ent) + ((len + 1 + jlen + 1 + 15) & ~(size_t)15);
         struct str_ent *e = len <= UINT32_MAX / 8 ? calloc(1, size) : NULL;
         if (g_str_pages[page] != NULL && e != NULL) {
             memcpy(e->s, s, len + 1);
             e->len = (uint32_t)len;
-            e->json_len = (uint32_t)JsonForm(s, len, e->s + len + 1);
+            e->json_len = (uint32_t)azf_json_quote(s, len, e->s + len + 1);
             e->id = id = g_nstr++;
             e->next = g_str_hash[b];
             g_str_hash[b] = e;
@@ -129,14 +103,12 @@ enum memo_field { MEMO_RULE, MEMO_ACL, MEMO_ENCRYPTION, MEMO_RESOURCE, MEMO_TARG
 static _Atomic uint32_t g_str_epoch = 1;
 static __thread uint32_t t_memo_epoch;
 static __thread uint32_t t_memo[MEMO_N];
-static __thread struct envelope_ids { uint32_t a, b, c, d; } t_memo_env;
 
 static void MemoCheckEpoch(void)
 {
     uint32_t epoch = atomic_load_explicit(&g_str_epoch, memory_order_relaxed);
     if (t_memo_epoch != epoch) {
-        memset(t_memo, 0, sizeof(t_memo));
-        memset(&t_memo_env, 0, sizeof(t_memo_env));
+        memset(t_memo, 0, sizeof(t_memo)); /* MEMO_ENVELOPE 0: t_memo_env unused */
         t_memo_epoch = epoch;
     }
 }
@@ -185,6 +157,9 @@ struct env_ent {
 };
 
 static struct envelope *g_env_pages[STR_PAGES];
+/* The last envelope this thread interned, valid while t_memo[MEMO_ENVELOPE]
+ * is not 0 (see InternMemo). */
+static __thread struct envelope t_memo_env;
 static struct env_ent *g_env_hash[STR_BUCKETS];
 static uint32_t g_nenv = 1; /* id 0 means "none" */
 
@@ -199,8 +174,7 @@ static uint32_t InternEnvelope(const struct azf_tuple *t, const char *blob)
     struct envelope e = { InternMemo(MEMO_RESOURCE, t->resource_id),
         InternMemo(MEMO_TARGET, t->target_resource_id), InternMemo(MEMO_MAC, t->mac),
         InternMemo(MEMO_BLOB, blob) };
-    struct envelope_ids ids = { e.resource_id, e.target_resource_id, e.mac, e.blob };
-    if (t_memo[MEMO_ENVELOPE] != 0 && memcmp(&ids, &t_memo_env, sizeof(ids)) == 0)
+    if (t_memo[MEMO_ENVELOPE] != 0 && memcmp(&e, &t_memo_env, sizeof(e)) == 0)
         return t_memo[MEMO_ENVELOPE];
     uint32_t b = HashBytes(&e, sizeof(e)) & (STR_BUCKETS - 1);
     uint32_t id = 0;
@@ -228,7 +202,7 @@ static uint32_t InternEnvelope(const struct azf_tuple *t, const char *blob)
         }
     }
     pthread_mutex_unlock(&g_str_lock);
-    t_memo_env = ids;
+    t_memo_env = e;
     t_memo[MEMO_ENVELOPE] = id;
     return id;
 }

@@ -1,5 +1,6 @@
 /* tuple_json: a tuple as an `azure_flow` EVE line, formatted by hand into a
  * stack buffer (printf per field would dominate `azflow decode`). */
+#include <stdlib.h>
 #include <string.h>
 
 #include "tuple_json.h"
@@ -45,19 +46,19 @@ static void put_u64(struct line *l, uint64_t v)
 /* A JSON string, escaped (paths and rule names may hold anything). */
 static void put_str(struct line *l, const char *s)
 {
-    size_t len = strlen(s);
-    PUTS(l, "\"");
-    for (;;) {
-        size_t run = azf_json_plain(s, len);
-        put(l, s, run);
-        if (run == len)
-            break;
-        char esc[6];
-        put(l, esc, azf_json_escape((unsigned char)s[run], esc));
-        s += run + 1;
-        len -= run + 1;
+    size_t len = strlen(s), n = azf_json_quote(s, len, NULL);
+    if ((size_t)(l->end - l->p) < n)
+        flush(l);
+    if (n <= sizeof(l->buf)) {
+        l->p += azf_json_quote(s, len, l->p);
+        return;
     }
-    PUTS(l, "\"");
+    char *big = malloc(n); /* longer than the whole line buffer: rare */
+    if (big != NULL) {
+        azf_json_quote(s, len, big);
+        fwrite(big, 1, n, l->out);
+        free(big);
+    }
 }
 
 static void field_str(struct line *l, const char *key, const char *v)
