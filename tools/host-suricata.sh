@@ -53,11 +53,37 @@ fi
 # 3. Build it.  Debian build dependencies first (needs root or sudo).
 "$(dirname "$0")/install-deps.sh"
 
-# Suricata 8 needs Rust >= 1.67; bookworm's rustc is 1.63.  Use rustup's if
-# present (the machine image ships one under ~/.cargo/bin).
-PATH=$PATH:$HOME/.cargo/bin
+# Suricata 8.0's configure needs Rust >= 1.75 (its MSRV); bookworm's own
+# rustc/cargo are 1.63.  Use a suitable toolchain already on PATH or under
+# ~/.cargo/bin (rustup); otherwise install Debian 12's rustc-web/cargo-web
+# (1.85, or newer from bookworm-security), which provide /usr/bin/rustc and
+# /usr/bin/cargo, through the same apt-get path as the other packages.
+MIN_RUST=1.75.0
+rust_version() { "$1" --version 2>/dev/null | awk '{ print $2; exit }'; }
+version_ge() { [ "$(printf '%s\n%s\n' "$2" "$1" | sort -V | head -n 1)" = "$2" ]; }
+# Prints the directory holding a rustc and cargo both >= MIN_RUST.
+find_rust() {
+    for dir in $(dirname "$(command -v rustc 2>/dev/null || echo /nonexistent/x)") "$HOME/.cargo/bin" /usr/bin; do
+        [ -x "$dir/rustc" ] && [ -x "$dir/cargo" ] || continue
+        rv=$(rust_version "$dir/rustc"); cv=$(rust_version "$dir/cargo")
+        [ -n "$rv" ] && [ -n "$cv" ] || continue
+        if version_ge "$rv" "$MIN_RUST" && version_ge "$cv" "$MIN_RUST"; then
+            echo "$dir"; return 0
+        fi
+        say "ignoring rustc $rv / cargo $cv in $dir (Suricata $SURICATA_VERSION needs >= $MIN_RUST)"
+    done
+    return 1
+}
+if ! rust_dir=$(find_rust); then
+    say "no Rust >= $MIN_RUST found; installing Debian's rustc-web and cargo-web"
+    "$(dirname "$0")/install-deps.sh" rustc-web cargo-web ||
+        die "Suricata $SURICATA_VERSION needs Rust >= $MIN_RUST; install Debian's rustc-web and cargo-web (command above) and retry"
+    rust_dir=$(find_rust) ||
+        die "rustc-web/cargo-web installed but /usr/bin/rustc is $(rust_version /usr/bin/rustc), older than $MIN_RUST"
+fi
+PATH=$rust_dir:$PATH
 export PATH
-command -v cargo >/dev/null 2>&1 || die "Suricata 8 needs cargo/rustc >= 1.67 (bookworm's 1.63 is too old); install a toolchain with rustup and retry"
+say "using Rust toolchain in $rust_dir: rustc $(rust_version "$rust_dir/rustc"), cargo $(rust_version "$rust_dir/cargo")"
 
 work=$cache.work
 rm -rf "$work"

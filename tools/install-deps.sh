@@ -2,12 +2,17 @@
 # Install the Debian packages azflow needs to build, test and build its host
 # Suricata, if any is missing.  Non-interactive; uses sudo when not root, and
 # where that is impossible prints the exact command to run and fails.
+#
+# Usage: install-deps.sh [PACKAGE...]
+#   Without arguments: the packages below.  With arguments: those packages
+#   instead (tools/host-suricata.sh uses it for rustc-web and cargo-web).
 set -eu
 
 PACKAGES="build-essential pkg-config python3 python3-yaml python3-jsonschema
 libpcap-dev libnet1-dev libpcre2-dev libjansson-dev libcmocka-dev libyaml-dev
 zlib1g-dev libcap-ng-dev libmagic-dev liblz4-dev
 clang libclang-rt-14-dev iproute2 tcpreplay valgrind"
+[ $# -gt 0 ] && PACKAGES="$*"
 
 missing=
 for p in $PACKAGES; do
