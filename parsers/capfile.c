@@ -63,6 +63,21 @@ int capfile_fail(struct azf_capfile *f, char *errbuf, uint64_t off, const char *
     return -1;
 }
 
+void capfile_warn(struct azf_capfile *f, unsigned kind, uint64_t off, const char *fmt, ...)
+{
+    if (f->warned & kind)
+        return;
+    f->warned |= kind;
+    int n = snprintf(f->warning, sizeof(f->warning), "%s:%llu: ", f->path, (unsigned long long)off);
+    if (n >= 0 && (size_t)n < sizeof(f->warning)) {
+        va_list ap;
+        va_start(ap, fmt);
+        vsnprintf(f->warning + n, sizeof(f->warning) - (size_t)n, fmt, ap);
+        va_end(ap);
+    }
+    f->warn_pending = 1;
+}
+
 /* --- reader -------------------------------------------------------------------- */
 
 uint64_t capfile_tell(const struct azf_capfile *f)
@@ -198,7 +213,9 @@ struct azf_capfile *azf_capfile_open(const char *path, char errbuf[AZF_ERRBUF_SI
                  path, got);
         goto fail;
     }
-    enum azf_capfmt fmt = azf_capfile_sniff(p, (size_t)got);
+    /* By magic alone: a pcap of another version or a NetMon 3.x file is
+     * then refused by its own reader, which names the version. */
+    enum azf_capfmt fmt = azf_capfile_sniff(p, 4);
     for (size_t i = 0; i < sizeof(formats) / sizeof(formats[0]); i++)
         if (formats[i]->fmt == fmt)
             f->ops = formats[i];
@@ -232,6 +249,20 @@ int azf_capfile_next(struct azf_capfile *f, struct azf_cappkt *pkt, char errbuf[
 enum azf_capfmt azf_capfile_format(const struct azf_capfile *f)
 {
     return f->ops->fmt;
+}
+
+int azf_capfile_warning(struct azf_capfile *f, char errbuf[AZF_ERRBUF_SIZE])
+{
+    if (!f->warn_pending)
+        return 0;
+    f->warn_pending = 0;
+    memcpy(errbuf, f->warning, AZF_ERRBUF_SIZE);
+    return 1;
+}
+
+uint64_t azf_capfile_bad_times(const struct azf_capfile *f)
+{
+    return f->bad_times;
 }
 
 uint64_t azf_capfile_skipped(const struct azf_capfile *f)

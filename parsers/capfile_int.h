@@ -39,7 +39,10 @@ struct azf_capfile {
     uint64_t base;
     int eof;
 
-    uint64_t skipped, truncated;
+    uint64_t skipped, truncated, bad_times;
+    unsigned warned;    /* CAPFILE_WARN_* kinds already reported */
+    int warn_pending;   /* warning[] not yet handed out */
+    char warning[AZF_ERRBUF_SIZE];
     int failed;         /* after a -1 every later call repeats it */
     char failure[AZF_ERRBUF_SIZE];
     void *priv;         /* the format's state */
@@ -59,6 +62,14 @@ int capfile_seek(struct azf_capfile *f, uint64_t off, char *errbuf);
 
 /* "path:offset: reason" into errbuf, remembered for later calls; returns -1. */
 int capfile_fail(struct azf_capfile *f, char *errbuf, uint64_t off, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+/* Kinds of azf_capfile_warning, each reported once per file. */
+#define CAPFILE_WARN_TIME 0x1u     /* a time fraction of a second or more */
+#define CAPFILE_WARN_VERSION 0x2u  /* a pcapng section of an unknown minor version */
+
+/* "path:offset: reason" as the pending warning, the first time `kind` occurs. */
+void capfile_warn(struct azf_capfile *f, unsigned kind, uint64_t off, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
 
 /* --- byte order -------------------------------------------------------------- */

@@ -30,8 +30,9 @@ static int pcap_open(struct azf_capfile *f, char *errbuf)
     s->be = magic == 0xa1b2c3d4 || magic == 0xa1b23c4d;
     s->ns = magic == 0xa1b23c4d || magic == 0x4d3cb2a1;
     uint16_t major = cap_u16(p + 4, s->be);
-    if (major != 2)
-        return capfile_fail(f, errbuf, 4, "unsupported pcap version %u.%u", major, cap_u16(p + 6, s->be));
+    if (major != 2) /* as libpcap: 2.x is the only pcap there is */
+        return capfile_fail(f, errbuf, 4, "unsupported pcap version %u.%u (magic 0x%08x is pcap's; only 2.x is defined)",
+                            major, cap_u16(p + 6, s->be), magic);
     s->snaplen = cap_u32(p + 16, s->be);
     /* The upper bits carry an FCS length (LINKTYPE_EXT); not the link type. */
     s->linktype = cap_u32(p + 20, s->be) & 0xffff;
@@ -65,7 +66,18 @@ static int pcap_next(struct azf_capfile *f, struct azf_cappkt *pkt, char *errbuf
         return capfile_fail(f, errbuf, off, "truncated packet: caplen %u, %ld bytes left in the file", caplen,
                             got - PCAP_REC);
     capfile_consume(f, (size_t)got);
-    cap_set_time(pkt, sec, s->ns ? frac : (uint64_t)frac * 1000u);
+    uint64_t ns = s->ns ? frac : (uint64_t)frac * 1000u;
+    if (ns >= 1000000000u) {
+        /* libpcap hands such a fraction on and the time runs into later
+         * seconds, out of order with its neighbours; keep the second the
+         * file states. */
+        capfile_warn(f, CAPFILE_WARN_TIME, off,
+                     "time fraction %u %s is a second or more: clamped to the end of second %u (later ones "
+                     "in this file too, counted)", frac, s->ns ? "ns" : "us", sec);
+        ns = s->ns ? 999999999u : 999999000u;
+        f->bad_times++;
+    }
+    cap_set_time(pkt, sec, ns);
     pkt->caplen = caplen;
     pkt->len = len;
     pkt->linktype = s->linktype;

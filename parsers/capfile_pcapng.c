@@ -61,6 +61,13 @@ static int ng_shb(struct azf_capfile *f, struct ng_state *s, char *errbuf)
     uint16_t major = cap_u16(p + 12, s->be), minor = cap_u16(p + 14, s->be);
     if (major != 1)
         return capfile_fail(f, errbuf, off + 12, "unsupported pcapng version %u.%u", major, minor);
+    /* libpcap reads 1.0 and 1.2 (the same format) and refuses the rest; a
+     * minor version only adds what an older reader may not know, and
+     * unknown blocks are passed over anyway, so read it and say so. */
+    if (minor != 0 && minor != 2)
+        capfile_warn(f, CAPFILE_WARN_VERSION, off + 12,
+                     "pcapng section version %u.%u is not 1.0 or 1.2: read as 1.0 (libpcap refuses it)", major,
+                     minor);
     s->nif = 0;
     capfile_consume(f, len);
     return 0;

@@ -29,6 +29,8 @@ enum azf_capfmt {
  * including numbers not listed here: the caller decides. */
 #define AZF_LINKTYPE_NULL 0
 #define AZF_LINKTYPE_ETHERNET 1
+#define AZF_LINKTYPE_PPP 9
+#define AZF_LINKTYPE_C_HDLC 104
 #define AZF_LINKTYPE_RAW 101     /* also 12 and 14 on some platforms */
 #define AZF_LINKTYPE_LOOP 108
 #define AZF_LINKTYPE_LINUX_SLL 113
@@ -73,6 +75,16 @@ struct azf_capfile *azf_capfile_open(const char *path, char errbuf[AZF_ERRBUF_SI
  * offset; 2.3 frames carry their own UTC time. */
 int azf_capfile_next(struct azf_capfile *f, struct azf_cappkt *pkt, char errbuf[AZF_ERRBUF_SIZE]);
 enum azf_capfmt azf_capfile_format(const struct azf_capfile *f);
+/* Problems the reader worked around rather than stopped at: a time fraction
+ * of a second or more (kept in its second: the fraction is clamped to the
+ * second's last tick), a pcapng section of minor version other than 0 and 2
+ * (read as 1.0: every 1.x shares the block structure; libpcap refuses 1.1).
+ * 1 and a "file:offset: what was done" in errbuf for each kind the first
+ * time it occurs in the file; 0 when nothing new is to be said.  Call it
+ * after azf_capfile_next. */
+int azf_capfile_warning(struct azf_capfile *f, char errbuf[AZF_ERRBUF_SIZE]);
+/* Packets whose time fraction was clamped so far. */
+uint64_t azf_capfile_bad_times(const struct azf_capfile *f);
 /* Packets skipped so far (unknown NetMon media type, undeclared pcapng
  * interface). */
 uint64_t azf_capfile_skipped(const struct azf_capfile *f);
@@ -80,12 +92,45 @@ uint64_t azf_capfile_skipped(const struct azf_capfile *f);
 uint64_t azf_capfile_truncated(const struct azf_capfile *f);
 void azf_capfile_close(struct azf_capfile *f);
 
+/* --- the receive path ------------------------------------------------------
+ * What a packet engine is handed for each record.  Link types go on as the
+ * LINKTYPE_* its decoders take: Ethernet, Linux SLL/SLL2, PPP, Cisco HDLC,
+ * raw IP (12, 14, 228 and 229 as 101) and NULL (LOOP as NULL, the 4-byte
+ * family rewritten to host order, as the engine reads it, so the header
+ * is counted as stock Suricata counts it).  Anything else is refused. */
+enum azf_rx_verdict {
+    AZF_RX_OK = 0,
+    AZF_RX_LINKTYPE = 1,  /* no decoder for this link type: skip and say so */
+    AZF_RX_OVERSIZED = 2, /* caplen over the engine's max_len: skip and say so */
+};
+
+struct azf_rx {
+    uint32_t linktype;    /* LINKTYPE_* to hand on */
+    int32_t ip_off;       /* IP header offset in the data; -1: none (ARP, an
+                           * unknown NULL family, a frame too short, PPP) */
+    uint32_t null_family; /* NULL/LOOP: the address family; 0 otherwise */
+    uint8_t fix;          /* azf_rx_fixup has something to change */
+};
+
+/* Decides what `pkt` becomes; max_len is the most bytes the engine takes in
+ * one packet (Suricata: MAX_PAYLOAD_SIZE).  rx is filled for every verdict
+ * but AZF_RX_LINKTYPE. */
+int azf_rx_prepare(const struct azf_cappkt *pkt, uint32_t max_len, struct azf_rx *rx);
+/* Applies rx's fix-ups to buf, the engine's copy of pkt->data (caplen
+ * bytes): the NULL family in host order; for a truncated packet the
+ * outermost IPv4/IPv6 and UDP lengths cut to what was captured (and the
+ * IPv4 header checksum redone), so the packet is inspected as far as it
+ * goes.  Never reads or writes past caplen. */
+void azf_rx_fixup(const struct azf_cappkt *pkt, const struct azf_rx *rx, uint8_t *buf);
+
 /* --- VPN Gateway packet captures --------------------------------------------
  * A capture holds outer packets (IKE on UDP 500/4500, ESP, NAT-T ESP,
  * OpenVPN) and the decrypted inner packets.  The classifier learns the
- * tunnel endpoints from the outer packets and attributes inner packets to a
- * tunnel: trivially with one, with several by pairing each inner packet with
- * the ESP packet it came out of (time and length) where possible.
+ * tunnel endpoints from the outer packets and attributes an inner packet to
+ * a tunnel only by pairing it with the ESP packet it came out of or went
+ * into: within AZF_VPN_PAIR_US in time, and of exactly the length an ESP
+ * suite makes of it (vpn.c lists the suites).  A flow with no paired packet
+ * stays unattributed (layer inner, no tunnel, no SPI), one tunnel or many.
  *
  * Outer: IP protocol 50; UDP 500; UDP 4500 (non-ESP marker: IKE, else
  * NAT-T ESP, 0xff: NAT-keepalive); UDP/TCP 1194 (OpenVPN); later IP
@@ -127,7 +172,7 @@ void azf_vpn_free(struct azf_vpn *v);
  * without its ports) is AZF_VPN_NONE.  Packets are expected in capture
  * order; an inner packet pairs only with an ESP packet at most
  * AZF_VPN_PAIR_US away from it in time. */
-#define AZF_VPN_PAIR_US 5000
+#define AZF_VPN_PAIR_US 2000
 void azf_vpn_classify(struct azf_vpn *v, const uint8_t *ip, uint32_t caplen, uint32_t len, int64_t ts_us,
                       struct azf_vpn_info *out);
 

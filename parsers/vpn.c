@@ -15,13 +15,15 @@
  * stay unknown rather than guessed.
  *
  * Inner packets: paired with the ESP packet they came out of (or went into),
- * the nearest in time within AZF_VPN_PAIR_US whose payload is the inner
- * packet plus a plausible ESP overhead and that no other inner packet took.
- * An inner packet seen before its ESP packet (outbound: the gateway captures
- * the clear packet, then encrypts it) is remembered for a while and paired
- * when that ESP packet arrives; the pairing then holds for the rest of its
- * flow.  Unpaired packets of a paired flow inherit its tunnel; otherwise the
- * only tunnel, when there is exactly one. */
+ * the nearest in time within AZF_VPN_PAIR_US whose length is exactly what
+ * one of the ESP suites below makes of the inner packet (minimal padding)
+ * and that no other inner packet took.  An inner packet seen before its ESP
+ * packet (outbound: the gateway captures the clear packet, then encrypts it)
+ * is remembered for a while and paired when that ESP packet arrives; the
+ * pairing then holds for the rest of its flow.  Unpaired packets of a paired
+ * flow inherit its tunnel; a flow none of whose packets paired is left
+ * unattributed (layer inner, no tunnel, no SPI) even when the capture shows
+ * one tunnel only: cleartext traffic beside a tunnel never went through it. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -32,10 +34,25 @@
 #define PENDING_RING 64
 #define FLOWS_MAX 1024
 
-/* ESP payload minus the inner packet: 8 (SPI, seq) + IV 0..16 + padding
- * + 2 (pad length, next header) + ICV 8..16, with slack for odd suites. */
-#define ESP_OVERHEAD_MIN 18
-#define ESP_OVERHEAD_MAX 80
+/* ESP length for an inner packet of n bytes: 8 (SPI, sequence number) + IV
+ * + (n + 2: pad length, next header) padded to the cipher's block + ICV
+ * (RFC 4303 §2).  The suites IPsec gateways (Azure's included) offer:
+ * AES-CBC (IV 16, block 16), 3DES/DES (8, 8), AES-GCM and ChaCha20-Poly1305
+ * (8, 4), NULL encryption (0, 4); ICVs of HMAC-MD5/SHA1-96 (12),
+ * SHA256-128 (16), SHA384-192 (24), SHA512-256 (32), and for the AEADs
+ * 8, 12 or 16.  Extra (TFC) padding defeats the match: such packets stay unpaired. */
+struct esp_suite {
+    uint8_t iv, block;
+    const uint8_t *icvs; /* 0-terminated */
+};
+static const uint8_t hmac_icvs[] = {12, 16, 24, 32, 0};
+static const uint8_t aead_icvs[] = {8, 12, 16, 0};
+static const struct esp_suite esp_suites[] = {
+    {16, 16, hmac_icvs}, /* AES-CBC */
+    {8, 8, hmac_icvs},   /* 3DES, DES */
+    {8, 4, aead_icvs},   /* AES-GCM, ChaCha20-Poly1305 */
+    {0, 4, hmac_icvs},   /* NULL encryption */
+};
 
 #define PROTO_TCP 6
 #define PROTO_UDP 17
@@ -313,19 +330,6 @@ static struct tunnel *tunnel_get(struct azf_vpn *v, const struct pkt *p, int64_t
     return t;
 }
 
-static int live_tunnels(const struct azf_vpn *v, struct tref *only)
-{
-    int n = 0;
-    for (uint16_t i = 0; i < TUNNELS_MAX; i++) {
-        if (v->tunnels[i].gen != 0) {
-            only->idx = i;
-            only->gen = v->tunnels[i].gen;
-            n++;
-        }
-    }
-    return n;
-}
-
 static void fill_endpoints(const struct azf_vpn *v, struct tref r, struct azf_vpn_info *out)
 {
     const struct tunnel *t;
@@ -364,7 +368,14 @@ static void learn_ike(struct tunnel *t, const struct pkt *p, const uint8_t *ike,
 
 static int overhead_ok(uint32_t esp_len, uint32_t inner_len)
 {
-    return esp_len >= inner_len + ESP_OVERHEAD_MIN && esp_len <= inner_len + ESP_OVERHEAD_MAX;
+    for (size_t i = 0; i < sizeof(esp_suites) / sizeof(esp_suites[0]); i++) {
+        uint32_t b = esp_suites[i].block;
+        uint64_t body = 8u + esp_suites[i].iv + (((uint64_t)inner_len + 2 + b - 1) / b) * b;
+        for (const uint8_t *icv = esp_suites[i].icvs; *icv != 0; icv++)
+            if (body + *icv == esp_len)
+                return 1;
+    }
+    return 0;
 }
 
 static int64_t abs_dt(int64_t a, int64_t b)
@@ -547,7 +558,7 @@ static void inner(struct azf_vpn *v, const struct pkt *p, int64_t ts_us, struct 
     uint32_t slot;
     struct flow_rec *f;
     struct esp_rec *e;
-    struct tref r = {0, 0};
+    struct tref r;
 
     out->layer = AZF_VPN_INNER;
     /* Before any outer packet there is no tunnel or ESP packet to pair
@@ -584,14 +595,12 @@ static void inner(struct azf_vpn *v, const struct pkt *p, int64_t ts_us, struct 
         q->key = k;
         q->used = 1;
     }
-    if (tref_live(v, f->t)) {
-        r = f->t;
-        if (f->have_spi[dir]) {
-            out->spi = f->spi[dir];
-            out->have_spi = 1;
-        }
-    } else if (live_tunnels(v, &r) != 1) {
-        return;
+    if (!tref_live(v, f->t))
+        return; /* never paired: not known to have gone through a tunnel */
+    r = f->t;
+    if (f->have_spi[dir]) {
+        out->spi = f->spi[dir];
+        out->have_spi = 1;
     }
     fill_endpoints(v, r, out);
 }

@@ -102,6 +102,31 @@ const struct az_pktmeta *AzPktMeta(const Packet *p)
     return m->magic == AZ_PKTMETA_MAGIC ? m : NULL;
 }
 
+/* How much a tunnel entry says: an SPI outweighs the endpoints. */
+static int TunnelKnows(const struct azf_vpn_info *t)
+{
+    return (t->have_spi ? 2 : 0) + (t->have_gateway ? 1 : 0);
+}
+
+bool AzCaptureVpnUpdate(struct az_flowinfo *in, const Packet *p)
+{
+    const struct az_pktmeta *m = AzPktMeta(p);
+    if (m == NULL || m->vpn_layer == AZF_VPN_NONE)
+        return false;
+    bool changed = false;
+    if (in->vpn == AZ_VPN_NONE) {
+        in->vpn = m->vpn_layer;
+        changed = true;
+    }
+    const struct azf_vpn_info *t = AzCaptureTunnel(m->tunnel_id);
+    const struct azf_vpn_info *cur = in->tunnel;
+    if (t != NULL && t != cur && (cur == NULL || TunnelKnows(t) > TunnelKnows(cur))) {
+        in->tunnel = t;
+        changed = true;
+    }
+    return changed;
+}
+
 /* --- decode -------------------------------------------------------------------- */
 static TmEcode DecodeThreadInit(ThreadVars *tv, const void *initdata, void **data)
 {

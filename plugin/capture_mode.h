@@ -14,6 +14,12 @@ void AzCaptureRegister(void);
 /* Tables filled while reading (ids 1-based; NULL for 0 or unknown). */
 const struct az_capture_file *AzCaptureFile(uint32_t id);
 const struct azf_vpn_info *AzCaptureTunnel(uint16_t id);
+struct Packet_;
+/* A flow's VPN view starts as its first packet's; a later packet completes
+ * it: the layer where the first packet had none, a tunnel with an SPI (or
+ * with its gateway known) where the flow's had none — a NAT-T flow starts
+ * with IKE and its SPI comes with the ESP after it.  True when it changed. */
+bool AzCaptureVpnUpdate(struct az_flowinfo *in, const struct Packet_ *p);
 /* Did capture mode skip input (unreadable files, unknown link types)? */
 bool AzCaptureSkippedInput(void);
 

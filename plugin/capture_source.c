@@ -39,6 +39,9 @@ const struct az_config *AzPluginConfig(void);
  * leaves or enters through one); a file that has shown none in this many
  * packets is not classified further. */
 #define AZ_VPN_SNIFF_PACKETS 1000
+/* Link types reported per input, and per-packet problem lines per input. */
+#define AZ_BAD_LINKS 8
+#define AZ_PACKET_MESSAGES 10
 
 static char *g_input;      /* file or folder */
 static char *g_interface;  /* or a live interface */
@@ -215,70 +218,24 @@ static TmEcode MergeRecords(struct source *s, int64_t now_us, bool flush)
     return TM_ECODE_OK;
 }
 
-/* Offset of the IP header in a frame of this link type, or -1. */
-static int IpOffset(uint32_t linktype, const uint8_t *d, uint32_t caplen)
+/* Suricata's datalink for what azf_rx_prepare hands on. */
+static int Datalink(uint32_t linktype)
 {
-    uint32_t off;
-    uint16_t type;
     switch (linktype) {
         case AZF_LINKTYPE_ETHERNET:
-            off = 12;
-            if (caplen < 14)
-                return -1;
-            type = (uint16_t)(d[off] << 8 | d[off + 1]);
-            while ((type == 0x8100 || type == 0x88a8) && caplen >= off + 6) {
-                off += 4;
-                type = (uint16_t)(d[off] << 8 | d[off + 1]);
-            }
-            return (type == 0x0800 || type == 0x86dd) ? (int)(off + 2) : -1;
+            return LINKTYPE_ETHERNET;
         case AZF_LINKTYPE_LINUX_SLL:
-            return caplen >= 16 ? 16 : -1;
+            return LINKTYPE_LINUX_SLL;
         case AZF_LINKTYPE_LINUX_SLL2:
-            return caplen >= 20 ? 20 : -1;
+            return LINKTYPE_LINUX_SLL2;
+        case AZF_LINKTYPE_PPP:
+            return LINKTYPE_PPP;
+        case AZF_LINKTYPE_C_HDLC:
+            return LINKTYPE_CISCO_HDLC;
         case AZF_LINKTYPE_NULL:
-        case AZF_LINKTYPE_LOOP:
-            return caplen >= 4 ? 4 : -1;
-        case AZF_LINKTYPE_RAW:
-        case 12:
-        case 14:
-        case AZF_LINKTYPE_IPV4:
-        case AZF_LINKTYPE_IPV6:
-            return 0;
+            return LINKTYPE_NULL;
         default:
-            return -1;
-    }
-}
-
-/* Suricata's datalink for a file link type, and bytes to strip in front. */
-static bool MapLinkType(uint32_t linktype, int *datalink, uint32_t *strip)
-{
-    *strip = 0;
-    switch (linktype) {
-        case AZF_LINKTYPE_ETHERNET:
-            *datalink = LINKTYPE_ETHERNET;
-            return true;
-        case AZF_LINKTYPE_LINUX_SLL:
-            *datalink = LINKTYPE_LINUX_SLL;
-            return true;
-        case AZF_LINKTYPE_LINUX_SLL2:
-            *datalink = LINKTYPE_LINUX_SLL2;
-            return true;
-        case AZF_LINKTYPE_RAW:
-        case 12:
-        case 14:
-        case AZF_LINKTYPE_IPV4:
-        case AZF_LINKTYPE_IPV6:
-            *datalink = LINKTYPE_RAW;
-            return true;
-        case AZF_LINKTYPE_NULL:
-        case AZF_LINKTYPE_LOOP:
-            /* The 4-byte family is host order (NULL) or network order
-             * (LOOP); the IP version nibble after it says more. */
-            *datalink = LINKTYPE_RAW;
-            *strip = 4;
-            return true;
-        default:
-            return false;
+            return LINKTYPE_RAW; /* AZF_LINKTYPE_RAW: DLT_RAW here */
     }
 }
 
@@ -312,65 +269,66 @@ static bool BpfPass(struct source *s, uint32_t linktype, const struct azf_cappkt
     return pcap_offline_filter(&e->prog, &h, pkt->data) != 0;
 }
 
-/* A truncated packet (VPN Gateway captures default to 120-byte snaps) has IP
- * and UDP lengths beyond what was captured, and Suricata's decoder drops it
- * as invalid: no flow, no IKE, no rule.  Trim those lengths to the captured
- * bytes so it is inspected as far as it goes; checksums are then unverifiable
- * and ignored for it.  Only the outermost IP header is trimmed. */
-static void TrimToCaptured(uint8_t *d, uint32_t caplen, int ip_off)
+/* What the receive loop knows of the input it is reading: a capture file,
+ * or the live interface. */
+struct input {
+    const char *name;        /* file path or interface name, for messages */
+    uint32_t file_id;
+    struct azf_vpn *vpn;     /* NULL: not a VPN Gateway capture */
+    uint32_t bad_links[AZ_BAD_LINKS]; /* link types already reported */
+    size_t nbad_links;
+    uint64_t oversized, unknown_link;
+    unsigned messages;       /* per-packet problems logged so far */
+};
+
+/* One line per problem packet, up to AZ_PACKET_MESSAGES per input; the rest
+ * are counted in the input's summary. */
+static bool PacketMessageDue(struct input *in)
 {
-    if (ip_off < 0 || caplen < (uint32_t)ip_off + 20)
-        return;
-    uint8_t *ip = d + ip_off;
-    uint32_t avail = caplen - (uint32_t)ip_off;
-    uint32_t l4_off, l4_len;
-    uint8_t proto;
-    if ((ip[0] >> 4) == 4) {
-        uint32_t hlen = (uint32_t)(ip[0] & 0x0f) * 4;
-        uint32_t total = (uint32_t)(ip[2] << 8 | ip[3]);
-        if (hlen < 20 || hlen > avail || total <= avail)
-            return;
-        ip[2] = (uint8_t)(avail >> 8);
-        ip[3] = (uint8_t)avail;
-        ip[10] = ip[11] = 0;
-        uint32_t sum = 0;
-        for (uint32_t i = 0; i < hlen; i += 2)
-            sum += (uint32_t)(ip[i] << 8 | ip[i + 1]);
-        while (sum >> 16)
-            sum = (sum & 0xffff) + (sum >> 16);
-        ip[10] = (uint8_t)(~sum >> 8);
-        ip[11] = (uint8_t)~sum;
-        proto = ip[9];
-        l4_off = hlen;
-        l4_len = avail - hlen;
-    } else if ((ip[0] >> 4) == 6 && avail >= 40) {
-        uint32_t plen = (uint32_t)(ip[4] << 8 | ip[5]);
-        if (plen <= avail - 40)
-            return;
-        ip[4] = (uint8_t)((avail - 40) >> 8);
-        ip[5] = (uint8_t)(avail - 40);
-        proto = ip[6]; /* extension headers: the UDP fix below is skipped */
-        l4_off = 40;
-        l4_len = avail - 40;
-    } else {
-        return;
-    }
-    if (proto == 17 && l4_len >= 8) {
-        ip[l4_off + 4] = (uint8_t)(l4_len >> 8);
-        ip[l4_off + 5] = (uint8_t)l4_len;
-    }
+    return in->messages++ < AZ_PACKET_MESSAGES;
 }
 
-/* One captured packet: classify, filter, hand on. */
-static TmEcode HandleCaptured(struct source *s, const struct azf_cappkt *pkt, uint32_t file_id,
-        struct azf_vpn *vpn, bool *vpn_seen)
+static void SkipUnknownLink(struct source *s, struct input *in, const struct azf_cappkt *pkt)
 {
-    int datalink;
-    uint32_t strip;
-    if (!MapLinkType(pkt->linktype, &datalink, &strip) || pkt->caplen < strip) {
-        s->skipped_records++;
-        g_skipped_input = true;
-        return TM_ECODE_OK;
+    in->unknown_link++;
+    s->skipped_records++;
+    g_skipped_input = true;
+    for (size_t i = 0; i < in->nbad_links; i++)
+        if (in->bad_links[i] == pkt->linktype)
+            return;
+    if (in->nbad_links < AZ_BAD_LINKS)
+        in->bad_links[in->nbad_links++] = pkt->linktype;
+    const char *name = pcap_datalink_val_to_name((int)pkt->linktype);
+    SCLogError("azflow: %s:%" PRIu64 ": link type %u (%s) is not one capture mode can decode: "
+               "its packets are skipped", in->name, pkt->offset, pkt->linktype,
+            name != NULL ? name : "unknown to libpcap");
+}
+
+static void SkipOversized(struct source *s, struct input *in, const struct azf_cappkt *pkt)
+{
+    in->oversized++;
+    s->skipped_records++;
+    g_skipped_input = true;
+    if (PacketMessageDue(in))
+        SCLogError("azflow: %s:%" PRIu64 ": packet of %u captured bytes is over Suricata's "
+                   "%u-byte packet limit (GSO/TSO or BIG TCP capture?): skipped, as stock "
+                   "Suricata skips it", in->name, pkt->offset, pkt->caplen, (unsigned)MAX_PAYLOAD_SIZE);
+}
+
+/* One captured packet: classify, filter, hand on.  A packet Suricata cannot
+ * take is skipped and counted, never the end of the input. */
+static TmEcode HandleCaptured(struct source *s, struct input *in, const struct azf_cappkt *pkt)
+{
+    struct azf_rx rx;
+    switch (azf_rx_prepare(pkt, MAX_PAYLOAD_SIZE, &rx)) {
+        case AZF_RX_LINKTYPE:
+            SkipUnknownLink(s, in, pkt);
+            return TM_ECODE_OK;
+        case AZF_RX_OVERSIZED:
+            SkipOversized(s, in, pkt);
+            return TM_ECODE_OK;
+        default:
+            break;
     }
     if (MergeRecords(s, pkt->ts_us, false) != TM_ECODE_OK)
         return TM_ECODE_FAILED;
@@ -383,45 +341,83 @@ static TmEcode HandleCaptured(struct source *s, const struct azf_cappkt *pkt, ui
         return TM_ECODE_FAILED;
     PKT_SET_SRC(p, PKT_SRC_WIRE);
     p->ts = AzUsToTime(pkt->ts_us);
-    p->datalink = datalink;
+    p->datalink = Datalink(rx.linktype);
     if (s->ignore_checksums)
         p->flags |= PKT_IGNORE_CHECKSUM;
     struct az_pktmeta *m = (struct az_pktmeta *)(void *)p->plugin_v;
     memset(m, 0, sizeof(*m));
     m->magic = AZ_PKTMETA_MAGIC;
-    m->file_id = file_id;
-    if (vpn != NULL) {
-        int ip = IpOffset(pkt->linktype, pkt->data, pkt->caplen);
-        if (ip >= 0) {
-            struct azf_vpn_info vi;
-            azf_vpn_classify(vpn, pkt->data + ip, pkt->caplen - (uint32_t)ip,
-                    pkt->len > (uint32_t)ip ? pkt->len - (uint32_t)ip : 0, pkt->ts_us, &vi);
-            /* Only a file that has shown IKE/ESP/OpenVPN is a VPN capture:
-             * elsewhere every packet would look "inner". */
-            if (vi.layer == AZF_VPN_OUTER)
-                *vpn_seen = true;
-            if (*vpn_seen && vi.layer != AZF_VPN_NONE) {
-                m->vpn_layer = vi.layer;
-                if (vi.have_gateway || vi.have_peer || vi.have_spi)
-                    m->tunnel_id = AzCaptureAddTunnel(&vi);
-            }
-        }
+    m->file_id = in->file_id;
+    if (in->vpn != NULL && rx.ip_off >= 0) {
+        uint32_t ip = (uint32_t)rx.ip_off;
+        struct azf_vpn_info vi;
+        azf_vpn_classify(in->vpn, pkt->data + ip, pkt->caplen - ip,
+                pkt->len > ip ? pkt->len - ip : 0, pkt->ts_us, &vi);
+        m->vpn_layer = vi.layer;
+        if (vi.have_gateway || vi.have_peer || vi.have_spi)
+            m->tunnel_id = AzCaptureAddTunnel(&vi);
     }
-    if (PacketCopyData(p, pkt->data + strip, pkt->caplen - strip) != 0) {
+    if (PacketCopyData(p, pkt->data, pkt->caplen) != 0) {
+        /* azf_rx_prepare checked the size: only out of memory gets here. */
         TmqhOutputPacketpool(s->tv, p);
-        return TM_ECODE_FAILED;
+        SkipOversized(s, in, pkt);
+        return TM_ECODE_OK;
     }
+    azf_rx_fixup(pkt, &rx, GET_PKT_DATA(p));
     s->pkts++;
     if (pkt->caplen < pkt->len) {
         s->truncated++;
-        int ip = IpOffset(pkt->linktype, pkt->data, pkt->caplen);
-        TrimToCaptured(GET_PKT_DATA(p), GET_PKT_LEN(p), ip >= 0 ? ip - (int)strip : -1);
         p->flags |= PKT_IGNORE_CHECKSUM;
     }
     return Hand(s, p, pkt->ts_us);
 }
 
 /* --- inputs -------------------------------------------------------------------- */
+
+/* A VPN Gateway capture shows IKE/ESP/OpenVPN early: is there an outer
+ * packet among the first AZ_VPN_SNIFF_PACKETS?  Read ahead in a second
+ * handle, so the packets before the first outer one are classified too. */
+static bool IsVpnCapture(const char *path)
+{
+    char errbuf[AZF_ERRBUF_SIZE];
+    struct azf_capfile *f = azf_capfile_open(path, errbuf);
+    struct azf_vpn *v = f != NULL ? azf_vpn_new() : NULL;
+    bool outer = false;
+    struct azf_cappkt pkt;
+    for (uint64_t n = 0; v != NULL && !outer && n < AZ_VPN_SNIFF_PACKETS &&
+            azf_capfile_next(f, &pkt, errbuf) == 1; n++) {
+        struct azf_rx rx;
+        struct azf_vpn_info vi;
+        if (azf_rx_prepare(&pkt, UINT32_MAX, &rx) != AZF_RX_OK || rx.ip_off < 0)
+            continue;
+        uint32_t ip = (uint32_t)rx.ip_off;
+        azf_vpn_classify(v, pkt.data + ip, pkt.caplen - ip, pkt.len > ip ? pkt.len - ip : 0,
+                pkt.ts_us, &vi);
+        outer = vi.layer == AZF_VPN_OUTER;
+    }
+    azf_vpn_free(v);
+    azf_capfile_close(f);
+    return outer;
+}
+
+/* The end-of-file lines: what was skipped or adjusted, and why. */
+static void FileSummary(struct source *s, struct input *in, struct azf_capfile *f)
+{
+    uint64_t skipped = azf_capfile_skipped(f);
+    if (skipped > 0) {
+        SCLogWarning("azflow: %s: %" PRIu64 " packets skipped (undeclared pcapng interface or "
+                     "Network Monitor media type without a link type)", in->name, skipped);
+        s->skipped_records += skipped;
+        g_skipped_input = true;
+    }
+    if (in->unknown_link > 0 || in->oversized > 0)
+        SCLogWarning("azflow: %s: %" PRIu64 " packets skipped for their link type, %" PRIu64
+                     " for their size", in->name, in->unknown_link, in->oversized);
+    if (azf_capfile_bad_times(f) > 0)
+        SCLogWarning("azflow: %s: %" PRIu64 " packet times clamped to their second", in->name,
+                azf_capfile_bad_times(f));
+}
+
 static TmEcode ReadFile(struct source *s, const char *path)
 {
     char errbuf[AZF_ERRBUF_SIZE];
@@ -433,36 +429,29 @@ static TmEcode ReadFile(struct source *s, const char *path)
         return TM_ECODE_OK; /* the rest of the input is still read */
     }
     s->files++;
-    uint32_t file_id = AzCaptureAddFile(path);
-    struct azf_vpn *vpn = azf_vpn_new();
-    bool vpn_seen = false;
+    struct input in = { .name = path, .file_id = AzCaptureAddFile(path) };
+    if (IsVpnCapture(path))
+        in.vpn = azf_vpn_new();
     TmEcode rc = TM_ECODE_OK;
     struct azf_cappkt pkt;
     int r;
-    uint64_t n = 0;
     while ((r = azf_capfile_next(f, &pkt, errbuf)) == 1) {
+        if (azf_capfile_warning(f, errbuf))
+            SCLogWarning("azflow: %s", errbuf);
         if (suricata_ctl_flags & SURICATA_STOP)
             break;
         StatsSyncCountersIfSignalled(s->tv);
-        if ((rc = HandleCaptured(s, &pkt, file_id, vpn, &vpn_seen)) != TM_ECODE_OK)
+        if ((rc = HandleCaptured(s, &in, &pkt)) != TM_ECODE_OK)
             break;
-        if (vpn != NULL && !vpn_seen && ++n >= AZ_VPN_SNIFF_PACKETS) {
-            azf_vpn_free(vpn);
-            vpn = NULL;
-        }
     }
+    if (azf_capfile_warning(f, errbuf))
+        SCLogWarning("azflow: %s", errbuf);
     if (r < 0) {
         SCLogError("azflow: %s", errbuf);
         g_skipped_input = true;
     }
-    uint64_t skipped = azf_capfile_skipped(f);
-    if (skipped > 0) {
-        SCLogWarning("azflow: %s: %" PRIu64 " records skipped (unknown link type or interface)",
-                path, skipped);
-        s->skipped_records += skipped;
-        g_skipped_input = true;
-    }
-    azf_vpn_free(vpn);
+    FileSummary(s, &in, f);
+    azf_vpn_free(in.vpn);
     azf_capfile_close(f);
     return rc;
 }
@@ -505,7 +494,7 @@ static TmEcode ReadInterface(struct source *s)
         return TM_ECODE_FAILED;
     }
     uint32_t linktype = (uint32_t)pcap_datalink(pc);
-    uint32_t file_id = 0;
+    struct input in = { .name = g_interface };
     int fd = pcap_get_selectable_fd(pc);
     TmEcode rc = TM_ECODE_OK;
     while (!(suricata_ctl_flags & SURICATA_STOP)) {
@@ -539,7 +528,7 @@ static TmEcode ReadInterface(struct source *s)
             .linktype = linktype,
             .data = data,
         };
-        if ((rc = HandleCaptured(s, &pkt, file_id, NULL, NULL)) != TM_ECODE_OK)
+        if ((rc = HandleCaptured(s, &in, &pkt)) != TM_ECODE_OK)
             break;
     }
     struct pcap_stat ps;

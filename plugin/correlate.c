@@ -193,6 +193,8 @@ static void OnFlowUpdate(ThreadVars *tv, Flow *f, Packet *p, void *user)
         return;
     }
     st->last_us = now;
+    if (AzCaptureVpnUpdate(&st->info, p))
+        st->json_valid = false;
     if (st->note_due) {
         /* flow_hash, part of the flow id, is set only after FlowInit. */
         st->flow_id = FlowGetId(f);

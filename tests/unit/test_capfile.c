@@ -721,8 +721,176 @@ static void test_pcapng_bad_blocks(void **state)
     b.d[8] = 0x77;
     char err[AZF_ERRBUF_SIZE];
     const char *path = write_bb("bom.pcapng", &b);
-    assert_null(azf_capfile_open(path, err)); /* sniffed as unknown */
-    assert_contains(err, "not a pcap, pcapng or Network Monitor 2.x capture (magic 0x0a0d0d0a)");
+    assert_null(azf_capfile_open(path, err)); /* pcapng by its magic; the BOM is named */
+    assert_contains(err, "bom.pcapng:8: bad byte-order magic 0x773c2b1a in section header block");
+}
+
+/* --- versions and times the readers work around or refuse --------------------------- */
+
+static void test_versions_and_times(void **state)
+{
+    char err[AZF_ERRBUF_SIZE];
+    struct azf_cappkt p;
+
+    /* pcap 1.4: pcap's magic, an unknown version; the version is named. */
+    struct bb b = {0};
+    pcap_hdr(&b, 0xa1b2c3d4, 65535, 1);
+    b.d[4] = 1;
+    assert_null(azf_capfile_open(write_bb("v14.pcap", &b), err));
+    assert_contains(err, "v14.pcap:4: unsupported pcap version 1.4");
+    assert_true(strstr(err, "not a pcap") == NULL);
+
+    /* A ns fraction of a second or more: kept in its second, warned once
+     * with the first record's offset, counted each time. */
+    b = (struct bb){0};
+    pcap_hdr(&b, 0xa1b23c4d, 0, 1);
+    pcap_rec(&b, 1700000000, 5, 20, 20, 0x41);
+    pcap_rec(&b, 1700000000, 1500000000u, 20, 20, 0x42);
+    pcap_rec(&b, 1700000001, 2000000000u, 20, 20, 0x43);
+    struct azf_capfile *f = azf_capfile_open(write_bb("ns-over.pcap", &b), err);
+    assert_non_null(f);
+    assert_int_equal(azf_capfile_next(f, &p, err), 1);
+    assert_int_equal(azf_capfile_warning(f, err), 0);
+    assert_int_equal(azf_capfile_next(f, &p, err), 1);
+    assert_int_equal(p.ts_us, 1700000000999999LL);
+    assert_int_equal(p.ts_ns_rem, 999);
+    assert_int_equal(azf_capfile_warning(f, err), 1);
+    assert_contains(err, "ns-over.pcap:60: time fraction 1500000000 ns is a second or more: clamped to the end of second 1700000000");
+    assert_int_equal(azf_capfile_warning(f, err), 0); /* handed out once */
+    assert_int_equal(azf_capfile_next(f, &p, err), 1);
+    assert_int_equal(p.ts_us, 1700000001999999LL);
+    assert_int_equal(azf_capfile_warning(f, err), 0); /* once per file */
+    assert_int_equal(azf_capfile_bad_times(f), 2);
+    azf_capfile_close(f);
+
+    /* µs files: 1,000,000 µs is a second too. */
+    b = (struct bb){0};
+    pcap_hdr(&b, 0xa1b2c3d4, 0, 1);
+    pcap_rec(&b, 1700000000, 1000000, 20, 20, 0x41);
+    f = azf_capfile_open(write_bb("us-over.pcap", &b), err);
+    assert_int_equal(azf_capfile_next(f, &p, err), 1);
+    assert_int_equal(p.ts_us, 1700000000999999LL);
+    assert_int_equal(azf_capfile_warning(f, err), 1);
+    assert_contains(err, "us-over.pcap:24: time fraction 1000000 us");
+    azf_capfile_close(f);
+
+    /* pcapng 1.1: read, warned with the version's offset; 1.2 silently. */
+    for (int minor = 1; minor <= 2; minor++) {
+        b = (struct bb){0};
+        ng_shb(&b);
+        b.d[14] = (uint8_t)minor;
+        ng_idb(&b, 1, 0, -1, 0);
+        ng_epb(&b, 0, 5, 20, 20, 1);
+        f = azf_capfile_open(write_bb("v11.pcapng", &b), err);
+        assert_non_null(f);
+        assert_int_equal(azf_capfile_next(f, &p, err), 1);
+        assert_int_equal(p.caplen, 20);
+        if (minor == 1) {
+            assert_int_equal(azf_capfile_warning(f, err), 1);
+            assert_contains(err, "v11.pcapng:12: pcapng section version 1.1 is not 1.0 or 1.2: read as 1.0");
+        } else {
+            assert_int_equal(azf_capfile_warning(f, err), 0);
+        }
+        assert_int_equal(azf_capfile_next(f, &p, err), 0);
+        azf_capfile_close(f);
+    }
+}
+
+/* --- the receive path --------------------------------------------------------------- */
+
+static void test_rx(void **state)
+{
+    uint8_t d[128] = {0};
+    struct azf_cappkt p = {.data = d, .caplen = 60, .len = 60, .linktype = AZF_LINKTYPE_ETHERNET};
+    struct azf_rx rx;
+
+    /* Ethernet with a VLAN tag, IPv4: IP after the tag. */
+    d[12] = 0x81; d[13] = 0x00; d[16] = 0x08; d[17] = 0x00;
+    assert_int_equal(azf_rx_prepare(&p, 65535, &rx), AZF_RX_OK);
+    assert_int_equal(rx.linktype, AZF_LINKTYPE_ETHERNET);
+    assert_int_equal(rx.ip_off, 18);
+    assert_int_equal(rx.fix, 0);
+    /* ARP: handed on, not IP. */
+    d[16] = 0x08; d[17] = 0x06;
+    assert_int_equal(azf_rx_prepare(&p, 65535, &rx), AZF_RX_OK);
+    assert_int_equal(rx.ip_off, -1);
+    /* Over the engine's limit, zero bytes, unknown link types. */
+    assert_int_equal(azf_rx_prepare(&p, 59, &rx), AZF_RX_OVERSIZED);
+    p.caplen = 0;
+    assert_int_equal(azf_rx_prepare(&p, 59, &rx), AZF_RX_OK);
+    assert_int_equal(rx.ip_off, -1);
+    p.caplen = 60;
+    p.linktype = 253; /* netlink */
+    assert_int_equal(azf_rx_prepare(&p, 65535, &rx), AZF_RX_LINKTYPE);
+    p.linktype = 271; /* vsock */
+    assert_int_equal(azf_rx_prepare(&p, 65535, &rx), AZF_RX_LINKTYPE);
+    p.linktype = AZF_LINKTYPE_PPP;
+    assert_int_equal(azf_rx_prepare(&p, 65535, &rx), AZF_RX_OK);
+    assert_int_equal(rx.linktype, AZF_LINKTYPE_PPP);
+    p.linktype = 228;
+    assert_int_equal(azf_rx_prepare(&p, 65535, &rx), AZF_RX_OK);
+    assert_int_equal(rx.linktype, AZF_LINKTYPE_RAW);
+    assert_int_equal(rx.ip_off, 0);
+
+    /* NULL: the 4-byte header stays (counted as stock Suricata counts it),
+     * the family goes in host order whatever the writer's. */
+    uint32_t host;
+    memset(d, 0, sizeof(d));
+    p.linktype = AZF_LINKTYPE_NULL;
+    d[0] = 2; /* little-endian writer, AF_INET */
+    assert_int_equal(azf_rx_prepare(&p, 65535, &rx), AZF_RX_OK);
+    assert_int_equal(rx.linktype, AZF_LINKTYPE_NULL);
+    assert_int_equal(rx.ip_off, 4);
+    azf_rx_fixup(&p, &rx, d);
+    memcpy(&host, d, 4);
+    assert_int_equal(host, 2);
+    memset(d, 0, 4);
+    d[3] = 24; /* big-endian writer, BSD AF_INET6 */
+    assert_int_equal(azf_rx_prepare(&p, 65535, &rx), AZF_RX_OK);
+    assert_int_equal(rx.ip_off, 4);
+    azf_rx_fixup(&p, &rx, d);
+    memcpy(&host, d, 4);
+    assert_int_equal(host, 24);
+    /* LOOP is network order, handed on as NULL. */
+    memset(d, 0, 4);
+    d[3] = 2;
+    p.linktype = AZF_LINKTYPE_LOOP;
+    assert_int_equal(azf_rx_prepare(&p, 65535, &rx), AZF_RX_OK);
+    assert_int_equal(rx.linktype, AZF_LINKTYPE_NULL);
+    azf_rx_fixup(&p, &rx, d);
+    memcpy(&host, d, 4);
+    assert_int_equal(host, 2);
+    /* An unknown family is not IP, and is left as it is. */
+    memset(d, 0, 4);
+    d[0] = 99;
+    p.linktype = AZF_LINKTYPE_NULL;
+    assert_int_equal(azf_rx_prepare(&p, 65535, &rx), AZF_RX_OK);
+    assert_int_equal(rx.ip_off, -1);
+    azf_rx_fixup(&p, &rx, d);
+    assert_int_equal(d[0], 99);
+    /* Shorter than its header: handed on (the decoder flags it), not IP. */
+    p.caplen = 3;
+    assert_int_equal(azf_rx_prepare(&p, 65535, &rx), AZF_RX_OK);
+    assert_int_equal(rx.ip_off, -1);
+
+    /* A truncated raw IPv4/UDP packet: lengths cut to what was captured. */
+    memset(d, 0, sizeof(d));
+    d[0] = 0x45; d[2] = 0x05; d[3] = 0xdc; d[9] = 17; /* total 1500 */
+    d[24] = 0x05; d[25] = 0xc8;                       /* UDP 1480 */
+    p = (struct azf_cappkt){.data = d, .caplen = 120, .len = 1500, .linktype = AZF_LINKTYPE_RAW};
+    assert_int_equal(azf_rx_prepare(&p, 65535, &rx), AZF_RX_OK);
+    assert_int_equal(rx.fix, 1);
+    uint8_t copy[120];
+    memcpy(copy, d, 120);
+    azf_rx_fixup(&p, &rx, copy);
+    assert_int_equal(copy[2] << 8 | copy[3], 120);
+    assert_int_equal(copy[24] << 8 | copy[25], 100);
+    uint32_t sum = 0;
+    for (int i = 0; i < 20; i += 2)
+        sum += (uint32_t)(copy[i] << 8 | copy[i + 1]);
+    while (sum >> 16)
+        sum = (sum & 0xffff) + (sum >> 16);
+    assert_int_equal(sum, 0xffff); /* header checksum redone */
 }
 
 /* --- Network Monitor ---------------------------------------------------------------- */
@@ -895,6 +1063,8 @@ int main(void)
         cmocka_unit_test(test_pcapng_sections),
         cmocka_unit_test(test_pcapng_spb_opb_and_skips),
         cmocka_unit_test(test_pcapng_bad_blocks),
+        cmocka_unit_test(test_versions_and_times),
+        cmocka_unit_test(test_rx),
         cmocka_unit_test(test_netmon_20),
         cmocka_unit_test(test_netmon_media),
         cmocka_unit_test(test_netmon_23),

@@ -343,11 +343,12 @@ static void inner_tcp_follows_its_esp(void **state)
     classify(v, &p, T0 + 3000000, &o);
     assert_tunnel(&o, GW, PEER);
     assert_int_equal(o.spi, 0xc0ffee01);
-    /* A packet of another flow with no ESP near it: the only tunnel, no SPI. */
+    /* A packet of another flow with no ESP near it: inner, but not known to
+     * have gone through the only tunnel — no tunnel, no SPI. */
     tcp4(&p, "10.1.0.7", 50000, "192.168.10.21", 80, 0);
     classify(v, &p, T0 + 4000000, &o);
     assert_int_equal(o.layer, AZF_VPN_INNER);
-    assert_tunnel(&o, GW, PEER);
+    assert_no_tunnel(&o);
     assert_int_equal(o.have_spi, 0);
     azf_vpn_free(v);
 }
@@ -370,11 +371,12 @@ static void two_tunnels_paired_by_time_and_length(void **state)
     classify(v, &p, t += 1000, &o);
     assert_tunnel(&o, GW, PEER);
 
-    /* ESP from peer A holding 60 bytes, then from peer B holding 300, then
-     * the two inner packets: each takes the ESP its length fits. */
+    /* ESP from peer A holding 60 bytes, then from peer B holding 300 (both
+     * AES-CBC with SHA256-128: 8 + 16 + 64 / 304 + 16), then the two inner
+     * packets: each takes the ESP its length fits. */
     esp4(&p, PEER, GW, 0xa0000001, 2, 60 + 44);
     classify(v, &p, t += 1000, &o);
-    esp4(&p, PEER2, GW, 0xb0000001, 2, 300 + 46);
+    esp4(&p, PEER2, GW, 0xb0000001, 2, 300 + 44);
     classify(v, &p, t += 50, &o);
     udp4(&p, "192.168.20.9", 5000, "10.1.0.9", 5000, 300 - 28);
     classify(v, &p, t += 50, &o);
@@ -446,6 +448,40 @@ static void inner_before_its_esp(void **state)
     azf_vpn_free(v);
 }
 
+static void cleartext_beside_tunnel(void **state)
+{
+    struct azf_vpn *v = azf_vpn_new();
+    struct azf_vpn_info o;
+    struct pk p;
+    int64_t t = T0;
+
+    ike_sa_init(&p, PEER, GW, 0);
+    classify(v, &p, t, &o);
+    /* ESP of 84 bytes (a 40-byte packet, AES-CBC + SHA1-96), then 50 us
+     * later a 64-byte DNS query that never went through the tunnel: 84 is
+     * 64 + 20, "plausible overhead", but no suite makes 84 of 64 bytes. */
+    esp4(&p, PEER, GW, 0xc0ffee01, 1, 84);
+    classify(v, &p, t += 1000000, &o);
+    udp4(&p, "10.1.0.4", 53200, "168.63.129.16", 53, 64 - 28);
+    classify(v, &p, t += 50, &o);
+    assert_int_equal(o.layer, AZF_VPN_INNER);
+    assert_no_tunnel(&o);
+    assert_int_equal(o.have_spi, 0);
+    /* The packet that did come out of it still finds its ESP packet. */
+    tcp4(&p, "192.168.10.20", 40000, "10.1.0.5", 22, 0);
+    classify(v, &p, t += 50, &o);
+    assert_tunnel(&o, GW, PEER);
+    assert_int_equal(o.spi, 0xc0ffee01);
+    /* A fitting length, but 2.5 ms away: outside AZF_VPN_PAIR_US. */
+    esp4(&p, PEER, GW, 0xc0ffee01, 2, 84);
+    classify(v, &p, t += 1000000, &o);
+    tcp4(&p, "10.1.0.8", 40001, "10.1.0.9", 80, 0);
+    classify(v, &p, t += 2500, &o);
+    assert_no_tunnel(&o);
+    assert_int_equal(o.have_spi, 0);
+    azf_vpn_free(v);
+}
+
 static void snap_120_uses_wire_lengths(void **state)
 {
     struct azf_vpn *v = azf_vpn_new();
@@ -456,8 +492,8 @@ static void snap_120_uses_wire_lengths(void **state)
     azf_vpn_classify(v, p.b, 120, p.len, T0, &o); /* the KE payload is cut */
     assert_int_equal(o.kind, AZF_VPN_KIND_IKE);
     assert_tunnel(&o, GW, PEER);
-    /* 1300-byte inner packet in 1350 bytes of ESP; both cut at 120. */
-    esp4(&p, PEER, GW, 0xc0ffee01, 7, 1350);
+    /* 1300-byte inner packet in 1348 bytes of ESP (AES-CBC, SHA1-96); both cut at 120. */
+    esp4(&p, PEER, GW, 0xc0ffee01, 7, 1348);
     azf_vpn_classify(v, p.b, 120, p.len, T0 + 1000000, &o);
     assert_int_equal(o.kind, AZF_VPN_KIND_ESP);
     assert_int_equal(o.spi, 0xc0ffee01);
@@ -466,9 +502,9 @@ static void snap_120_uses_wire_lengths(void **state)
     assert_int_equal(o.layer, AZF_VPN_INNER);
     assert_int_equal(o.spi, 0xc0ffee01);
     /* The wire length argument stands in when the header's is 0 (TSO). */
-    esp4(&p, PEER, GW, 0xc0ffee01, 8, 1350);
+    esp4(&p, PEER, GW, 0xc0ffee01, 8, 1348);
     put16(p.b + 2, 0);
-    azf_vpn_classify(v, p.b, 120, 1370, T0 + 2000000, &o);
+    azf_vpn_classify(v, p.b, 120, 1368, T0 + 2000000, &o);
     tcp4(&p, "192.168.10.20", 445, "10.1.0.5", 50500, 1300 - 40);
     azf_vpn_classify(v, p.b, 120, p.len, T0 + 2000100, &o);
     assert_int_equal(o.spi, 0xc0ffee01);
@@ -674,6 +710,7 @@ int main(void)
         cmocka_unit_test(inner_tcp_follows_its_esp),
         cmocka_unit_test(two_tunnels_paired_by_time_and_length),
         cmocka_unit_test(inner_before_its_esp),
+        cmocka_unit_test(cleartext_beside_tunnel),
         cmocka_unit_test(snap_120_uses_wire_lengths),
         cmocka_unit_test(ipv6_outer),
         cmocka_unit_test(fragments),
