@@ -1116,12 +1116,126 @@ static int vpngw_onedirection(const char *path, struct pkt_log *log,
     return cpkt_writer_close(w, errbuf);
 }
 
+/* vpngw/natt.pcapng: a peer behind NAT — IKE_SA_INIT on 500, then IKE_AUTH
+ * and every ESP packet on UDP 4500, so the 4500 flow starts with IKE and
+ * carries ESP after it.  The capture begins inside an inner SSH session
+ * (its handshake precedes the first IKE packet, as when a capture is
+ * started on a busy gateway), and a cleartext DNS query that never went
+ * through the tunnel lies 50 us after one ESP packet, between it and the
+ * inner packet that ESP packet carries. */
+#define NATT_SSH_CLIENT VPN_NIC_IP
+#define NATT_SSH_SERVER "192.168.10.30"
+#define NATT_DNS_CLIENT "10.1.0.4"
+#define NATT_DNS_SERVER "168.63.129.16"
+#define NATT_DNS_AFTER 1 /* the DNS query follows the ESP of this hooked packet */
+
+/* 80 bytes on the wire: no ESP suite makes the banner's 100-byte ESP packet
+ * of it (vpn.c), though 20 bytes is a "plausible overhead". */
+static const struct msg natt_dns_msgs[] = {
+    C2S("\x61\x7a\x01\x00\x00\x01\x00\x00\x00\x00\x00\x00"
+        "\x0c" "login-downld" "\x09" "azflow-ex" "\x07" "example" "\x03" "com" "\x00"
+        "\x00\x01\x00\x01"),
+    S2C("\x61\x7a\x81\x83\x00\x01\x00\x00\x00\x00\x00\x00"
+        "\x0c" "login-downld" "\x09" "azflow-ex" "\x07" "example" "\x03" "com" "\x00"
+        "\x00\x01\x00\x01"),
+};
+
+struct natt_hook_ctx {
+    struct vpn_tunnel *t;
+    struct cpkt_flow *dns;
+    int hooked;
+};
+
+static int natt_hook(void *user, const struct cpkt_flow *f, int dir, int64_t ts_us, uint32_t iplen,
+                     char errbuf[CORPUS_ERRBUF_SIZE])
+{
+    struct natt_hook_ctx *c = user;
+    if (vpn_hook(c->t, f, dir, ts_us, iplen, errbuf) < 0)
+        return -1;
+    if (++c->hooked != NATT_DNS_AFTER)
+        return 0;
+    c->dns->now_us = ts_us - VPN_ESP_LEAD_US / 2;
+    return cpkt_udp_send(c->dns, natt_dns_msgs[0].dir, natt_dns_msgs[0].data, natt_dns_msgs[0].len, errbuf);
+}
+
+static int vpngw_natt(const char *path, struct pkt_log *log, char errbuf[CORPUS_ERRBUF_SIZE])
+{
+    const struct cpkt_writer_opts oo = {.snaplen = VPN_SNAPLEN};
+    const struct cpkt_writer_opts io = {.raw_ip = 1, .snaplen = VPN_SNAPLEN};
+    struct cpng_file *png = cpng_open(path, "azflow corpus", errbuf);
+    struct cpng_iface *if0, *if1;
+    struct noter outer = {.log = log, .iface = 0, .ethernet = 1};
+    struct noter in = {.log = log, .iface = 1, .ethernet = 0, .what = "inner ssh, begun before the capture's first IKE packet"};
+    struct noter clear = {.log = log, .iface = 1, .ethernet = 0, .what = "cleartext dns beside the tunnel (no ESP)"};
+    struct cpkt_writer *wo = NULL, *wi = NULL, *wd = NULL;
+    struct vpn_tunnel t;
+    struct cpkt_flow ike500, ssh, dns;
+    struct natt_hook_ctx hc = {.t = &t, .dns = &dns};
+    char ignored[CORPUS_ERRBUF_SIZE];
+    int64_t base = CORPUS_BASE_S * S_US;
+    int rc = -1;
+
+    if (png == NULL)
+        return -1;
+    if ((if0 = cpng_add_interface(png, 1, VPN_SNAPLEN, "vpngw-outer", 6, errbuf)) == NULL ||
+        (if1 = cpng_add_interface(png, 101, VPN_SNAPLEN, "vpngw-inner", 9, errbuf)) == NULL ||
+        (wo = cpkt_writer_open_sink(path, &oo, cpng_sink, if0, errbuf)) == NULL ||
+        (wi = cpkt_writer_open_sink(path, &io, cpng_sink, if1, errbuf)) == NULL ||
+        (wd = cpkt_writer_open_sink(path, &io, cpng_sink, if1, errbuf)) == NULL)
+        goto out;
+    cpkt_writer_set_observer(wo, note_frame, &outer);
+    cpkt_writer_set_observer(wi, note_frame, &in);
+    cpkt_writer_set_observer(wd, note_frame, &clear);
+    vpn_tunnel_init(&t, &ike500, wo, &outer);
+    t.use_natt = 1;
+    struct cpkt_endpoint c = endpoint(NATT_SSH_CLIENT, 50600, &vpn_gw_nic);
+    struct cpkt_endpoint sv = endpoint(NATT_SSH_SERVER, 22, &vpn_gw_nic);
+    cpkt_flow_init(&ssh, wi, TCP, &c, &sv, base + 9000 * MS_US, MS_US, cpkt_hash("natt-ssh", 8, 0));
+    c = endpoint(NATT_DNS_CLIENT, 53200, &vpn_gw_nic);
+    sv = endpoint(NATT_DNS_SERVER, 53, &vpn_gw_nic);
+    cpkt_flow_init(&dns, wd, UDP, &c, &sv, base, 0, cpkt_hash("natt-dns", 8, 0));
+    /* The handshake's ESP packets went by before the capture began. */
+    if (cpkt_tcp_open(&ssh, errbuf) < 0 ||
+        vpn_ike(&t, &ike500, 0, 0, 10000, errbuf) < 0 ||
+        vpn_ike(&t, &ike500, 1, 0, 10012, errbuf) < 0 ||
+        vpn_ike(&t, &t.natt, 0, 1, 10030, errbuf) < 0 ||
+        vpn_ike(&t, &t.natt, 1, 1, 10045, errbuf) < 0)
+        goto out;
+    cpkt_writer_set_hook(wi, natt_hook, &hc);
+    snprintf(in.what, sizeof(in.what), "inner ssh via natt-esp");
+    ssh.now_us = base + 12000 * MS_US;
+    for (size_t i = 0; i < sizeof(corpus_ssh_msgs) / sizeof(corpus_ssh_msgs[0]); i++)
+        if (cpkt_tcp_send(&ssh, corpus_ssh_msgs[i].dir, corpus_ssh_msgs[i].data, corpus_ssh_msgs[i].len,
+                          errbuf) < 0)
+            goto out;
+    if (cpkt_tcp_close(&ssh, errbuf) < 0)
+        goto out;
+    /* The DNS answer a second later, no ESP packet near it. */
+    dns.now_us = base + 13000 * MS_US;
+    if (cpkt_udp_send(&dns, natt_dns_msgs[1].dir, natt_dns_msgs[1].data, natt_dns_msgs[1].len, errbuf) < 0)
+        goto out;
+    rc = 0;
+out:
+    if (cpkt_writer_close(wd, rc < 0 ? ignored : errbuf) < 0)
+        rc = -1;
+    if (cpkt_writer_close(wi, rc < 0 ? ignored : errbuf) < 0)
+        rc = -1;
+    if (cpkt_writer_close(wo, rc < 0 ? ignored : errbuf) < 0)
+        rc = -1;
+    if (rc < 0) {
+        cpng_close(png, ignored);
+        return -1;
+    }
+    return cpng_close(png, errbuf);
+}
+
+#define VPNGW_NATT "vpngw/natt.pcapng"
 #define VPNGW_PCAPNG "vpngw/gateway.pcapng"
 #define VPNGW_ONEDIR "vpngw/onedirection.pcap"
 #define VPNGW_VNET "vpngw/vnet/" VNET_BLOB_PATH_OF("VNET-HUB-FLOWLOG", VPN_NIC_MAC)
 
 static int vpngw_manifest(const char *path, const struct pkt_log *log, const struct pkt_log *one,
-                          const struct mirror_result *res, size_t ntuples,
+                          const struct pkt_log *natt, const struct mirror_result *res, size_t ntuples,
                           char errbuf[CORPUS_ERRBUF_SIZE])
 {
     char *text = NULL;
@@ -1152,6 +1266,11 @@ static int vpngw_manifest(const char *path, const struct pkt_log *log, const str
             (unsigned long long)notes_truncated(log, 0), (unsigned long long)notes_truncated(log, 1));
     fprintf(m, "file %s frames=%llu truncated=%llu\n", VPNGW_ONEDIR,
             (unsigned long long)notes_on(one, 0), (unsigned long long)notes_truncated(one, 0));
+    fprintf(m, "# " VPNGW_NATT ": the peer behind NAT (IKE_SA_INIT on 500, IKE_AUTH and ESP on 4500), "
+               "interfaces as above; an inner SSH session begun before the first IKE packet; a "
+               "cleartext DNS query %d us after an ESP packet whose length no ESP suite makes of it.\n",
+            VPN_ESP_LEAD_US / 2);
+    fprintf(m, "file %s frames=%llu\n", VPNGW_NATT, (unsigned long long)natt->n);
     fprintf(m, "file %s tuples=%zu\n", VPNGW_VNET, ntuples);
     for (size_t i = 0; i < VPN_NFLOWS; i++) {
         const struct mirror_flow *fl = &vpn_flows[i].f;
@@ -1163,13 +1282,14 @@ static int vpngw_manifest(const char *path, const struct pkt_log *log, const str
     }
     manifest_notes(m, VPNGW_PCAPNG, log);
     manifest_notes(m, VPNGW_ONEDIR, one);
+    manifest_notes(m, VPNGW_NATT, natt);
     return manifest_close(m, &text, &len, path, errbuf);
 }
 
 static int build_vpngw(const char *outdir, char errbuf[CORPUS_ERRBUF_SIZE])
 {
     char path[PATH_MAX];
-    struct pkt_log *log = calloc(2, sizeof(*log));
+    struct pkt_log *log = calloc(3, sizeof(*log));
     struct mirror_result res[VPN_NFLOWS];
     struct cflog_tuple tuples[2 * VPN_NFLOWS];
     size_t n = 0;
@@ -1183,14 +1303,16 @@ static int build_vpngw(const char *outdir, char errbuf[CORPUS_ERRBUF_SIZE])
     if (join_path(path, sizeof(path), outdir, VPNGW_PCAPNG, errbuf) < 0 ||
         vpngw_pcapng(path, &log[0], res, errbuf) < 0 ||
         join_path(path, sizeof(path), outdir, VPNGW_ONEDIR, errbuf) < 0 ||
-        vpngw_onedirection(path, &log[1], errbuf) < 0)
+        vpngw_onedirection(path, &log[1], errbuf) < 0 ||
+        join_path(path, sizeof(path), outdir, VPNGW_NATT, errbuf) < 0 ||
+        vpngw_natt(path, &log[2], errbuf) < 0)
         goto out;
     for (size_t i = 0; i < VPN_NFLOWS; i++)
         n += flow_tuples(&vpn_flows[i].f, &res[i], &tuples[n]);
     if (join_path(path, sizeof(path), outdir, VPNGW_VNET, errbuf) < 0 ||
         cflog_write_vnet(path, &vpngw_vnet_env, tuples, n, errbuf) < 0 ||
         join_path(path, sizeof(path), outdir, "vpngw/MANIFEST", errbuf) < 0 ||
-        vpngw_manifest(path, &log[0], &log[1], res, n, errbuf) < 0)
+        vpngw_manifest(path, &log[0], &log[1], &log[2], res, n, errbuf) < 0)
         goto out;
     rc = 0;
 out:
@@ -1327,7 +1449,7 @@ static const struct scenario scenarios[] = {
     {"vtap", "vTAP VXLAN mirror.pcap + matching VNet v4 and NSG v2 flow-log blobs", build_vtap},
     {"cleartext", "the same vTAP mirror with a firing and a silent flow per rule + VNet v4 blob",
      build_cleartext},
-    {"vpngw", "VPN Gateway capture: outer + inner pcapng (two link types), one-direction pcap",
+    {"vpngw", "VPN Gateway captures: outer + inner pcapng (two link types), one-direction pcap, NAT-T",
      build_vpngw},
     {"netwatcher", "Network Watcher captures: pcap and NetMon 2.3 in the blob layout",
      build_netwatcher},
