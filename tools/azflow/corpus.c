@@ -14,6 +14,7 @@
 #include "corpus.h"
 #include "corpus_flowlog.h"
 #include "corpus_netmon.h"
+#include "corpus_odd.h"
 #include "corpus_pcapng.h"
 #include "corpus_pkt.h"
 
@@ -1453,6 +1454,8 @@ static const struct scenario scenarios[] = {
      build_vpngw},
     {"netwatcher", "Network Watcher captures: pcap and NetMon 2.3 in the blob layout",
      build_netwatcher},
+    {"odd", "captures with real-world oddities: >64 KiB frame, netlink, NULL/LOOP, versions, times",
+     corpus_build_odd},
 };
 
 static void corpus_usage(FILE *out)

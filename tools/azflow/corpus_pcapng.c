@@ -70,6 +70,12 @@ static int put_block(struct cpng_file *f, uint8_t *b, size_t off, int has_opts,
 
 struct cpng_file *cpng_open(const char *path, const char *appl, char errbuf[CORPUS_ERRBUF_SIZE])
 {
+    return cpng_open_version(path, appl, 0, errbuf);
+}
+
+struct cpng_file *cpng_open_version(const char *path, const char *appl, uint16_t minor,
+                                    char errbuf[CORPUS_ERRBUF_SIZE])
+{
     struct cpng_file *f = calloc(1, sizeof(*f));
     uint8_t b[BLOCK_MAX];
     size_t off = 8;
@@ -85,8 +91,8 @@ struct cpng_file *cpng_open(const char *path, const char *appl, char errbuf[CORP
     f->last_us = INT64_MIN;
     corpus_le32(b, BT_SHB);
     corpus_le32(b + off, BYTE_ORDER_MAGIC);
-    corpus_le16(b + off + 4, 1); /* version 1.0 */
-    corpus_le16(b + off + 6, 0);
+    corpus_le16(b + off + 4, 1); /* version 1.minor */
+    corpus_le16(b + off + 6, minor);
     corpus_le64(b + off + 8, UINT64_MAX); /* section length: not given */
     off += 16;
     put_opt(b, &off, OPT_SHB_USERAPPL, appl, (uint16_t)strlen(appl));

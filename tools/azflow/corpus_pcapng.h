@@ -14,6 +14,9 @@ struct cpng_iface;
 /* Starts a little-endian pcapng file (written by cpng_close) with one
  * section whose shb_userappl is `appl`.  NULL on error, errbuf set. */
 struct cpng_file *cpng_open(const char *path, const char *appl, char errbuf[CORPUS_ERRBUF_SIZE]);
+/* The same with section version 1.minor (1.0 is the only one defined). */
+struct cpng_file *cpng_open_version(const char *path, const char *appl, uint16_t minor,
+                                    char errbuf[CORPUS_ERRBUF_SIZE]);
 /* Declares the next interface (ids count from 0): LINKTYPE_*, snap length,
  * if_name, and if_tsresol as a power of ten (6: µs, 9: ns). */
 struct cpng_iface *cpng_add_interface(struct cpng_file *f, uint16_t linktype, uint32_t snaplen,

@@ -51,6 +51,20 @@ def records(events):
     return {k: sorted(v) for k, v in keep.items()}
 
 
+def flow_records(events):
+    """Flow records by 5-tuple: packet and byte counters each way and the
+    app-layer protocol -- what capture mode and stock -r must agree on."""
+    out = {}
+    for e in events:
+        if e.get("event_type") != "flow":
+            continue
+        f = e["flow"]
+        out.setdefault(key(e)[1:], []).append((f.get("pkts_toserver"), f.get("bytes_toserver"),
+                                                 f.get("pkts_toclient"), f.get("bytes_toclient"),
+                                                 e.get("app_proto")))
+    return {k: sorted(v, key=str) for k, v in out.items()}
+
+
 def main():
     with_logs, without = records(load(sys.argv[1])), records(load(sys.argv[2]))
     problems = []
