@@ -378,9 +378,10 @@ static int overhead_ok(uint32_t esp_len, uint32_t inner_len)
     return 0;
 }
 
-static int64_t abs_dt(int64_t a, int64_t b)
+/* Unsigned: a capture's times may be anything, and their distance with them. */
+static uint64_t abs_dt(int64_t a, int64_t b)
 {
-    return a > b ? a - b : b - a;
+    return a > b ? (uint64_t)a - (uint64_t)b : (uint64_t)b - (uint64_t)a;
 }
 
 static int key_eq(const struct flow_key *x, const struct flow_key *y)

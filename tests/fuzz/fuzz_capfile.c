@@ -2,24 +2,12 @@
  * its end; every packet byte is touched so ASan sees an overread, and the
  * reader's promises (offsets, lengths, a final error) are checked. */
 #define _GNU_SOURCE
-#include <sys/mman.h>
-#include <unistd.h>
-
 #include "capture.h"
 #include "fuzz_common.h"
 
-static int memfd = -1;
-static char path[64];
-
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    if (memfd < 0) {
-        memfd = memfd_create("fuzz_capfile", 0);
-        FUZZ_CHECK(memfd >= 0, "memfd_create failed");
-        snprintf(path, sizeof(path), "/proc/self/fd/%d", memfd);
-    }
-    FUZZ_CHECK(ftruncate(memfd, 0) == 0, "ftruncate");
-    FUZZ_CHECK(pwrite(memfd, data, size, 0) == (ssize_t)size, "pwrite");
+    const char *path = fuzz_memfd_file("fuzz_capfile", data, size);
 
     char err[AZF_ERRBUF_SIZE];
     struct azf_capfile *f = azf_capfile_open(path, err);

@@ -83,4 +83,25 @@ static inline uint64_t fuzz_take(const uint8_t **data, size_t *size, size_t n)
     return v;
 }
 
+/* The input as a file the capture readers open by path: one memfd per
+ * process, rewritten for each input; returns its /proc path. */
+#ifdef _GNU_SOURCE
+#include <sys/mman.h>
+#include <unistd.h>
+
+static inline const char *fuzz_memfd_file(const char *name, const uint8_t *data, size_t size)
+{
+    static int memfd = -1;
+    static char path[64];
+    if (memfd < 0) {
+        memfd = memfd_create(name, 0);
+        FUZZ_CHECK(memfd >= 0, "memfd_create failed");
+        snprintf(path, sizeof(path), "/proc/self/fd/%d", memfd);
+    }
+    FUZZ_CHECK(ftruncate(memfd, 0) == 0, "ftruncate");
+    FUZZ_CHECK(pwrite(memfd, data, size, 0) == (ssize_t)size, "pwrite");
+    return path;
+}
+#endif
+
 #endif /* AZF_FUZZ_COMMON_H */
