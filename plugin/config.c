@@ -170,16 +170,32 @@ static int LoadCapture(const SCConfNode *node, struct az_config *cfg, char *err,
     return 0;
 }
 
+/* azure.detect: not in the documented configuration; `prefilter: no`
+ * turns the rule engine off so tests can compare alerts with and without. */
+static int LoadDetect(const SCConfNode *node, struct az_config *cfg, char *err, size_t errlen)
+{
+    static const char *const known[] = { "prefilter", NULL };
+    if (CheckKnownKeys(node, "azure.detect", known, err, errlen) < 0)
+        return -1;
+    const char *prefilter = SCConfNodeLookupChildValue(node, "prefilter");
+    if (prefilter != NULL &&
+            ParseBool("azure.detect.prefilter", prefilter, &cfg->detect_prefilter, err, errlen) < 0)
+        return -1;
+    return 0;
+}
+
 int AzConfigLoad(struct az_config *cfg, char *err, size_t errlen)
 {
     memset(cfg, 0, sizeof(*cfg));
     cfg->window_s = AZ_DEFAULT_WINDOW_S;
     cfg->memcap = AZ_DEFAULT_MEMCAP;
+    cfg->detect_prefilter = true;
 
     const SCConfNode *root = SCConfGetNode("azure");
     if (root == NULL)
         return 0;
-    static const char *const known[] = { "flow-logs", "correlation", "bookmarks", "capture", NULL };
+    static const char *const known[] = { "flow-logs", "correlation", "bookmarks", "capture",
+        "detect", NULL };
     if (CheckKnownKeys(root, "azure", known, err, errlen) < 0)
         return -1;
 
@@ -190,6 +206,8 @@ int AzConfigLoad(struct az_config *cfg, char *err, size_t errlen)
             LoadCorrelation(n, cfg, err, errlen) < 0)
         return -1;
     if ((n = SCConfNodeLookupChild(root, "capture")) != NULL && LoadCapture(n, cfg, err, errlen) < 0)
+        return -1;
+    if ((n = SCConfNodeLookupChild(root, "detect")) != NULL && LoadDetect(n, cfg, err, errlen) < 0)
         return -1;
 
     const char *bookmarks = SCConfNodeLookupChildValue(root, "bookmarks");

@@ -24,6 +24,7 @@ struct az_config {
     char *bookmarks;     /* follow-mode state file, or NULL */
     char *capture_input;
     char *capture_interface;
+    bool detect_prefilter; /* azure.detect.prefilter (hidden): the rule engine on */
 };
 
 #define AZ_DEFAULT_WINDOW_S 120

@@ -37,6 +37,9 @@
 #define AZ_VXLAN_PORT 4789
 
 struct az_flowstate {
+    /* First, so the rule engine's per-packet read touches one cache line. */
+    uint32_t generation; /* bumped whenever info changes (AzFlowFactsGeneration) */
+    struct az_detect_memo memo;
     struct az_flowinfo info;
     struct az_key key;
     struct az_probe probe; /* lets a refresh that would change nothing skip the index */
@@ -66,8 +69,13 @@ static void Refresh(struct az_flowstate *st, int64_t now_us)
     struct az_flowinfo before = st->info;
     AzIndexAggregate(&st->key, st->start_us, now_us, &st->info, &st->probe);
     /* Both copies come zeroed from the same writers, padding included. */
-    if (memcmp(&before, &st->info, sizeof(before)) != 0)
+    if (memcmp(&before, &st->info, sizeof(before)) != 0) {
+        /* Every reader of info keys on this change: EVE rebuilds its
+         * object, the rule engine re-evaluates the flow's rules. */
         st->json_valid = false;
+        if (++st->generation == 0)
+            st->generation = 1; /* 0 means "no facts" */
+    }
     if (st->info.records > 0 && !st->enriched) {
         st->enriched = true;
         AZ_STAT_ADD(flows_enriched, 1);
@@ -100,6 +108,7 @@ static struct az_flowstate *StateNew(Flow *f)
     if (st == NULL)
         return NULL;
     st->key = key;
+    st->generation = 1;
     st->info.mirrored = true;
     st->start_us = st->last_us = AzTimeUs(f->startts);
     return st;
@@ -146,6 +155,25 @@ const struct az_flowinfo *AzFlowInfoGet(Flow *f)
         return NULL;
     RefreshIfDue(st, f);
     return Info(st);
+}
+
+uint32_t AzFlowFactsGeneration(Flow *f, struct az_detect_memo **memo)
+{
+    if (g_storage.id < 0)
+        return 0;
+    /* Once per packet for the rule engine: read the storage slot the way
+     * FlowGetStorageById does, without its two calls (the engine is bound
+     * to the host's layouts anyway, see host_guard.h). */
+    struct az_flowstate *st = f->storage[g_storage.id].ptr;
+    if (st == &g_carrier)
+        return 0;
+    if (st == NULL && (st = State(f)) == NULL)
+        return 0;
+    RefreshIfDue(st, f);
+    if (Info(st) == NULL)
+        return 0;
+    *memo = &st->memo;
+    return st->generation;
 }
 
 static void OnFlowInit(ThreadVars *tv, Flow *f, const Packet *p, void *user)

@@ -51,12 +51,28 @@ struct az_flowinfo {
     const struct az_capture_file *capture;      /* or NULL */
 };
 
+struct Flow_;
+
+/* What the rule engine (plugin/kw_prefilter.c) remembers of a flow, per
+ * direction: the key of the last packet it evaluated the flow's rules on,
+ * and when rules limited per flow may alert again.  Zeroed with the state. */
+struct az_detect_memo {
+    uint64_t key[2];     /* facts generation, flow state; 0: never evaluated */
+    uint32_t version[2]; /* the detect engine's version at that packet */
+    int64_t due_us[2];   /* re-evaluate once packet time passes this; 0: none */
+};
+
+/* The generation of the flow's azure facts for the rule engine: 0 when the
+ * flow has none (no azure keyword can be true), else a number that changes
+ * whenever the facts do (a record folded in, late or not).  Sets *memo to
+ * the flow's engine memo.  Same conditions as AzFlowInfoGet. */
+uint32_t AzFlowFactsGeneration(struct Flow_ *f, struct az_detect_memo **memo);
+
 /* The flow's info, or NULL when it has neither a correlated record nor
  * capture-mode metadata (check records > 0 for the former).  The first call
  * for a flow looks its records up; later ones fold what packet time has
  * brought into reach.  Call with the flow locked (true for keyword Match and
  * EVE callbacks). */
-struct Flow_;
 const struct az_flowinfo *AzFlowInfoGet(struct Flow_ *f);
 
 #endif

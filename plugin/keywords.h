@@ -3,10 +3,13 @@
 #ifndef AZFLOW_KEYWORDS_H
 #define AZFLOW_KEYWORDS_H
 
-/* Registers every azure.* keyword and the azure.rule / azure.acl buffers.
+#include <stdbool.h>
+
+/* Registers every azure.* keyword and the azure.rule / azure.acl buffers,
+ * with the rule engine (plugin/kw_prefilter.c) unless `prefilter` is false.
  * Must run before Suricata closes buffer registration: from the plugin's
  * Init, or handed to SCSigTablePreRegister() there. */
-void AzKeywordsRegister(void);
+void AzKeywordsRegister(bool prefilter);
 
 /* --- private to plugin/kw_*.c ---------------------------------------------- */
 
@@ -29,6 +32,19 @@ const struct az_flowinfo *AzKwFlowInfo(const struct Packet_ *p);
 /* A keyword id that Suricata could not allocate is fatal: a plugin whose
  * rules silently fail to load is worse than one that stops. */
 int AzKwNewId(const char *name);
+
+/* The rule engine (kw_prefilter.c).  Each keyword registers its id with
+ * AzKwPrefilterKeyword, each buffer with AzKwPrefilterBuffer; each Setup
+ * calls AzKwPrefilterRule so the engine is set up for the rule's groups. */
+struct DetectEngineCtx_;
+void AzKwPrefilterInit(bool enabled);
+bool AzKwPrefilterEnabled(void);
+void AzKwPrefilterKeyword(int id);
+void AzKwPrefilterBuffer(const char *name, int buffer_id);
+void AzKwPrefilterRule(struct DetectEngineCtx_ *de_ctx, int id);
+
+/* azure.flowlog's id: the gate the engine claims buffer rules on. */
+int AzKwFlowlogId(void);
 
 /* Every keyword's .url: the shipped rule-writer docs (no public website). */
 #define AZ_KW_DOC(anchor) "docs/keywords.md#" anchor

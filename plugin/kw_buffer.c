@@ -36,12 +36,25 @@ static InspectionBuffer *AzBufferGet(DetectEngineThreadCtx *det_ctx,
     return buffer;
 }
 
-/* Setup for both: no argument, just switch the rule's active list. */
+/* Setup for both: switch the rule's active list.  With the rule engine on,
+ * also give the rule the record test the buffer implies (azure.flowlog),
+ * once: the gate the engine claims the rule on when it is flow-stable
+ * (kw_prefilter.c, before Suricata picks a fast pattern). */
 static int AzBufferSetup(DetectEngineCtx *de_ctx, Signature *s, int buffer_id)
 {
     if (SCDetectBufferSetActiveList(de_ctx, s, buffer_id) < 0)
         return -1;
     s->flags |= SIG_FLAG_REQUIRE_PACKET;
+    if (!AzKwPrefilterEnabled())
+        return 0;
+    const int gate = AzKwFlowlogId();
+    for (const SigMatch *sm = s->init_data->smlists[DETECT_SM_LIST_MATCH]; sm != NULL;
+            sm = sm->next)
+        if (sm->type == gate)
+            return 0;
+    if (SCSigMatchAppendSMToList(de_ctx, s, (uint16_t)gate, NULL, DETECT_SM_LIST_MATCH) == NULL)
+        return -1;
+    AzKwPrefilterRule(de_ctx, gate);
     return 0;
 }
 
@@ -103,6 +116,7 @@ static int AzBufferRegisterOne(const char *name, const char *desc, const char *u
     DetectPktMpmRegister(name, 2, PrefilterGenericMpmPktRegister, GetData);
     DetectPktInspectEngineRegister(name, GetData, DetectEngineInspectPktBufferGeneric);
     DetectBufferTypeSetDescriptionByName(name, buffer_desc);
+    AzKwPrefilterBuffer(name, buffer_id);
     return buffer_id;
 }
 

@@ -33,8 +33,9 @@ int AzKwNewId(const char *name)
     return id;
 }
 
-void AzKeywordsRegister(void)
+void AzKeywordsRegister(bool prefilter)
 {
+    AzKwPrefilterInit(prefilter);
     AzKwEnumRegister();
     AzKwUintRegister();
     AzKwBufferRegister();
@@ -167,6 +168,7 @@ static int AzEnumSetup(DetectEngineCtx *de_ctx, Signature *s, const char *arg,
     }
     /* The field lives on the flow, but it is read per packet. */
     s->flags |= SIG_FLAG_REQUIRE_PACKET;
+    AzKwPrefilterRule(de_ctx, kw->id);
     return 0;
 }
 
@@ -179,6 +181,11 @@ static void AzEnumFree(DetectEngineCtx *de_ctx, void *ptr)
 
 static int g_kw_flowlog = -1;
 
+int AzKwFlowlogId(void)
+{
+    return g_kw_flowlog;
+}
+
 static int FlowlogSetup(DetectEngineCtx *de_ctx, Signature *s, const char *arg)
 {
     /* No argument, so no context: presence of a record is the whole test. */
@@ -186,6 +193,7 @@ static int FlowlogSetup(DetectEngineCtx *de_ctx, Signature *s, const char *arg)
                 DETECT_SM_LIST_MATCH) == NULL)
         return -1;
     s->flags |= SIG_FLAG_REQUIRE_PACKET;
+    AzKwPrefilterRule(de_ctx, g_kw_flowlog);
     return 0;
 }
 
@@ -347,6 +355,7 @@ static int AzEnumRegisterOne(const char *name, const char *desc, const char *url
     sigmatch_table[id].Match = Match;
     sigmatch_table[id].Free = (flags & SIGMATCH_NOOPT) ? NULL : AzEnumFree;
     sigmatch_table[id].flags = flags;
+    AzKwPrefilterKeyword(id);
     return id;
 }
 

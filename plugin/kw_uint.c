@@ -52,6 +52,7 @@ static int AzUintSetup(DetectEngineCtx *de_ctx, Signature *s, const char *arg,
         return -1;
     }
     s->flags |= SIG_FLAG_REQUIRE_PACKET;
+    AzKwPrefilterRule(de_ctx, kw->id);
     return 0;
 }
 
@@ -146,6 +147,7 @@ static void AzUintRegisterOne(struct az_uint_kw *kw, const char *desc, const cha
     sigmatch_table[kw->id].Match = Match;
     sigmatch_table[kw->id].Free = AzUintFree;
     sigmatch_table[kw->id].flags = SIGMATCH_QUOTES_OPTIONAL;
+    AzKwPrefilterKeyword(kw->id);
 }
 
 void AzKwUintRegister(void)

@@ -11,6 +11,7 @@
 #include "correlate.h"
 #include "eve.h"
 #include "follow_thread.h"
+#include "host_guard.h"
 #include "index.h"
 #include "ingest.h"
 #include "keywords.h"
@@ -80,7 +81,12 @@ static void AzflowInit(void)
         FatalError("azflow: cannot register flow storage and callbacks");
     if (AzEveRegister() < 0)
         FatalError("azflow: cannot register the EVE callback");
-    AzKeywordsRegister();
+    /* The rule engine reads and writes Signature and rule-group layouts
+     * that are not plugin API (switched off, it still hands rules back):
+     * only on the release it was compiled for. */
+    if (AzHostGuard("azflow's rule engine (plugin/kw_prefilter.c)", err, sizeof(err)) < 0)
+        FatalError("azflow: %s", err);
+    AzKeywordsRegister(g_config.detect_prefilter);
     AzCaptureRegister();
     if (SCRegisterOnLoggingReady(OnLoggingReady, NULL) < 0)
         FatalError("azflow: cannot register the logging-ready callback");

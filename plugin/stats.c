@@ -19,6 +19,9 @@ GETTER(records_evicted)
 GETTER(blobs)
 GETTER(flows_enriched)
 GETTER(memuse)
+GETTER(detect_calls)
+GETTER(detect_key_changes)
+GETTER(detect_candidates)
 
 void AzStatsRegister(void)
 {
@@ -32,4 +35,7 @@ void AzStatsRegister(void)
     StatsRegisterGlobalCounter("azure.blobs", Get_blobs);
     StatsRegisterGlobalCounter("azure.flows_enriched", Get_flows_enriched);
     StatsRegisterGlobalCounter("azure.memuse", Get_memuse);
+    StatsRegisterGlobalCounter("azure.detect_calls", Get_detect_calls);
+    StatsRegisterGlobalCounter("azure.detect_key_changes", Get_detect_key_changes);
+    StatsRegisterGlobalCounter("azure.detect_candidates", Get_detect_candidates);
 }

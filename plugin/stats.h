@@ -14,6 +14,12 @@ struct az_stats {
     atomic_uint_fast64_t blobs;
     atomic_uint_fast64_t flows_enriched;
     atomic_uint_fast64_t memuse;
+    /* The rule engine (kw_prefilter.c): packets it ran on, packets on
+     * which it evaluated rules (a flow's facts or state changed, or a
+     * window ran out), rules it made candidates. */
+    atomic_uint_fast64_t detect_calls;
+    atomic_uint_fast64_t detect_key_changes;
+    atomic_uint_fast64_t detect_candidates;
 };
 
 extern struct az_stats az_stats;
