@@ -5,7 +5,12 @@ with and without azflow, measured in one run (ABCD ABCD ..., medians, ratios).
   A  no plugin              plugins: [], no azure section
   B  plugin, no flow logs   the plugin's flow callbacks and EVE hook, an empty index
   C  plugin + flow logs     azure.flow-logs.0.path = the generated tree (>= 1M records)
-  D  C + azure.rules        the shipped ruleset on top (in A-C it is not loaded)
+  D  C + azure.rules        the shipped ruleset on top (in A-C it is not loaded), evaluated
+                            by azflow's rule engine (on change of a flow's facts)
+  P  D, engine off          (--variants P) azure.detect.prefilter: no, every packet evaluated
+  N  D without alert output (--variants N) the `alert` EVE type removed: D - N is alert logging
+  M  C + mixed rules        (--variants M) bench/azure-mixed.rules: azure keywords beside payload
+                            and per-packet conditions, Suricata's own lists (the fallback path)
   G  C + azure_flow events  (--variants G) eager correlation, and 1M more EVE events
 
 Every variant loads Suricata's own *-events.rules, so detection runs in all.
@@ -21,6 +26,10 @@ ingestion time = D's (or C's) -T wall time minus B's.
 With --callgrind N each variant also runs once under valgrind's callgrind on
 the first N packets, counting instructions in the packet, flow-manager and
 flow-recycler threads only: a figure no other load on the machine can move.
+
+With D, the rule engine's counters (azure.detect_*) are reported per packet
+and per flow; with D and P, the two last runs' alerts are compared (sid,
+5-tuple, timestamp, multiplicity): the engine must not change them.
 
 usage: plugin_overhead.py [--reps N] [--callgrind N] [--suricata S] [--plugin P] [--data DIR]
 (`make bench-plugin` generates DIR first with build/bench/plugin_overhead_gen.)
@@ -259,6 +268,28 @@ def run_once(opts, variant, config, extra, outdir, count):
     return res
 
 
+def alert_set(eve):
+    """The run's alerts as a multiset of (sid, 5-tuple, timestamp)."""
+    seen = {}
+    with open(eve) as f:
+        for line in f:
+            if '"event_type":"alert"' not in line:
+                continue
+            e = json.loads(line)
+            k = (e["alert"]["signature_id"], e.get("src_ip"), e.get("src_port"),
+                 e.get("dest_ip"), e.get("dest_port"), e.get("proto"), e["timestamp"])
+            seen[k] = seen.get(k, 0) + 1
+    return seen
+
+
+def alert_sets_equal(eve_a, eve_b):
+    a, b = alert_set(eve_a), alert_set(eve_b)
+    per_sid = {}
+    for k, n in a.items():
+        per_sid[k[0]] = per_sid.get(k[0], 0) + n
+    return a == b, dict(sorted(per_sid.items()))
+
+
 def pcap_prefix(src, dst, n):
     """Copies the first n packets of a classic pcap file."""
     import struct
@@ -283,6 +314,7 @@ def callgrind(opts, variants, work):
     print("callgrind: first %s packets, Ir of the packet thread + flow manager + recycler"
           % "{:,}".format(opts.callgrind))
     base = None
+    irs = {}
     for key, name, config, extra in variants:
         if key in ("F", "G"):
             # The records of all four hours come due at the end of the
@@ -328,7 +360,12 @@ def callgrind(opts, variants, work):
               % (key, name, "{:,}".format(ir), "{:,.0f}".format(ir / pkts),
                  100.0 * (ir / base[0] - 1), "{:,}".format(ir - fm),
                  100.0 * ((ir - fm) / base[1] - 1), "{:,}".format(fm)))
+        irs[key] = ir - fm
         sys.stdout.flush()
+    for a, b in (("D", "C"), ("P", "C"), ("N", "C"), ("M", "C"), ("D", "N")):
+        if a in irs and b in irs:
+            print("  %s vs %s (packet thread + recycler): %+.2f %% (%+.1f M Ir)"
+                  % (a, b, 100.0 * (irs[a] / irs[b] - 1), (irs[a] - irs[b]) / 1e6))
 
 
 def thread_ir(cg_out, function):
@@ -368,6 +405,8 @@ def main():
     ap.add_argument("--callgrind", type=int, default=0, metavar="N",
                     help="then count instructions per variant under callgrind on the first N "
                          "packets (load-independent; ~1 minute per variant for N=100000)")
+    ap.add_argument("--mixed-rules", default=os.path.join(SRCDIR, "bench", "azure-mixed.rules"),
+                    help="the rules of variant M (default bench/azure-mixed.rules)")
     ap.add_argument("--capture", action="store_true",
                     help="also run capture mode (--capture-plugin=azure): E without flow logs, "
                          "F with them, against stock -r (A)")
@@ -401,12 +440,19 @@ def main():
     for name, line, events in (
             ("suricata.yaml", "", ""),
             ("suricata-azure-rules.yaml", "  - %s\n" % os.path.abspath(opts.azure_rules), ""),
+            ("suricata-azure-mixed.yaml", "  - %s\n" % os.path.abspath(opts.mixed_rules), ""),
             ("suricata-azure-flow.yaml", "", "        - azure_flow\n")):
         configs[name] = os.path.join(work, name)
         with open(configs[name], "w") as f:
             f.write(CONFIG.format(rules_dir=rules_dir, etc_dir=etc_dir, azure_rules=line,
                                   azure_flow=events, affinity=AFFINITY if opts.affinity
                                   else "  set-cpu-affinity: no\n"))
+    # D without alert output: the same rules and detection, no `alert` EVE type.
+    configs["suricata-azure-rules-noalert.yaml"] = os.path.join(work, "suricata-azure-rules-noalert.yaml")
+    with open(configs["suricata-azure-rules.yaml"]) as f:
+        noalert = f.read().replace("        - alert:\n            tagged-packets: no\n", "")
+    with open(configs["suricata-azure-rules-noalert.yaml"], "w") as f:
+        f.write(noalert)
 
     plugin = ["--set", "plugins.0=%s" % os.path.abspath(opts.plugin)]
     logs = ["--set", "azure.flow-logs.0.path=%s" % os.path.abspath(tree),
@@ -417,6 +463,9 @@ def main():
         ("B", "plugin, no flow logs", base, plugin),
         ("C", "plugin + flow logs", base, plugin + logs),
         ("D", "C + azure.rules", with_rules, plugin + logs),
+        ("P", "D, engine off", with_rules, plugin + logs + ["--set", "azure.detect.prefilter=no"]),
+        ("N", "D, no alert output", configs["suricata-azure-rules-noalert.yaml"], plugin + logs),
+        ("M", "C + mixed rules", configs["suricata-azure-mixed.yaml"], plugin + logs),
         # azure_flow events need the recent-flows memory, which makes every
         # flow look its records up at its first packet (eager correlation);
         # the run also writes one event per record (1M).
@@ -493,8 +542,10 @@ def main():
     print("  (paired: median over repetitions of the variant's pkts/s over A's in the same "
           "repetition; best run: the fastest run of each)")
     names = {"B": "plugin alone", "C": "plugin + %s records" % "{:,}".format(records),
-             "D": "with azure.rules too", "G": "with azure_flow events too"}
-    shown = [k for k in "BCDG" if k in runs]
+             "D": "with azure.rules too", "P": "azure.rules, engine off",
+             "N": "azure.rules, no alert output", "M": "mixed rules (fallback)",
+             "G": "with azure_flow events too"}
+    shown = [k for k in "BCDPNMG" if k in runs]
     if shown:
         print("overhead (wall pkts/s, paired median): " + ", ".join(
             "%s %5.2f %%%s" % (names[k], 100.0 * (1 - paired(k)),
@@ -532,6 +583,21 @@ def main():
                  "{:,}".format(stat(st, "azure.flows_enriched")), "{:,}".format(ev.get("flow", 0)),
                  "{:,}".format(ev.get("flow_azure", 0)), "{:,}".format(ev.get("alert", 0)),
                  "{:,}".format(runs["A"][-1].get("events", {}).get("alert", 0))))
+    if "D" in runs:
+        dst = runs["D"][-1]["stats"]
+        pkts = stat(dst, "decoder.pkts") or 1
+        flows = stat(dst, "azure.flows_enriched") or 1
+        calls, changes, cands = (stat(dst, "azure.detect_" + k)
+                                 for k in ("calls", "key_changes", "candidates"))
+        print("rule engine (D): %s calls = %.3f per packet; %s key changes = %.3f per packet, "
+              "%.2f per enriched flow; %s candidates = %.3f per packet, %.2f per enriched flow"
+              % ("{:,}".format(calls), calls / pkts, "{:,}".format(changes), changes / pkts,
+                 changes / flows, "{:,}".format(cands), cands / pkts, cands / flows))
+    if "D" in runs and "P" in runs:
+        same, per_sid = alert_sets_equal(os.path.join(runs_dir, "D", "eve.json"),
+                                         os.path.join(runs_dir, "P", "eve.json"))
+        print("alerts D vs P (engine off): %s; per sid %s" % (
+            "identical (sid, 5-tuple, timestamp, count)" if same else "DIFFERENT", per_sid))
     emerg = [stat(r["stats"], "flow.emerg_mode_entered") for v in runs.values() for r in v]
     if any(emerg):
         print("warning: flow emergency mode entered in some runs: figures are distorted")

@@ -157,7 +157,8 @@ const struct az_flowinfo *AzFlowInfoGet(Flow *f)
     return Info(st);
 }
 
-uint32_t AzFlowFactsGeneration(Flow *f, struct az_detect_memo **memo)
+uint32_t AzFlowFactsGeneration(Flow *f, struct az_detect_memo **memo,
+        const struct az_flowinfo **info)
 {
     if (g_storage.id < 0)
         return 0;
@@ -170,7 +171,7 @@ uint32_t AzFlowFactsGeneration(Flow *f, struct az_detect_memo **memo)
     if (st == NULL && (st = State(f)) == NULL)
         return 0;
     RefreshIfDue(st, f);
-    if (Info(st) == NULL)
+    if ((*info = Info(st)) == NULL)
         return 0;
     *memo = &st->memo;
     return st->generation;

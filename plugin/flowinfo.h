@@ -65,8 +65,10 @@ struct az_detect_memo {
 /* The generation of the flow's azure facts for the rule engine: 0 when the
  * flow has none (no azure keyword can be true), else a number that changes
  * whenever the facts do (a record folded in, late or not).  Sets *memo to
- * the flow's engine memo.  Same conditions as AzFlowInfoGet. */
-uint32_t AzFlowFactsGeneration(struct Flow_ *f, struct az_detect_memo **memo);
+ * the flow's engine memo and *info to what AzFlowInfoGet would return.
+ * Same conditions as AzFlowInfoGet. */
+uint32_t AzFlowFactsGeneration(struct Flow_ *f, struct az_detect_memo **memo,
+        const struct az_flowinfo **info);
 
 /* The flow's info, or NULL when it has neither a correlated record nor
  * capture-mode metadata (check records > 0 for the former).  The first call

@@ -15,6 +15,15 @@ void AzKeywordsRegister(bool prefilter);
 
 struct Packet_;
 struct az_flowinfo;
+struct SigMatchCtx_;
+
+/* A keyword's verdict on a flow's info (NULL: the flow has none).  Its
+ * Match is this on the packet's flow; the rule engine calls it with the
+ * info already in hand. */
+typedef bool (*AzKwTestFn)(const struct az_flowinfo *info, const struct SigMatchCtx_ *ctx);
+
+/* At least one record correlated: what every keyword but azure.vpn needs. */
+#define AzKwHasRecord(info) ((info) != NULL && (info)->records > 0)
 
 /* Each keyword file registers its own kind (called by AzKeywordsRegister). */
 void AzKwEnumRegister(void);
@@ -39,7 +48,7 @@ int AzKwNewId(const char *name);
 struct DetectEngineCtx_;
 void AzKwPrefilterInit(bool enabled);
 bool AzKwPrefilterEnabled(void);
-void AzKwPrefilterKeyword(int id);
+void AzKwPrefilterKeyword(int id, AzKwTestFn Test);
 void AzKwPrefilterBuffer(const char *name, int buffer_id);
 void AzKwPrefilterRule(struct DetectEngineCtx_ *de_ctx, int id);
 

@@ -22,7 +22,7 @@ const struct az_flowinfo *AzKwFlowInfo(const Packet *p)
 const struct az_flowinfo *AzKwRecordInfo(const Packet *p)
 {
     const struct az_flowinfo *info = AzKwFlowInfo(p);
-    return info != NULL && info->records > 0 ? info : NULL;
+    return AzKwHasRecord(info) ? info : NULL;
 }
 
 int AzKwNewId(const char *name)
@@ -197,10 +197,15 @@ static int FlowlogSetup(DetectEngineCtx *de_ctx, Signature *s, const char *arg)
     return 0;
 }
 
+static bool FlowlogTest(const struct az_flowinfo *info, const SigMatchCtx *ctx)
+{
+    return AzKwHasRecord(info);
+}
+
 static int FlowlogMatch(DetectEngineThreadCtx *det_ctx, Packet *p, const Signature *s,
         const SigMatchCtx *ctx)
 {
-    return AzKwRecordInfo(p) != NULL;
+    return FlowlogTest(AzKwFlowInfo(p), ctx);
 }
 
 /* --- azure.decision ------------------------------------------------------------ */
@@ -215,11 +220,15 @@ static int DecisionSetup(DetectEngineCtx *de_ctx, Signature *s, const char *arg)
     return AzEnumSetup(de_ctx, s, arg, &g_decision);
 }
 
+static bool DecisionTest(const struct az_flowinfo *info, const SigMatchCtx *ctx)
+{
+    return AzKwHasRecord(info) && AzEnumIs(info->decision, (const AzEnumData *)ctx);
+}
+
 static int DecisionMatch(DetectEngineThreadCtx *det_ctx, Packet *p, const Signature *s,
         const SigMatchCtx *ctx)
 {
-    const struct az_flowinfo *info = AzKwRecordInfo(p);
-    return info != NULL && AzEnumIs(info->decision, (const AzEnumData *)ctx);
+    return DecisionTest(AzKwFlowInfo(p), ctx);
 }
 
 /* --- azure.direction ----------------------------------------------------------- */
@@ -234,11 +243,15 @@ static int DirectionSetup(DetectEngineCtx *de_ctx, Signature *s, const char *arg
     return AzEnumSetup(de_ctx, s, arg, &g_direction);
 }
 
+static bool DirectionTest(const struct az_flowinfo *info, const SigMatchCtx *ctx)
+{
+    return AzKwHasRecord(info) && AzEnumIs(info->direction, (const AzEnumData *)ctx);
+}
+
 static int DirectionMatch(DetectEngineThreadCtx *det_ctx, Packet *p, const Signature *s,
         const SigMatchCtx *ctx)
 {
-    const struct az_flowinfo *info = AzKwRecordInfo(p);
-    return info != NULL && AzEnumIs(info->direction, (const AzEnumData *)ctx);
+    return DirectionTest(AzKwFlowInfo(p), ctx);
 }
 
 /* --- azure.state --------------------------------------------------------------- */
@@ -254,12 +267,16 @@ static int StateSetup(DetectEngineCtx *de_ctx, Signature *s, const char *arg)
     return AzEnumSetup(de_ctx, s, arg, &g_state);
 }
 
+static bool StateTest(const struct az_flowinfo *info, const SigMatchCtx *ctx)
+{
+    /* NSG v1 records carry AZF_STATE_NONE (0), which AzEnumIs never matches. */
+    return AzKwHasRecord(info) && AzEnumIs(info->state, (const AzEnumData *)ctx);
+}
+
 static int StateMatch(DetectEngineThreadCtx *det_ctx, Packet *p, const Signature *s,
         const SigMatchCtx *ctx)
 {
-    /* NSG v1 records carry AZF_STATE_NONE (0), which AzEnumIs never matches. */
-    const struct az_flowinfo *info = AzKwRecordInfo(p);
-    return info != NULL && AzEnumIs(info->state, (const AzEnumData *)ctx);
+    return StateTest(AzKwFlowInfo(p), ctx);
 }
 
 /* --- azure.encryption ---------------------------------------------------------- */
@@ -274,13 +291,11 @@ static int EncryptionSetup(DetectEngineCtx *de_ctx, Signature *s, const char *ar
     return AzEnumSetup(de_ctx, s, arg, &g_encryption);
 }
 
-static int EncryptionMatch(DetectEngineThreadCtx *det_ctx, Packet *p, const Signature *s,
-        const SigMatchCtx *ctx)
+static bool EncryptionTest(const struct az_flowinfo *info, const SigMatchCtx *ctx)
 {
     /* NSG logs have no encryption field: no claim either way. */
-    const struct az_flowinfo *info = AzKwRecordInfo(p);
-    if (info == NULL || info->encryption == NULL)
-        return 0;
+    if (!AzKwHasRecord(info) || info->encryption == NULL)
+        return false;
     const AzEnumData *d = (const AzEnumData *)ctx;
     bool is;
     switch (d->value) {
@@ -298,6 +313,12 @@ static int EncryptionMatch(DetectEngineThreadCtx *det_ctx, Packet *p, const Sign
     return is != d->negated;
 }
 
+static int EncryptionMatch(DetectEngineThreadCtx *det_ctx, Packet *p, const Signature *s,
+        const SigMatchCtx *ctx)
+{
+    return EncryptionTest(AzKwFlowInfo(p), ctx);
+}
+
 /* --- azure.mirrored ------------------------------------------------------------ */
 
 static const struct az_enum_name mirrored_names[] = {
@@ -310,12 +331,16 @@ static int MirroredSetup(DetectEngineCtx *de_ctx, Signature *s, const char *arg)
     return AzEnumSetup(de_ctx, s, arg, &g_mirrored);
 }
 
+static bool MirroredTest(const struct az_flowinfo *info, const SigMatchCtx *ctx)
+{
+    return AzKwHasRecord(info) &&
+           AzEnumIs(info->mirrored ? AZ_MIRRORED_TRUE : AZ_MIRRORED_FALSE, (const AzEnumData *)ctx);
+}
+
 static int MirroredMatch(DetectEngineThreadCtx *det_ctx, Packet *p, const Signature *s,
         const SigMatchCtx *ctx)
 {
-    const struct az_flowinfo *info = AzKwRecordInfo(p);
-    return info != NULL && AzEnumIs(info->mirrored ? AZ_MIRRORED_TRUE : AZ_MIRRORED_FALSE,
-                                   (const AzEnumData *)ctx);
+    return MirroredTest(AzKwFlowInfo(p), ctx);
 }
 
 /* --- azure.vpn ----------------------------------------------------------------- */
@@ -330,13 +355,17 @@ static int VpnSetup(DetectEngineCtx *de_ctx, Signature *s, const char *arg)
     return AzEnumSetup(de_ctx, s, arg, &g_vpn);
 }
 
-static int VpnMatch(DetectEngineThreadCtx *det_ctx, Packet *p, const Signature *s,
-        const SigMatchCtx *ctx)
+static bool VpnTest(const struct az_flowinfo *info, const SigMatchCtx *ctx)
 {
     /* A VPN gateway capture marks its packets whether or not a flow-log
      * record exists for them, so no record is required here. */
-    const struct az_flowinfo *info = AzKwFlowInfo(p);
     return info != NULL && AzEnumIs(info->vpn, (const AzEnumData *)ctx);
+}
+
+static int VpnMatch(DetectEngineThreadCtx *det_ctx, Packet *p, const Signature *s,
+        const SigMatchCtx *ctx)
+{
+    return VpnTest(AzKwFlowInfo(p), ctx);
 }
 
 /* --- registration ---------------------------------------------------------------- */
@@ -344,7 +373,7 @@ static int VpnMatch(DetectEngineThreadCtx *det_ctx, Packet *p, const Signature *
 static int AzEnumRegisterOne(const char *name, const char *desc, const char *url,
         int (*Setup)(DetectEngineCtx *, Signature *, const char *),
         int (*Match)(DetectEngineThreadCtx *, Packet *, const Signature *, const SigMatchCtx *),
-        uint16_t flags)
+        AzKwTestFn Test, uint16_t flags)
 {
     /* sigmatch_table may move with each new id: index it, never keep a pointer. */
     int id = AzKwNewId(name);
@@ -355,7 +384,7 @@ static int AzEnumRegisterOne(const char *name, const char *desc, const char *url
     sigmatch_table[id].Match = Match;
     sigmatch_table[id].Free = (flags & SIGMATCH_NOOPT) ? NULL : AzEnumFree;
     sigmatch_table[id].flags = flags;
-    AzKwPrefilterKeyword(id);
+    AzKwPrefilterKeyword(id, Test);
     return id;
 }
 
@@ -365,23 +394,23 @@ void AzKwEnumRegister(void)
 
     g_kw_flowlog = AzEnumRegisterOne("azure.flowlog",
             "match packets whose flow correlated with an Azure flow-log record",
-            AZ_KW_DOC("azureflowlog"), FlowlogSetup, FlowlogMatch, SIGMATCH_NOOPT);
+            AZ_KW_DOC("azureflowlog"), FlowlogSetup, FlowlogMatch, FlowlogTest, SIGMATCH_NOOPT);
     g_decision.id = AzEnumRegisterOne(g_decision.name,
             "match the Azure flow-log decision (allow, deny) of the packet's flow",
-            AZ_KW_DOC("azuredecision"), DecisionSetup, DecisionMatch, arg);
+            AZ_KW_DOC("azuredecision"), DecisionSetup, DecisionMatch, DecisionTest, arg);
     g_direction.id = AzEnumRegisterOne(g_direction.name,
             "match the Azure flow-log direction (inbound, outbound) of the packet's flow",
-            AZ_KW_DOC("azuredirection"), DirectionSetup, DirectionMatch, arg);
+            AZ_KW_DOC("azuredirection"), DirectionSetup, DirectionMatch, DirectionTest, arg);
     g_state.id = AzEnumRegisterOne(g_state.name,
             "match the latest Azure flow-log state (begin, continuing, end, deny)",
-            AZ_KW_DOC("azurestate"), StateSetup, StateMatch, arg);
+            AZ_KW_DOC("azurestate"), StateSetup, StateMatch, StateTest, arg);
     g_encryption.id = AzEnumRegisterOne(g_encryption.name,
             "match the Azure VNet encryption status (encrypted, unencrypted or a code)",
-            AZ_KW_DOC("azureencryption"), EncryptionSetup, EncryptionMatch, arg);
+            AZ_KW_DOC("azureencryption"), EncryptionSetup, EncryptionMatch, EncryptionTest, arg);
     g_mirrored.id = AzEnumRegisterOne(g_mirrored.name,
             "match whether the flow-log 5-tuple was seen in mirrored traffic (true, false)",
-            AZ_KW_DOC("azuremirrored"), MirroredSetup, MirroredMatch, arg);
+            AZ_KW_DOC("azuremirrored"), MirroredSetup, MirroredMatch, MirroredTest, arg);
     g_vpn.id = AzEnumRegisterOne(g_vpn.name,
             "match a VPN gateway capture packet's layer (inner, outer)",
-            AZ_KW_DOC("azurevpn"), VpnSetup, VpnMatch, arg);
+            AZ_KW_DOC("azurevpn"), VpnSetup, VpnMatch, VpnTest, arg);
 }

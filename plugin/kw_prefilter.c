@@ -33,17 +33,24 @@
 /* The keyword ids and buffer ids of azflow: which sigmatches are ours. */
 #define AZ_PF_MAX_IDS 32
 static int g_kw_ids[AZ_PF_MAX_IDS];
+static AzKwTestFn g_kw_tests[AZ_PF_MAX_IDS];
 static int g_nkw_ids;
 static int g_buffer_ids[2];
 static int g_nbuffer_ids;
 static bool g_enabled;
 
-static bool IsAzureKeyword(int type)
+/* The keyword's test, or NULL when `type` is not an azure keyword. */
+static AzKwTestFn AzureTest(int type)
 {
     for (int i = 0; i < g_nkw_ids; i++)
         if (g_kw_ids[i] == type)
-            return true;
-    return false;
+            return g_kw_tests[i];
+    return NULL;
+}
+
+static bool IsAzureKeyword(int type)
+{
+    return AzureTest(type) != NULL;
 }
 
 static bool IsAzureBuffer(int list)
@@ -173,7 +180,9 @@ static SigMatch *FirstAzureMatch(const Signature *s)
 
 typedef int (*AzMatchFn)(DetectEngineThreadCtx *, Packet *, const Signature *, const SigMatchCtx *);
 
+/* An azure keyword (Test on the flow's info) or a `flow` option (Match). */
 struct az_pf_kw {
+    AzKwTestFn Test;
     AzMatchFn Match;
     const SigMatchCtx *ctx;
 };
@@ -190,6 +199,7 @@ struct az_pf_group {
     uint32_t ngated;  /* rules[0..ngated): evaluated on key changes and window ends */
     uint32_t nrules;  /* rules[ngated..nrules): every packet while their keywords hold */
     int64_t window_us; /* the shortest `limit by_flow` window of the gated rules */
+    uint64_t key_mask; /* the key bits any gated rule reads */
     int thread_id;    /* det_ctx keyword thread ctx of the counters */
     struct az_pf_rule *rules;
     struct az_pf_kw *kws;
@@ -209,26 +219,29 @@ static void GroupFree(void *ptr)
 
 /* The rule's azure keywords, `flow` options and app protocol: what the
  * rule loop would test first, so a rule added here fails only later. */
-static bool RuleHolds(DetectEngineThreadCtx *det_ctx, Packet *p, const struct az_pf_group *g,
-        const struct az_pf_rule *r)
+static bool RuleHolds(DetectEngineThreadCtx *det_ctx, Packet *p, const struct az_flowinfo *info,
+        const struct az_pf_group *g, const struct az_pf_rule *r)
 {
     if (r->alproto != ALPROTO_UNKNOWN && !AppProtoEquals(r->alproto, p->flow->alproto))
         return false;
-    for (uint16_t k = r->first_kw; k < r->first_kw + r->nkw; k++)
-        if (!g->kws[k].Match(det_ctx, p, r->s, g->kws[k].ctx))
+    for (uint16_t k = r->first_kw; k < r->first_kw + r->nkw; k++) {
+        const struct az_pf_kw *kw = &g->kws[k];
+        if (kw->Test != NULL ? !kw->Test(info, kw->ctx) : !kw->Match(det_ctx, p, r->s, kw->ctx))
             return false;
+    }
     return true;
 }
 
 /* Adds the rules of [from, to) that read a key bit in `changed` and whose
  * keywords hold; true if any did. */
-static bool AddHolding(DetectEngineThreadCtx *det_ctx, Packet *p, const struct az_pf_group *g,
-        uint32_t from, uint32_t to, uint64_t changed, struct az_pf_thread *t)
+static bool AddHolding(DetectEngineThreadCtx *det_ctx, Packet *p, const struct az_flowinfo *info,
+        const struct az_pf_group *g, uint32_t from, uint32_t to, uint64_t changed,
+        struct az_pf_thread *t)
 {
     bool any = false;
     for (uint32_t i = from; i < to; i++) {
         const struct az_pf_rule *r = &g->rules[i];
-        if ((r->key_mask & changed) != 0 && RuleHolds(det_ctx, p, g, r)) {
+        if ((r->key_mask & changed) != 0 && RuleHolds(det_ctx, p, info, g, r)) {
             PrefilterAddSids(&det_ctx->pmq, &r->iid, 1);
             any = true;
             if (t != NULL)
@@ -256,7 +269,8 @@ static void AzPfRun(DetectEngineThreadCtx *det_ctx, Packet *p, const void *pectx
 
     Flow *f = p->flow; /* the engine's mask requires one */
     struct az_detect_memo *memo = NULL;
-    const uint32_t generation = AzFlowFactsGeneration(f, &memo);
+    const struct az_flowinfo *info = NULL;
+    const uint32_t generation = AzFlowFactsGeneration(f, &memo, &info);
     if (generation == 0)
         return; /* no facts: no azure keyword can hold */
 
@@ -266,10 +280,10 @@ static void AzPfRun(DetectEngineThreadCtx *det_ctx, Packet *p, const void *pectx
     if (PacketGetIPProto(p) != f->proto || (p->flags & PKT_IS_FRAGMENT)) {
         if (t != NULL) {
             t->key_changes++;
-            AddHolding(det_ctx, p, g, 0, g->nrules, UINT64_MAX, t);
+            AddHolding(det_ctx, p, info, g, 0, g->nrules, UINT64_MAX, t);
             ThreadFold(t);
         } else {
-            AddHolding(det_ctx, p, g, 0, g->nrules, UINT64_MAX, t);
+            AddHolding(det_ctx, p, info, g, 0, g->nrules, UINT64_MAX, t);
         }
         return;
     }
@@ -287,7 +301,8 @@ static void AzPfRun(DetectEngineThreadCtx *det_ctx, Packet *p, const void *pectx
     const int64_t due = memo->due_us[dir];
     const bool expired = due != 0 && now > due;
     /* Which inputs changed: a rule is evaluated again only if it reads one. */
-    uint64_t changed = version != memo->version[dir] ? UINT64_MAX : key ^ memo->key[dir];
+    uint64_t changed =
+            version != memo->version[dir] ? UINT64_MAX : (key ^ memo->key[dir]) & g->key_mask;
 
     if (changed != 0 || expired) {
         if (expired)
@@ -296,7 +311,7 @@ static void AzPfRun(DetectEngineThreadCtx *det_ctx, Packet *p, const void *pectx
             t->key_changes++;
         memo->key[dir] = key;
         memo->version[dir] = version;
-        if (AddHolding(det_ctx, p, g, 0, g->ngated, changed, t)) {
+        if (AddHolding(det_ctx, p, info, g, 0, g->ngated, changed, t)) {
             /* A window opens at the first alert once the last one ended
              * (detect-engine-threshold.c, TYPE_LIMIT): keep an open one.
              * The window is the flow's, not the direction's, and an add
@@ -314,7 +329,7 @@ static void AzPfRun(DetectEngineThreadCtx *det_ctx, Packet *p, const void *pectx
         }
     }
     if (g->nrules > g->ngated)
-        AddHolding(det_ctx, p, g, g->ngated, g->nrules, UINT64_MAX, t);
+        AddHolding(det_ctx, p, info, g, g->ngated, g->nrules, UINT64_MAX, t);
     if (t != NULL && t->key_changes > 0)
         ThreadFold(t); /* rare, and the final stats are written before threads end */
 }
@@ -344,6 +359,7 @@ static int RuleAdd(struct az_pf_group *g, uint32_t *kw_cap, const Signature *s)
             g->kws = kws;
             *kw_cap = cap;
         }
+        g->kws[first + r->nkw].Test = AzureTest(sm->type);
         g->kws[first + r->nkw].Match = sigmatch_table[sm->type].Match;
         g->kws[first + r->nkw].ctx = sm->ctx;
         r->nkw++;
@@ -456,6 +472,8 @@ static int AzPfSetup(DetectEngineCtx *de_ctx, SigGroupHead *sgh)
             }
             g->rules[g->nrules - 1].key_mask =
                     want == 1 ? RuleKeyMask(sgh->init->match_array[i]) : UINT64_MAX;
+            if (want == 1)
+                g->key_mask |= g->rules[g->nrules - 1].key_mask;
         }
     }
     SCFree(cls);
@@ -514,11 +532,12 @@ bool AzKwPrefilterEnabled(void)
     return g_enabled;
 }
 
-void AzKwPrefilterKeyword(int id)
+void AzKwPrefilterKeyword(int id, AzKwTestFn Test)
 {
     if (g_nkw_ids >= AZ_PF_MAX_IDS)
         FatalError("azflow: too many azure keywords for the rule engine");
-    g_kw_ids[g_nkw_ids++] = id;
+    g_kw_ids[g_nkw_ids] = id;
+    g_kw_tests[g_nkw_ids++] = Test;
     /* Also when switched off, so `prefilter;` rules load either way. */
     sigmatch_table[id].SupportsPrefilter = AzPfSupports;
     sigmatch_table[id].SetupPrefilter = AzPfSetup;

@@ -56,11 +56,10 @@ static int AzUintSetup(DetectEngineCtx *de_ctx, Signature *s, const char *arg,
     return 0;
 }
 
-static int AzUintMatch(const Packet *p, const SigMatchCtx *ctx, enum az_counter counter)
+static bool AzUintTest(const struct az_flowinfo *info, const SigMatchCtx *ctx, enum az_counter counter)
 {
     /* NSG v1 records carry no counters: a missing count is not a zero. */
-    const struct az_flowinfo *info = AzKwRecordInfo(p);
-    if (info == NULL || !(info->have & AZ_HAVE_COUNTERS))
+    if (!AzKwHasRecord(info) || !(info->have & AZ_HAVE_COUNTERS))
         return 0;
     uint64_t v = 0;
     switch (counter) {
@@ -93,10 +92,15 @@ static int PktsToServerSetup(DetectEngineCtx *de_ctx, Signature *s, const char *
     return AzUintSetup(de_ctx, s, arg, &g_pkts_toserver);
 }
 
+static bool PktsToServerTest(const struct az_flowinfo *info, const SigMatchCtx *ctx)
+{
+    return AzUintTest(info, ctx, AZ_PKTS_TOSERVER);
+}
+
 static int PktsToServerMatch(DetectEngineThreadCtx *det_ctx, Packet *p, const Signature *s,
         const SigMatchCtx *ctx)
 {
-    return AzUintMatch(p, ctx, AZ_PKTS_TOSERVER);
+    return PktsToServerTest(AzKwFlowInfo(p), ctx);
 }
 
 static int PktsToClientSetup(DetectEngineCtx *de_ctx, Signature *s, const char *arg)
@@ -104,10 +108,15 @@ static int PktsToClientSetup(DetectEngineCtx *de_ctx, Signature *s, const char *
     return AzUintSetup(de_ctx, s, arg, &g_pkts_toclient);
 }
 
+static bool PktsToClientTest(const struct az_flowinfo *info, const SigMatchCtx *ctx)
+{
+    return AzUintTest(info, ctx, AZ_PKTS_TOCLIENT);
+}
+
 static int PktsToClientMatch(DetectEngineThreadCtx *det_ctx, Packet *p, const Signature *s,
         const SigMatchCtx *ctx)
 {
-    return AzUintMatch(p, ctx, AZ_PKTS_TOCLIENT);
+    return PktsToClientTest(AzKwFlowInfo(p), ctx);
 }
 
 static int BytesToServerSetup(DetectEngineCtx *de_ctx, Signature *s, const char *arg)
@@ -115,10 +124,15 @@ static int BytesToServerSetup(DetectEngineCtx *de_ctx, Signature *s, const char 
     return AzUintSetup(de_ctx, s, arg, &g_bytes_toserver);
 }
 
+static bool BytesToServerTest(const struct az_flowinfo *info, const SigMatchCtx *ctx)
+{
+    return AzUintTest(info, ctx, AZ_BYTES_TOSERVER);
+}
+
 static int BytesToServerMatch(DetectEngineThreadCtx *det_ctx, Packet *p, const Signature *s,
         const SigMatchCtx *ctx)
 {
-    return AzUintMatch(p, ctx, AZ_BYTES_TOSERVER);
+    return BytesToServerTest(AzKwFlowInfo(p), ctx);
 }
 
 static int BytesToClientSetup(DetectEngineCtx *de_ctx, Signature *s, const char *arg)
@@ -126,17 +140,23 @@ static int BytesToClientSetup(DetectEngineCtx *de_ctx, Signature *s, const char 
     return AzUintSetup(de_ctx, s, arg, &g_bytes_toclient);
 }
 
+static bool BytesToClientTest(const struct az_flowinfo *info, const SigMatchCtx *ctx)
+{
+    return AzUintTest(info, ctx, AZ_BYTES_TOCLIENT);
+}
+
 static int BytesToClientMatch(DetectEngineThreadCtx *det_ctx, Packet *p, const Signature *s,
         const SigMatchCtx *ctx)
 {
-    return AzUintMatch(p, ctx, AZ_BYTES_TOCLIENT);
+    return BytesToClientTest(AzKwFlowInfo(p), ctx);
 }
 
 /* --- registration ---------------------------------------------------------------- */
 
 static void AzUintRegisterOne(struct az_uint_kw *kw, const char *desc, const char *url,
         int (*Setup)(DetectEngineCtx *, Signature *, const char *),
-        int (*Match)(DetectEngineThreadCtx *, Packet *, const Signature *, const SigMatchCtx *))
+        int (*Match)(DetectEngineThreadCtx *, Packet *, const Signature *, const SigMatchCtx *),
+        AzKwTestFn Test)
 {
     /* sigmatch_table may move with each new id: index it, never keep a pointer. */
     kw->id = AzKwNewId(kw->name);
@@ -147,7 +167,7 @@ static void AzUintRegisterOne(struct az_uint_kw *kw, const char *desc, const cha
     sigmatch_table[kw->id].Match = Match;
     sigmatch_table[kw->id].Free = AzUintFree;
     sigmatch_table[kw->id].flags = SIGMATCH_QUOTES_OPTIONAL;
-    AzKwPrefilterKeyword(kw->id);
+    AzKwPrefilterKeyword(kw->id, Test);
 }
 
 void AzKwUintRegister(void)
@@ -155,17 +175,17 @@ void AzKwUintRegister(void)
     AzUintRegisterOne(&g_pkts_toserver,
             "match the summed Azure flow-log packet count, record source to destination",
             AZ_KW_DOC("azurepkts_toserver-azurepkts_toclient"), PktsToServerSetup,
-            PktsToServerMatch);
+            PktsToServerMatch, PktsToServerTest);
     AzUintRegisterOne(&g_pkts_toclient,
             "match the summed Azure flow-log packet count, record destination to source",
             AZ_KW_DOC("azurepkts_toserver-azurepkts_toclient"), PktsToClientSetup,
-            PktsToClientMatch);
+            PktsToClientMatch, PktsToClientTest);
     AzUintRegisterOne(&g_bytes_toserver,
             "match the summed Azure flow-log byte count, record source to destination",
             AZ_KW_DOC("azurebytes_toserver-azurebytes_toclient"), BytesToServerSetup,
-            BytesToServerMatch);
+            BytesToServerMatch, BytesToServerTest);
     AzUintRegisterOne(&g_bytes_toclient,
             "match the summed Azure flow-log byte count, record destination to source",
             AZ_KW_DOC("azurebytes_toserver-azurebytes_toclient"), BytesToClientSetup,
-            BytesToClientMatch);
+            BytesToClientMatch, BytesToClientTest);
 }

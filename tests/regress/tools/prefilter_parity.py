@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """The rule engine changes when rules are evaluated, never what they find.
 
-    prefilter_parity.py RULES CORPUS...      (a CORPUS is PCAP:FLOWLOG-DIR)
+    prefilter_parity.py RULES CORPUS...      (a CORPUS is PCAP:FLOWLOG-DIR[:STRETCH])
 
 For each corpus, runs Suricata with the plugin and RULES twice, with the
 engine (default) and with `azure.detect.prefilter: no`, and fails unless
@@ -11,11 +11,18 @@ work (its stats counters stay 0) or worked when switched off, and when the
 runs raise no alert at all for a sid of RULES marked `# parity: fires`
 (so the comparison cannot pass by having nothing to compare).  Output goes
 to $OUTPUT_DIR/<corpus>-{on,off}.
+
+STRETCH (an integer) first rewrites the pcap's timestamps so that each
+packet's offset within its 10-second slot is STRETCH times longer: the
+corpora's flows last milliseconds, stretched they outlive short `limit`
+windows while their facts stay the same, which is what the engine's window
+re-evaluation is for.
 """
 import collections
 import json
 import os
 import re
+import struct
 import subprocess
 import sys
 
@@ -39,6 +46,25 @@ def alerts_and_stats(logdir):
     return alerts, (stats or {}).get("azure", {})
 
 
+def stretch(src, dst, factor):
+    """Copies a little-endian microsecond pcap, stretching time within 10 s slots."""
+    with open(src, "rb") as f:
+        data = f.read()
+    if struct.unpack_from("<I", data, 0)[0] != 0xA1B2C3D4:
+        sys.exit("prefilter_parity: %s: not a little-endian microsecond pcap" % src)
+    out, off = [data[:24]], 24
+    while off + 16 <= len(data):
+        sec, usec, incl, orig = struct.unpack_from("<IIII", data, off)
+        t = sec * 1000000 + usec
+        slot = t - t % 10000000
+        t = slot + (t - slot) * factor
+        out.append(struct.pack("<IIII", t // 1000000, t % 1000000, incl, orig))
+        out.append(data[off + 16:off + 16 + incl])
+        off += 16 + incl
+    with open(dst, "wb") as f:
+        f.write(b"".join(out))
+
+
 def run(name, rules, pcap, logs, engine):
     logdir = os.path.join(os.environ["OUTPUT_DIR"], "%s-%s" % (name, "on" if engine else "off"))
     os.makedirs(logdir, exist_ok=True)
@@ -60,8 +86,13 @@ def main():
     fired = collections.Counter()
     failed = False
     for corpus in sys.argv[2:]:
-        pcap, logs = corpus.split(":")
+        pcap, logs, factor = (corpus.split(":") + [None])[:3]
         name = os.path.basename(os.path.dirname(pcap)) + "-" + os.path.basename(logs)
+        if factor:
+            name += "-x" + factor
+            stretched = os.path.join(os.environ["OUTPUT_DIR"], name + ".pcap")
+            stretch(pcap, stretched, int(factor))
+            pcap = stretched
         on, on_stats = run(name, rules, pcap, logs, True)
         off, off_stats = run(name, rules, pcap, logs, False)
         for k, n in on.items():
