@@ -20,6 +20,7 @@
 #include "detect-engine-buffer.h"
 #include "detect-engine-prefilter.h"
 #include "detect-flow.h"
+#include "detect-pcre.h"
 #include "detect-parse.h"
 #include "detect-threshold.h"
 #include "flow.h"
@@ -65,8 +66,20 @@ static bool IsAzureBuffer(int list)
 
 /* Plain per-thread counts, folded into the shared atomics now and then so
  * the packet path never touches a cache line another thread writes. */
+/* What a buffer rule's azure.rule / azure.acl contents concluded for one
+ * pair of (interned, so comparable by address) strings. */
+struct az_pf_verdict {
+    const char *rule, *acl;
+    SigIntId iid;
+    uint32_t version; /* the detect engine's: iids are reused by reloads */
+    bool match;
+};
+
+#define AZ_PF_VERDICTS 256 /* a power of two */
+
 struct az_pf_thread {
     uint64_t calls, key_changes, candidates;
+    struct az_pf_verdict verdicts[AZ_PF_VERDICTS];
 };
 
 #define AZ_PF_FOLD_EVERY 256
@@ -190,6 +203,7 @@ struct az_pf_kw {
 struct az_pf_rule {
     const Signature *s;
     SigIntId iid;
+    bool buffers_cached;    /* its azure buffers' verdict is memoised per thread */
     AppProto alproto;       /* the header's app protocol, or ALPROTO_UNKNOWN */
     uint64_t key_mask;      /* the key bits it reads (gated rules) */
     uint16_t first_kw, nkw; /* its azure and `flow` keywords in az_pf_group.kws */
@@ -232,6 +246,38 @@ static bool RuleHolds(DetectEngineThreadCtx *det_ctx, Packet *p, const struct az
     return true;
 }
 
+/* A buffer rule's contents on the flow's azure.rule / azure.acl: they read
+ * only those strings, so the verdict is memoised per pair of strings.  A
+ * miss runs the rule's own inspection of those buffers (the engines the
+ * rule loop would run; Suricata caches the buffers for the rest of the
+ * packet), so a rule whose strings cannot match is never a candidate. */
+static bool BuffersMatch(DetectEngineThreadCtx *det_ctx, Packet *p, const struct az_flowinfo *info,
+        const struct az_pf_rule *r, struct az_pf_thread *t)
+{
+    const uint32_t version = det_ctx->de_ctx->version;
+    struct az_pf_verdict *v = NULL;
+    if (t != NULL) {
+        uintptr_t h = (uintptr_t)info->rule * 31 + (uintptr_t)info->acl * 17 + r->iid;
+        v = &t->verdicts[(h ^ (h >> 9)) & (AZ_PF_VERDICTS - 1)];
+        if (v->rule == info->rule && v->acl == info->acl && v->iid == r->iid &&
+                v->version == version && (v->rule != NULL || v->acl != NULL))
+            return v->match;
+    }
+    bool match = true;
+    for (const DetectEnginePktInspectionEngine *e = r->s->pkt_inspect; e != NULL && match;
+            e = e->next) {
+        if (!IsAzureBuffer(e->sm_list))
+            continue;
+        uint8_t alert_flags = 0;
+        match = e->v1.Callback(det_ctx, e, r->s, p, &alert_flags);
+    }
+    if (v != NULL) {
+        *v = (struct az_pf_verdict){ .rule = info->rule, .acl = info->acl, .iid = r->iid,
+            .version = version, .match = match };
+    }
+    return match;
+}
+
 /* Adds the rules of [from, to) that read a key bit in `changed` and whose
  * keywords hold; true if any did. */
 static bool AddHolding(DetectEngineThreadCtx *det_ctx, Packet *p, const struct az_flowinfo *info,
@@ -241,7 +287,8 @@ static bool AddHolding(DetectEngineThreadCtx *det_ctx, Packet *p, const struct a
     bool any = false;
     for (uint32_t i = from; i < to; i++) {
         const struct az_pf_rule *r = &g->rules[i];
-        if ((r->key_mask & changed) != 0 && RuleHolds(det_ctx, p, info, g, r)) {
+        if ((r->key_mask & changed) != 0 && RuleHolds(det_ctx, p, info, g, r) &&
+                (!r->buffers_cached || BuffersMatch(det_ctx, p, info, r, t))) {
             PrefilterAddSids(&det_ctx->pmq, &r->iid, 1);
             any = true;
             if (t != NULL)
@@ -256,6 +303,52 @@ static bool AddHolding(DetectEngineThreadCtx *det_ctx, Packet *p, const struct a
 #define AZ_PF_KEY_EST 0x2ULL
 #define AZ_PF_KEY_ALPROTO 0xffff0000ULL
 #define AZ_PF_KEY_GENERATION 0xffffffff00000000ULL
+
+/* An ICMP error or a fragment on the flow is matched against other headers
+ * (another rule group, no ports) than the flow's own packets: evaluated on
+ * its own, leaving the memo to the flow's packets. */
+static void __attribute__((noinline)) RunUnstable(DetectEngineThreadCtx *det_ctx, Packet *p,
+        const struct az_flowinfo *info, const struct az_pf_group *g, struct az_pf_thread *t)
+{
+    AddHolding(det_ctx, p, info, g, 0, g->nrules, UINT64_MAX, t);
+    if (t != NULL) {
+        t->key_changes++;
+        ThreadFold(t);
+    }
+}
+
+/* The flow's inputs changed (`changed`: which key bits) or a window ran out:
+ * evaluate the gated rules that read them, and remember the key. */
+static void __attribute__((noinline)) Reevaluate(DetectEngineThreadCtx *det_ctx, Packet *p,
+        const struct az_flowinfo *info, const struct az_pf_group *g, struct az_detect_memo *memo,
+        int dir, uint64_t key, uint64_t changed, int64_t now, bool expired, struct az_pf_thread *t)
+{
+    const int64_t due = memo->due_us[dir];
+    memo->key[dir] = key;
+    memo->version[dir] = det_ctx->de_ctx->version;
+    if (expired)
+        changed = UINT64_MAX;
+    if (AddHolding(det_ctx, p, info, g, 0, g->ngated, changed, t)) {
+        /* A window opens at the first alert once the last one ended
+         * (detect-engine-threshold.c, TYPE_LIMIT): keep an open one.  The
+         * window is the flow's, not the direction's, and an add here may
+         * have been suppressed by a window opened the other way: never wait
+         * past the other direction's due time. */
+        if (due == 0 || expired) {
+            int64_t next = now + g->window_us;
+            const int64_t other = memo->due_us[dir ^ 1];
+            if (other > now && other < next)
+                next = other;
+            memo->due_us[dir] = next;
+        }
+    } else if (expired) {
+        memo->due_us[dir] = 0;
+    }
+    if (t != NULL) {
+        t->key_changes++;
+        ThreadFold(t); /* rare, and the final stats are written before threads end */
+    }
+}
 
 static void AzPfRun(DetectEngineThreadCtx *det_ctx, Packet *p, const void *pectx)
 {
@@ -273,65 +366,29 @@ static void AzPfRun(DetectEngineThreadCtx *det_ctx, Packet *p, const void *pectx
     const uint32_t generation = AzFlowFactsGeneration(f, &memo, &info);
     if (generation == 0)
         return; /* no facts: no azure keyword can hold */
-
-    /* An ICMP error or a fragment on the flow is matched against other
-     * headers (another rule group, no ports) than the flow's own packets:
-     * evaluate it on its own, leaving the memo to the flow's packets. */
-    if (PacketGetIPProto(p) != f->proto || (p->flags & PKT_IS_FRAGMENT)) {
-        if (t != NULL) {
-            t->key_changes++;
-            AddHolding(det_ctx, p, info, g, 0, g->nrules, UINT64_MAX, t);
-            ThreadFold(t);
-        } else {
-            AddHolding(det_ctx, p, info, g, 0, g->nrules, UINT64_MAX, t);
-        }
+    if (unlikely(PacketGetIPProto(p) != f->proto || (p->flags & PKT_IS_FRAGMENT))) {
+        RunUnstable(det_ctx, p, info, g, t);
         return;
     }
 
     const int dir = (p->flowflags & FLOW_PKT_TOCLIENT) ? 1 : 0;
     /* Everything a flow-stable rule reads besides the facts: established
      * (flow keyword), the app protocol (rule header), and which way round
-     * the flow is (swapped once at most, flow.c FlowSwap). */
-    const uint64_t state = ((uint64_t)f->alproto << 16) |
-                           ((p->flowflags & FLOW_PKT_ESTABLISHED) ? AZ_PF_KEY_EST : 0) |
-                           ((f->flags & FLOW_DIR_REVERSED) ? 1 : 0);
-    const uint64_t key = ((uint64_t)generation << 32) | state;
-    const uint32_t version = det_ctx->de_ctx->version; /* rule reloads reset groups */
+     * the flow is (swapped once at most, flow.c FlowSwap); and the rules
+     * themselves (a reload resets the flow's rule groups). */
+    const uint64_t key = ((uint64_t)generation << 32) | ((uint64_t)f->alproto << 16) |
+                         ((p->flowflags & FLOW_PKT_ESTABLISHED) ? AZ_PF_KEY_EST : 0) |
+                         ((f->flags & FLOW_DIR_REVERSED) ? AZ_PF_KEY_REVERSED : 0);
+    const uint64_t changed = det_ctx->de_ctx->version != memo->version[dir]
+                                     ? UINT64_MAX
+                                     : (key ^ memo->key[dir]) & g->key_mask;
     const int64_t now = AzTimeUs(p->ts);
     const int64_t due = memo->due_us[dir];
     const bool expired = due != 0 && now > due;
-    /* Which inputs changed: a rule is evaluated again only if it reads one. */
-    uint64_t changed =
-            version != memo->version[dir] ? UINT64_MAX : (key ^ memo->key[dir]) & g->key_mask;
-
-    if (changed != 0 || expired) {
-        if (expired)
-            changed = UINT64_MAX;
-        if (t != NULL)
-            t->key_changes++;
-        memo->key[dir] = key;
-        memo->version[dir] = version;
-        if (AddHolding(det_ctx, p, info, g, 0, g->ngated, changed, t)) {
-            /* A window opens at the first alert once the last one ended
-             * (detect-engine-threshold.c, TYPE_LIMIT): keep an open one.
-             * The window is the flow's, not the direction's, and an add
-             * here may have been suppressed by a window opened the other
-             * way: never wait past the other direction's due time. */
-            if (due == 0 || expired) {
-                int64_t next = now + g->window_us;
-                const int64_t other = memo->due_us[dir ^ 1];
-                if (other > now && other < next)
-                    next = other;
-                memo->due_us[dir] = next;
-            }
-        } else if (expired) {
-            memo->due_us[dir] = 0;
-        }
-    }
+    if (unlikely(changed != 0 || expired))
+        Reevaluate(det_ctx, p, info, g, memo, dir, key, changed, now, expired, t);
     if (g->nrules > g->ngated)
         AddHolding(det_ctx, p, info, g, g->ngated, g->nrules, UINT64_MAX, t);
-    if (t != NULL && t->key_changes > 0)
-        ThreadFold(t); /* rare, and the final stats are written before threads end */
 }
 
 /* --- rule group setup --------------------------------------------------------- */
@@ -342,6 +399,7 @@ static int RuleAdd(struct az_pf_group *g, uint32_t *kw_cap, const Signature *s)
     r->s = s;
     r->iid = s->iid;
     r->alproto = (s->flags & SIG_FLAG_APPLAYER) ? s->alproto : ALPROTO_UNKNOWN;
+    r->buffers_cached = false;
     r->nkw = 0;
     uint32_t first = 0;
     for (uint32_t i = 0; i < g->nrules; i++)
@@ -366,6 +424,27 @@ static int RuleAdd(struct az_pf_group *g, uint32_t *kw_cap, const Signature *s)
     }
     g->nrules++;
     return 0;
+}
+
+/* A flow-stable rule whose azure buffers hold only side-effect-free
+ * inspection (content, pcre without captures, bsize, isdataat): its
+ * verdict on the buffers is a function of the strings alone. */
+static bool BuffersCacheable(const Signature *s)
+{
+    const SignatureInitData *id = s->init_data;
+    if (id->buffer_index == 0)
+        return false;
+    for (uint32_t x = 0; x < id->buffer_index; x++) {
+        for (const SigMatch *sm = id->buffers[x].head; sm != NULL; sm = sm->next) {
+            if (sm->type == DETECT_CONTENT || sm->type == DETECT_BSIZE ||
+                    sm->type == DETECT_ISDATAAT)
+                continue;
+            if (sm->type == DETECT_PCRE && ((const DetectPcreData *)sm->ctx)->idx == 0)
+                continue;
+            return false;
+        }
+    }
+    return true;
 }
 
 /* The flow state bits a gated rule reads: established if it tests it,
@@ -472,8 +551,11 @@ static int AzPfSetup(DetectEngineCtx *de_ctx, SigGroupHead *sgh)
             }
             g->rules[g->nrules - 1].key_mask =
                     want == 1 ? RuleKeyMask(sgh->init->match_array[i]) : UINT64_MAX;
-            if (want == 1)
+            if (want == 1) {
                 g->key_mask |= g->rules[g->nrules - 1].key_mask;
+                g->rules[g->nrules - 1].buffers_cached =
+                        BuffersCacheable(sgh->init->match_array[i]);
+            }
         }
     }
     SCFree(cls);
