@@ -179,6 +179,22 @@ int AzAzureJson(struct az_jbuf *b, const struct az_flowinfo *in, bool with_recor
     return 0;
 }
 
+int AzAzureJsonExtend(struct az_jbuf *b, const struct az_jbuf *base, bool late, uint64_t flow_id)
+{
+    b->len = 0;
+    if (base->len < 2 || Raw(b, base->p, base->len - 1) < 0)
+        return -1;
+    bool first = base->p[base->len - 2] == '{';
+    if (late && KeyBool(b, &first, KEY("late"), true) < 0)
+        return -1;
+    if (flow_id != 0 && KeyUint(b, &first, KEY("flow_id"), flow_id) < 0)
+        return -1;
+    if (Raw(b, "}", 1) < 0)
+        return -1;
+    b->p[b->len] = '\0';
+    return 0;
+}
+
 void AzJbufFree(struct az_jbuf *b)
 {
     free(b->p);

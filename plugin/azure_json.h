@@ -5,6 +5,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "flowinfo.h"
 
@@ -19,6 +20,10 @@ struct az_jbuf {
  * strings (their JSON form is taken from there).
  * Fields a log lacks are left out.  Returns 0, or -1 when out of memory. */
 int AzAzureJson(struct az_jbuf *b, const struct az_flowinfo *in, bool with_records, const char *blob);
+/* Writes `base` (an AzAzureJson result) into b with the members a late
+ * alert adds: `"late":true` when `late`, and `"flow_id"` (the mirrored
+ * flow's, when the record's own flow is not it) when flow_id is not 0. */
+int AzAzureJsonExtend(struct az_jbuf *b, const struct az_jbuf *base, bool late, uint64_t flow_id);
 void AzJbufFree(struct az_jbuf *b);
 
 #endif

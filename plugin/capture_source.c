@@ -507,7 +507,9 @@ static TmEcode ReadInterface(struct source *s)
             struct pollfd pfd = { .fd = fd, .events = POLLIN };
             if (fd >= 0)
                 (void)poll(&pfd, 1, 100);
-            /* Idle: records still come due by the clock. */
+            /* Idle: late-record surrogates queued for this thread
+             * (late.c) run now; records still come due by the clock. */
+            TmThreadsCaptureHandleTimeout(s->tv, NULL);
             struct timeval now;
             gettimeofday(&now, NULL);
             if ((rc = MergeRecords(s, (int64_t)now.tv_sec * 1000000 + now.tv_usec, false)) != TM_ECODE_OK)

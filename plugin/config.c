@@ -127,9 +127,30 @@ static int LoadSources(const SCConfNode *node, struct az_config *cfg, char *err,
 
 static int LoadCorrelation(const SCConfNode *node, struct az_config *cfg, char *err, size_t errlen)
 {
-    static const char *const known[] = { "window", "memcap", NULL };
+    static const char *const known[] = { "window", "memcap", "delay", "history-memcap", NULL };
     if (CheckKnownKeys(node, "azure.correlation", known, err, errlen) < 0)
         return -1;
+
+    const char *delay = SCConfNodeLookupChildValue(node, "delay");
+    if (delay != NULL) {
+        char *end = NULL;
+        errno = 0;
+        unsigned long long d = strtoull(delay, &end, 10);
+        if (errno != 0 || end == delay || *end != '\0' || delay[0] == '-' || d > 86400)
+            return Fail(err, errlen,
+                    "azure.correlation.delay: '%s' is not a number of seconds between 0 and 86400",
+                    delay);
+        cfg->delay_s = d;
+    }
+
+    const char *hmemcap = SCConfNodeLookupChildValue(node, "history-memcap");
+    if (hmemcap != NULL) {
+        uint64_t v = 0;
+        if (ParseSizeStringU64(hmemcap, &v) < 0 || v == 0)
+            return Fail(err, errlen,
+                    "azure.correlation.history-memcap: '%s' is not a size (e.g. 64mb, 1gb)", hmemcap);
+        cfg->history_memcap = v;
+    }
 
     const char *window = SCConfNodeLookupChildValue(node, "window");
     if (window != NULL) {
@@ -190,6 +211,8 @@ int AzConfigLoad(struct az_config *cfg, char *err, size_t errlen)
     cfg->window_s = AZ_DEFAULT_WINDOW_S;
     cfg->memcap = AZ_DEFAULT_MEMCAP;
     cfg->detect_prefilter = true;
+    cfg->delay_s = AZ_DEFAULT_DELAY_S;
+    cfg->history_memcap = AZ_DEFAULT_HISTORY_MEMCAP;
 
     const SCConfNode *root = SCConfGetNode("azure");
     if (root == NULL)
@@ -257,4 +280,12 @@ bool AzConfigSourceAccepts(const struct az_flowlog_source *src, const char *path
     int rc = pcre2_match(src->include_re, (PCRE2_SPTR8)path, strlen(path), 0, 0, md, NULL);
     pcre2_match_data_free(md);
     return rc >= 0;
+}
+
+bool AzConfigFollows(const struct az_config *cfg)
+{
+    for (size_t i = 0; i < cfg->nsources; i++)
+        if (cfg->sources[i].follow)
+            return true;
+    return false;
 }

@@ -21,6 +21,8 @@ struct az_config {
     size_t nsources;
     uint64_t window_s;   /* correlation.window */
     uint64_t memcap;     /* correlation.memcap, bytes */
+    uint64_t delay_s;    /* correlation.delay: how late a record may come */
+    uint64_t history_memcap; /* correlation.history-memcap, bytes */
     char *bookmarks;     /* follow-mode state file, or NULL */
     char *capture_input;
     char *capture_interface;
@@ -29,6 +31,8 @@ struct az_config {
 
 #define AZ_DEFAULT_WINDOW_S 120
 #define AZ_DEFAULT_MEMCAP (256ULL * 1024 * 1024)
+#define AZ_DEFAULT_DELAY_S 900
+#define AZ_DEFAULT_HISTORY_MEMCAP (256ULL * 1024 * 1024)
 
 /* Reads `azure.*`.  Returns 0, or -1 with `err` naming the key and the fault.
  * An absent `azure:` section is valid: the plugin then has nothing to read. */
@@ -36,5 +40,7 @@ int AzConfigLoad(struct az_config *cfg, char *err, size_t errlen);
 void AzConfigFree(struct az_config *cfg);
 /* Does `path` pass the source's include filter? */
 bool AzConfigSourceAccepts(const struct az_flowlog_source *src, const char *path);
+/* Does any source follow (so records can arrive after their flow)? */
+bool AzConfigFollows(const struct az_config *cfg);
 
 #endif

@@ -10,12 +10,19 @@
  * from its first packet: the recent-flows memory (azure_flow events and
  * capture mode learn flow ids and lifetimes from it) and capture mode's
  * packet metadata; with either on, the state is made at flow start and kept
- * current by the per-packet callback. */
+ * current by the per-packet callback.
+ *
+ * On a live sensor with a following source (late.h) every flow is noted in
+ * the history with what it takes to reach its worker, held in the flow
+ * table until its final record came (or correlation.delay passed), and a
+ * surrogate packet the late-record sender queued re-folds its records. */
 #include "suricata-common.h"
 #include "decode.h"
 #include "flow.h"
 #include "flow-callbacks.h"
 #include "flow-storage.h"
+#include "flow-hash.h"
+#include "suricata.h"
 #include "util-debug.h"
 
 #include "azure_json.h"
@@ -24,6 +31,7 @@
 #include "flowinfo.h"
 #include "pktmeta.h"
 #include "index.h"
+#include "late.h"
 #include "recent.h"
 #include "sctime.h"
 #include "stats.h"
@@ -50,7 +58,13 @@ struct az_flowstate {
     bool enriched;
     bool synthetic; /* capture mode: made from a flow-log record */
     bool json_valid; /* json matches info */
+    /* Live, late records (late.h): */
+    bool retain;              /* held in the flow table until final or delay */
+    uint32_t natural_timeout; /* the timeout policy Suricata chose, while held */
+    struct az_live live;      /* as last noted in the history */
+    uint64_t ghost_of;        /* made by a surrogate whose flow had gone: its id */
     struct az_jbuf json; /* "azure":{…} of info, for every EVE record of the flow */
+    struct az_jbuf json_ext; /* json with the late/ghost members */
 };
 
 static FlowStorageId g_storage = { .id = -1 };
@@ -184,11 +198,22 @@ static void OnFlowInit(ThreadVars *tv, Flow *f, const Packet *p, void *user)
         return;
     }
     const struct az_pktmeta *m = AzPktMeta(p);
-    if (m == NULL && (g_no_records || !AzRecentEnabled()))
+    bool late = AzLateIsSurrogate(p);
+    if (m == NULL && !late && (g_no_records || !AzRecentEnabled()))
         return; /* made on demand, if anything asks */
     struct az_flowstate *st = StateNew(f);
     if (st == NULL)
         return;
+    if (late) {
+        /* The flow a late record belongs to had left the table before its
+         * surrogate came (evicted, or later than the delay): this new flow
+         * stands in for it and names it. */
+        st->ghost_of = AzLateSurrogateFlowId(p);
+        AZ_STAT_ADD(late_flow_gone, 1);
+        Refresh(st, st->start_us);
+        FlowSetStorageById(f, g_storage, st);
+        return;
+    }
     if (m != NULL) {
         if (m->flags & AZ_PKT_SYNTHETIC) {
             /* A cloud-only record: its flow is the record's, at the
@@ -203,8 +228,67 @@ static void OnFlowInit(ThreadVars *tv, Flow *f, const Packet *p, void *user)
     }
     /* Decided once per flow, so a packet pays one test for it. */
     st->note_due = !g_no_records && !st->synthetic && AzRecentEnabled();
+    st->retain = st->note_due && AzLateActive();
+    if (st->retain)
+        AZ_STAT_ADD(flows_retained, 1);
     Refresh(st, st->start_us);
     FlowSetStorageById(f, g_storage, st);
+}
+
+/* The details a surrogate of this flow needs (late.c), from the flow as
+ * Suricata keeps it.  Called with the flow locked. */
+static void LiveFill(struct az_live *l, const Flow *f)
+{
+    memset(l, 0, sizeof(*l));
+    l->worker = AzLateWorker();
+    l->livedev = (void *)f->livedev;
+    memcpy(l->src, f->src.addr_data8, sizeof(l->src));
+    memcpy(l->dst, f->dst.addr_data8, sizeof(l->dst));
+    l->sp = f->sp;
+    l->dp = f->dp;
+    _Static_assert(sizeof(l->vlan_id) == sizeof(f->vlan_id), "vlan layers");
+    memcpy(l->vlan_id, f->vlan_id, sizeof(l->vlan_id));
+    l->vlan_idx = f->vlan_idx;
+    l->recursion_level = f->recursion_level;
+    l->proto = f->proto;
+    l->family = FLOW_IS_IPV4(f) ? 4 : 6;
+    l->reversed = (f->flags & FLOW_DIR_REVERSED) != 0;
+    l->toclient_seen = f->tosrcpktcnt > 0;
+}
+
+/* Is the flow's record set complete: Azure writes nothing more for it? */
+static bool RecordsFinal(const struct az_flowinfo *in)
+{
+    return in->records > 0 && (in->state == AZF_STATE_END || in->state == AZF_STATE_DENY ||
+                                      in->state == AZF_STATE_NONE || in->decision == AZF_DECISION_DENY);
+}
+
+static void RetainRelease(struct az_flowstate *st, Flow *f)
+{
+    st->retain = false;
+    AZ_STAT_SUB(flows_retained, 1);
+    if (st->natural_timeout != 0 && f->timeout_policy > st->natural_timeout) {
+        f->timeout_policy = st->natural_timeout;
+        /* The flow manager skips a row until its next timeout: let it look
+         * at this one again. */
+        if (f->fb != NULL)
+            SC_ATOMIC_SET(f->fb->next_ts, 0);
+    }
+}
+
+/* A surrogate reached its flow: it is not traffic, so the flow's counters
+ * forget it, and the records that came late are folded now, whatever the
+ * packet time says. */
+static void SurrogateArrived(struct az_flowstate *st, Flow *f, const Packet *p)
+{
+    if (p->flowflags & FLOW_PKT_TOSERVER) {
+        f->todstpktcnt--;
+        f->todstbytecnt -= GET_PKT_LEN(p);
+    } else {
+        f->tosrcpktcnt--;
+        f->tosrcbytecnt -= GET_PKT_LEN(p);
+    }
+    Refresh(st, AzTimeUs(f->lastts));
 }
 
 static void OnFlowUpdate(ThreadVars *tv, Flow *f, Packet *p, void *user)
@@ -216,6 +300,10 @@ static void OnFlowUpdate(ThreadVars *tv, Flow *f, Packet *p, void *user)
     struct az_flowstate *st = FlowGetStorageById(f, g_storage);
     if (st == NULL || st == &g_carrier)
         return;
+    if (AzLateIsSurrogate(p)) {
+        SurrogateArrived(st, f, p);
+        return;
+    }
     int64_t now = AzTimeUs(p->ts);
     if (st->synthetic) {
         /* Stamped at merge time; the records' own time is what counts. */
@@ -229,13 +317,50 @@ static void OnFlowUpdate(ThreadVars *tv, Flow *f, Packet *p, void *user)
         st->flow_id = FlowGetId(f);
         st->note_due = false;
         st->noted = true;
-        AzRecentNote(&st->key, st->flow_id, st->start_us, 0);
+        bool live = AzLateActive();
+        if (live)
+            LiveFill(&st->live, f);
+        AzRecentNote(&st->key, st->flow_id, st->start_us, 0, live ? &st->live : NULL);
     }
     if (now - st->refreshed_us >= AZ_REFRESH_US)
         Refresh(st, now);
 }
 
-const char *AzFlowAzureJson(Flow *f, bool at_end)
+void AzCorrelateAfterPacket(Flow *f, const Packet *p)
+{
+    struct az_flowstate *st = FlowGetStorageById(f, g_storage);
+    if (st == NULL || st == &g_carrier || !st->noted)
+        return;
+    if (st->retain) {
+        if (RecordsFinal(&st->info)) {
+            RetainRelease(st, f);
+        } else {
+            /* Stream and flow state changes set the policy anew on this
+             * very packet; this runs after them. */
+            const uint32_t delay = (uint32_t)AzLateDelay();
+            if (f->timeout_policy < delay) {
+                st->natural_timeout = f->timeout_policy;
+                f->timeout_policy = delay;
+            }
+        }
+    }
+    /* A surrogate must take the direction Suricata gives the flow now, and
+     * may go toclient once the flow has gone that way. */
+    bool reversed = (f->flags & FLOW_DIR_REVERSED) != 0;
+    bool toclient = f->tosrcpktcnt > 0;
+    uint8_t first_est = st->live.first_established;
+    if (first_est == 0 && (p->flowflags & FLOW_PKT_ESTABLISHED) && !AzLateIsSurrogate(p))
+        first_est = (p->flowflags & FLOW_PKT_TOSERVER) ? 1 : 2;
+    if (reversed != st->live.reversed || toclient != st->live.toclient_seen ||
+            first_est != st->live.first_established) {
+        st->live.reversed = reversed;
+        st->live.toclient_seen = toclient;
+        st->live.first_established = first_est;
+        AzRecentNote(&st->key, st->flow_id, st->start_us, 0, &st->live);
+    }
+}
+
+const char *AzFlowAzureJson(Flow *f, bool at_end, bool late)
 {
     struct az_flowstate *st = f != NULL ? State(f) : NULL;
     if (st == NULL)
@@ -251,7 +376,33 @@ const char *AzFlowAzureJson(Flow *f, bool at_end)
             return NULL;
         st->json_valid = true;
     }
-    return st->json.p;
+    if (!late && st->ghost_of == 0)
+        return st->json.p;
+    if (AzAzureJsonExtend(&st->json_ext, &st->json, late, st->ghost_of) < 0)
+        return NULL;
+    return st->json_ext.p;
+}
+
+/* A flow freed while still held for its records, before its time: Suricata
+ * evicted it (emergency mode: the flow table is full).  A record that comes
+ * for it now can no longer raise an alert on this flow. */
+static void RetainLost(const struct az_flowstate *st)
+{
+    if (suricata_ctl_flags != 0)
+        return; /* shutting down: every flow goes */
+    struct timeval now;
+    gettimeofday(&now, NULL);
+    int64_t now_us = (int64_t)now.tv_sec * 1000000 + now.tv_usec;
+    if (now_us >= st->last_us + (int64_t)AzLateDelay() * 1000000 - 1000000)
+        return; /* its time was up */
+    AZ_STAT_ADD(flows_retain_evicted, 1);
+    static _Atomic bool said;
+    if (!atomic_exchange(&said, true))
+        SCLogWarning("azflow: Suricata evicted flows still waiting for their flow-log records "
+                     "(flow table full, emergency mode): alerts from records that arrive later "
+                     "cannot reach those flows; counted in azure.flows_retain_evicted. Raise "
+                     "flow.memcap and flow.hash-size for correlation.delay %" PRIu64 "s",
+                AzLateDelay());
 }
 
 /* Runs on every path that frees a flow (unlike the finish callback). */
@@ -261,8 +412,13 @@ static void FlowStateFree(void *ptr)
     if (st == &g_carrier)
         return;
     if (st->noted)
-        AzRecentNote(&st->key, st->flow_id, st->start_us, st->last_us);
+        AzRecentNote(&st->key, st->flow_id, st->start_us, st->last_us, NULL);
+    if (st->retain) {
+        AZ_STAT_SUB(flows_retained, 1);
+        RetainLost(st);
+    }
     AzJbufFree(&st->json);
+    AzJbufFree(&st->json_ext);
     free(st);
 }
 

@@ -18,6 +18,11 @@ struct Flow_;
  * Built once per change of the aggregate; `at_end` first folds the records
  * of the flow's whole lifetime (flow and netflow records, which come at the
  * flow's end without a packet). */
-const char *AzFlowAzureJson(struct Flow_ *f, bool at_end);
+const char *AzFlowAzureJson(struct Flow_ *f, bool at_end, bool late);
+/* After stream and detection of a packet of f (late.c's per-worker hook,
+ * live runs with late records only): holds the flow in the table while its
+ * records are missing, and keeps its surrogate details current. */
+struct Packet_;
+void AzCorrelateAfterPacket(struct Flow_ *f, const struct Packet_ *p);
 
 #endif

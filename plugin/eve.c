@@ -15,6 +15,7 @@
 #include "eve.h"
 #include "flowinfo.h"
 #include "index.h"
+#include "late.h"
 #include "recent.h"
 #include "sctime.h"
 
@@ -26,7 +27,7 @@ static void EveEnrich(ThreadVars *tv, const Packet *p, Flow *f, SCJsonBuilder *j
 {
     if (f == NULL)
         return;
-    const char *json = AzFlowAzureJson(f, p == NULL);
+    const char *json = AzFlowAzureJson(f, p == NULL, AzLateIsSurrogate(p));
     if (json != NULL)
         SCJbSetFormatted(jb, json);
 }

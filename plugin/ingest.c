@@ -5,6 +5,7 @@
 
 #include "index.h"
 #include "ingest.h"
+#include "late.h"
 #include "stats.h"
 
 /* More than this many problems in one blob are counted but not each logged:
@@ -14,8 +15,11 @@
 void AzIngestTuple(const struct azf_tuple *t, const char *blob)
 {
     AZ_STAT_ADD(records, 1);
-    if (AzIndexAdd(t, blob) < 0)
+    if (AzIndexAdd(t, blob) < 0) {
         AZ_STAT_ADD(records_evicted, 1); /* out of memory: as good as evicted */
+        return;
+    }
+    AzLateRecord(t); /* live: flows whose packets went by learn of it */
 }
 
 void AzIngestProblem(const char *blob, uint64_t offset, const char *reason, uint64_t *count)

@@ -15,6 +15,7 @@
 #include "index.h"
 #include "ingest.h"
 #include "keywords.h"
+#include "late.h"
 #include "recent.h"
 #include "stats.h"
 
@@ -30,14 +31,12 @@ const struct az_config *AzPluginConfig(void)
     return &g_config;
 }
 
-/* Mirrored flows remembered for records that arrive after their flow. */
-#define AZ_RECENT_FLOWS 65536
-
 /* Suricata has no plugin de-init; exit handlers free what Init built so
  * leak checkers see a clean shutdown. */
 static void AzflowAtExit(void)
 {
     AzFollowStop();
+    AzLateStop();
     AzIndexDestroy();
     AzRecentDestroy();
     AzConfigFree(&g_config);
@@ -59,7 +58,7 @@ static void OnLoggingReady(void *arg)
     AzStatsRegister();
     /* Started here rather than in Init: after Suricata has daemonised and
      * dropped privileges, so the thread lives in the final process. */
-    if (AzFollowStart() < 0)
+    if (AzFollowStart() < 0 || AzLateStart() < 0)
         FatalError("azflow: cannot start the follow thread");
 }
 
@@ -74,19 +73,24 @@ static void AzflowInit(void)
                 "s, memcap %" PRIu64 " bytes",
             AZFLOW_VERSION, g_config.nsources, g_config.window_s, g_config.memcap);
 
-    if (AzIndexInit(g_config.memcap, g_config.window_s) < 0 || AzRecentInit(AZ_RECENT_FLOWS, g_config.window_s) < 0)
+    if (AzIndexInit(g_config.memcap, g_config.window_s) < 0 ||
+            AzRecentInit(g_config.history_memcap, g_config.window_s, g_config.delay_s) < 0)
         FatalError("azflow: cannot allocate the correlation index");
     atexit(AzflowAtExit);
     if (AzCorrelateRegister(g_config.nsources > 0) < 0)
         FatalError("azflow: cannot register flow storage and callbacks");
     if (AzEveRegister() < 0)
         FatalError("azflow: cannot register the EVE callback");
-    /* The rule engine reads and writes Signature and rule-group layouts
-     * that are not plugin API (switched off, it still hands rules back):
-     * only on the release it was compiled for. */
-    if (AzHostGuard("azflow's rule engine (plugin/kw_prefilter.c)", err, sizeof(err)) < 0)
+    /* The rule engine reads and writes Signature and rule-group layouts,
+     * late-record surrogates a worker's queue and a flow's timeout policy:
+     * none of it is plugin API (switched off, the engine still hands rules
+     * back), so only on the release azflow was compiled for. */
+    if (AzHostGuard("azflow's rule engine and late-record surrogates (plugin/kw_prefilter.c, "
+                    "plugin/late.c)", err, sizeof(err)) < 0)
         FatalError("azflow: %s", err);
     AzKeywordsRegister(g_config.detect_prefilter);
+    if (AzConfigFollows(&g_config) && AzLateRegister(g_config.delay_s, true) < 0)
+        FatalError("azflow: cannot register the late-record hook");
     AzCaptureRegister();
     if (SCRegisterOnLoggingReady(OnLoggingReady, NULL) < 0)
         FatalError("azflow: cannot register the logging-ready callback");

@@ -1,5 +1,9 @@
-/* azflow plugin: recent mirrored flows, bounded per stripe; the oldest
- * entry of a full stripe makes room.  Touched once per flow, never per packet. */
+/* azflow plugin: the history of mirrored flows, in stripes of their own
+ * lock.  Each stripe keeps its flows oldest first; a flow leaves once it
+ * ended longer ago than the window and the delay (judged by the newest
+ * flow start the stripe saw, which is packet time offline and the clock
+ * live), or, when the memcap is reached, oldest first (counted).  Touched
+ * at a flow's start and end and by records, never per packet. */
 #include "suricata-common.h"
 #include <pthread.h>
 
@@ -7,7 +11,9 @@
 #include "stats.h"
 
 #define NSTRIPES 64
-#define BUCKETS_PER_STRIPE 1024
+/* Work one note may spend on trimming: expiry is lazy but keeps up, since
+ * every note can retire more flows than it adds. */
+#define TRIM_STEPS 4
 
 struct recent {
     struct recent *hnext;
@@ -15,35 +21,53 @@ struct recent {
     struct az_key key;
     uint64_t flow_id;
     int64_t start_us, end_us;
+    bool has_live;
+    struct az_live live;
 };
 
 struct stripe {
     pthread_mutex_t lock;
-    struct recent *buckets[BUCKETS_PER_STRIPE];
+    struct recent **buckets;
     struct recent *head, *tail; /* oldest first */
     size_t n, max;
+    int64_t now_us; /* the newest flow start noted here */
 };
 
 static struct stripe *g_stripes;
-static int64_t g_window_us;
+static size_t g_nbuckets; /* per stripe, a power of two */
+static int64_t g_window_us, g_horizon_us;
 _Atomic bool az_recent_enabled;
-
-#define KeyHash AzKeyHash
 
 void AzRecentEnable(void)
 {
     atomic_store(&az_recent_enabled, true);
 }
 
-int AzRecentInit(size_t max_flows, uint64_t window_s)
+size_t AzRecentEntryBytes(void)
+{
+    /* malloc's own header, and the entry's share of the bucket array. */
+    return sizeof(struct recent) + 16 + sizeof(struct recent *) / 2;
+}
+
+int AzRecentInit(uint64_t memcap, uint64_t window_s, uint64_t delay_s)
 {
     g_window_us = (int64_t)window_s * 1000000;
+    g_horizon_us = (int64_t)(window_s + delay_s) * 1000000;
+    size_t per_stripe = (size_t)(memcap / AzRecentEntryBytes() / NSTRIPES) + 1;
+    g_nbuckets = 256;
+    while (g_nbuckets < per_stripe / 2 && g_nbuckets < (1u << 20))
+        g_nbuckets <<= 1;
     g_stripes = calloc(NSTRIPES, sizeof(*g_stripes));
     if (g_stripes == NULL)
         return -1;
     for (size_t i = 0; i < NSTRIPES; i++) {
         pthread_mutex_init(&g_stripes[i].lock, NULL);
-        g_stripes[i].max = max_flows / NSTRIPES + 1;
+        g_stripes[i].max = per_stripe;
+        /* Buckets are touched only as flows arrive: calloc's zero pages
+         * cost nothing until then. */
+        g_stripes[i].buckets = calloc(g_nbuckets, sizeof(struct recent *));
+        if (g_stripes[i].buckets == NULL)
+            return -1;
     }
     AZ_STAT_ADD(memuse, NSTRIPES * sizeof(*g_stripes));
     return 0;
@@ -60,14 +84,24 @@ void AzRecentDestroy(void)
             free(r);
             r = next;
         }
+        free(g_stripes[i].buckets);
         pthread_mutex_destroy(&g_stripes[i].lock);
     }
     free(g_stripes);
     g_stripes = NULL;
 }
 
-static void Unlink(struct stripe *s, struct recent *victim, size_t b)
+static struct stripe *StripeOf(const struct az_key *k, size_t *bucket)
 {
+    uint32_t h = AzKeyHash(k);
+    *bucket = (h / NSTRIPES) & (g_nbuckets - 1);
+    return &g_stripes[h % NSTRIPES];
+}
+
+static void Unlink(struct stripe *s, struct recent *victim)
+{
+    size_t b;
+    (void)StripeOf(&victim->key, &b);
     for (struct recent **pp = &s->buckets[b]; *pp != NULL; pp = &(*pp)->hnext) {
         if (*pp == victim) {
             *pp = victim->hnext;
@@ -76,75 +110,150 @@ static void Unlink(struct stripe *s, struct recent *victim, size_t b)
     }
 }
 
-void AzRecentNote(const struct az_key *k, uint64_t flow_id, int64_t start_us, int64_t end_us)
+/* Takes the oldest flow off the stripe's queue and out of its bucket. */
+static struct recent *PopHead(struct stripe *s)
+{
+    struct recent *r = s->head;
+    s->head = r->qnext;
+    if (s->head == NULL)
+        s->tail = NULL;
+    Unlink(s, r);
+    s->n--;
+    AZ_STAT_SUB(history_flows, 1);
+    return r;
+}
+
+static void PushTail(struct stripe *s, struct recent *r, size_t b)
+{
+    r->qnext = NULL;
+    r->hnext = s->buckets[b];
+    s->buckets[b] = r;
+    if (s->tail != NULL)
+        s->tail->qnext = r;
+    else
+        s->head = r;
+    s->tail = r;
+    s->n++;
+    AZ_STAT_ADD(history_flows, 1);
+}
+
+static bool Expired(const struct stripe *s, const struct recent *r)
+{
+    return r->end_us != 0 && r->end_us + g_horizon_us < s->now_us;
+}
+
+/* Retires expired flows from the head; returns an entry to reuse when the
+ * stripe is full (its oldest flow, evicted early and counted), else NULL. */
+static struct recent *Trim(struct stripe *s)
+{
+    for (int i = 0; i < TRIM_STEPS && s->head != NULL && Expired(s, s->head); i++) {
+        free(PopHead(s));
+        AZ_STAT_SUB(memuse, sizeof(struct recent));
+    }
+    if (s->n < s->max || s->head == NULL)
+        return NULL;
+    /* A flow still live at the head holds no place it will not need: let
+     * one such flow go to the back once, so an ended one is evicted. */
+    if (s->head->end_us == 0 && s->head != s->tail) {
+        struct recent *r = PopHead(s);
+        size_t b;
+        (void)StripeOf(&r->key, &b);
+        PushTail(s, r, b);
+    }
+    AZ_STAT_ADD(history_evicted, 1);
+    return PopHead(s);
+}
+
+void AzRecentNote(const struct az_key *k, uint64_t flow_id, int64_t start_us, int64_t end_us,
+        const struct az_live *live)
 {
     if (g_stripes == NULL || !AzRecentEnabled())
         return;
-    uint32_t h = KeyHash(k);
-    struct stripe *s = &g_stripes[h % NSTRIPES];
-    size_t b = (h / NSTRIPES) % BUCKETS_PER_STRIPE;
+    size_t b;
+    struct stripe *s = StripeOf(k, &b);
     pthread_mutex_lock(&s->lock);
+    if (start_us > s->now_us)
+        s->now_us = start_us;
     for (struct recent *r = s->buckets[b]; r != NULL; r = r->hnext) {
         if (r->flow_id == flow_id && memcmp(&r->key, k, sizeof(*k)) == 0) {
             r->end_us = end_us;
+            if (live != NULL) {
+                r->live = *live;
+                r->has_live = true;
+            }
             pthread_mutex_unlock(&s->lock);
             return;
         }
     }
-    struct recent *r = NULL;
-    if (s->n >= s->max && s->head != NULL) {
-        /* Reuse the oldest entry of this stripe. */
-        r = s->head;
-        s->head = r->qnext;
-        if (s->head == NULL)
-            s->tail = NULL;
-        Unlink(s, r, (KeyHash(&r->key) / NSTRIPES) % BUCKETS_PER_STRIPE);
-        s->n--;
-    } else {
+    struct recent *r = Trim(s);
+    if (r == NULL) {
         r = malloc(sizeof(*r));
         if (r != NULL)
             AZ_STAT_ADD(memuse, sizeof(*r));
     }
     if (r != NULL) {
+        memset(r, 0, sizeof(*r));
         r->key = *k;
         r->flow_id = flow_id;
         r->start_us = start_us;
         r->end_us = end_us;
-        r->qnext = NULL;
-        r->hnext = s->buckets[b];
-        s->buckets[b] = r;
-        if (s->tail != NULL)
-            s->tail->qnext = r;
-        else
-            s->head = r;
-        s->tail = r;
-        s->n++;
+        if (live != NULL) {
+            r->live = *live;
+            r->has_live = true;
+        }
+        PushTail(s, r, b);
     }
     pthread_mutex_unlock(&s->lock);
 }
 
+static bool Holds(const struct recent *r, int64_t ts_us)
+{
+    int64_t end = r->end_us != 0 ? r->end_us : INT64_MAX - g_window_us;
+    return ts_us >= r->start_us - g_window_us && ts_us <= end + g_window_us;
+}
+
 uint64_t AzRecentFind(const struct az_key *k, int64_t ts_us)
 {
-    const int64_t window_us = g_window_us;
     if (g_stripes == NULL)
         return 0;
-    uint32_t h = KeyHash(k);
-    struct stripe *s = &g_stripes[h % NSTRIPES];
-    size_t b = (h / NSTRIPES) % BUCKETS_PER_STRIPE;
+    size_t b;
+    struct stripe *s = StripeOf(k, &b);
     uint64_t best = 0;
     int64_t best_start = INT64_MIN;
     pthread_mutex_lock(&s->lock);
     for (struct recent *r = s->buckets[b]; r != NULL; r = r->hnext) {
         if (memcmp(&r->key, k, sizeof(*k)) != 0)
             continue;
-        int64_t end = r->end_us != 0 ? r->end_us : INT64_MAX - window_us;
         /* The latest-starting flow that holds the time wins: port reuse
          * gives one 5-tuple several flows over a long capture. */
-        if (ts_us >= r->start_us - window_us && ts_us <= end + window_us && r->start_us > best_start) {
+        if (Holds(r, ts_us) && r->start_us > best_start) {
             best = r->flow_id;
             best_start = r->start_us;
         }
     }
     pthread_mutex_unlock(&s->lock);
     return best;
+}
+
+size_t AzRecentFindAll(const struct az_key *k, int64_t ts_us, struct az_flow_seen *out, size_t max)
+{
+    if (g_stripes == NULL)
+        return 0;
+    size_t b, n = 0;
+    struct stripe *s = StripeOf(k, &b);
+    pthread_mutex_lock(&s->lock);
+    for (struct recent *r = s->buckets[b]; r != NULL; r = r->hnext) {
+        if (memcmp(&r->key, k, sizeof(*k)) != 0 || !Holds(r, ts_us))
+            continue;
+        if (n < max) {
+            out[n].flow_id = r->flow_id;
+            out[n].start_us = r->start_us;
+            out[n].end_us = r->end_us;
+            out[n].has_live = r->has_live;
+            out[n].live = r->live;
+        }
+        n++;
+    }
+    pthread_mutex_unlock(&s->lock);
+    return n < max ? n : max;
 }

@@ -22,6 +22,13 @@ GETTER(memuse)
 GETTER(detect_calls)
 GETTER(detect_key_changes)
 GETTER(detect_candidates)
+GETTER(late_surrogates)
+GETTER(late_flow_gone)
+GETTER(late_dropped)
+GETTER(flows_retained)
+GETTER(flows_retain_evicted)
+GETTER(history_flows)
+GETTER(history_evicted)
 
 void AzStatsRegister(void)
 {
@@ -38,4 +45,11 @@ void AzStatsRegister(void)
     StatsRegisterGlobalCounter("azure.detect_calls", Get_detect_calls);
     StatsRegisterGlobalCounter("azure.detect_key_changes", Get_detect_key_changes);
     StatsRegisterGlobalCounter("azure.detect_candidates", Get_detect_candidates);
+    StatsRegisterGlobalCounter("azure.late_surrogates", Get_late_surrogates);
+    StatsRegisterGlobalCounter("azure.late_flow_gone", Get_late_flow_gone);
+    StatsRegisterGlobalCounter("azure.late_dropped", Get_late_dropped);
+    StatsRegisterGlobalCounter("azure.flows_retained", Get_flows_retained);
+    StatsRegisterGlobalCounter("azure.flows_retain_evicted", Get_flows_retain_evicted);
+    StatsRegisterGlobalCounter("azure.history_flows", Get_history_flows);
+    StatsRegisterGlobalCounter("azure.history_evicted", Get_history_evicted);
 }

@@ -20,6 +20,14 @@ struct az_stats {
     atomic_uint_fast64_t detect_calls;
     atomic_uint_fast64_t detect_key_changes;
     atomic_uint_fast64_t detect_candidates;
+    /* late records (live): see late.h */
+    atomic_uint_fast64_t late_surrogates;   /* header-only packets sent to a flow's worker */
+    atomic_uint_fast64_t late_flow_gone;    /* of those, for a flow no longer in the table */
+    atomic_uint_fast64_t late_dropped;      /* not sent: worker gone, out of memory, shutdown */
+    atomic_uint_fast64_t flows_retained;    /* flows held in the table awaiting records (gauge) */
+    atomic_uint_fast64_t flows_retain_evicted; /* held flows Suricata evicted early */
+    atomic_uint_fast64_t history_flows;     /* flows in the history (gauge) */
+    atomic_uint_fast64_t history_evicted;   /* flows the history's memcap dropped early */
 };
 
 extern struct az_stats az_stats;

@@ -1,0 +1,429 @@
+/* azflow plugin: late records — the worker registry, the surrogate packets
+ * and the thread that sends them (see late.h for why).
+ *
+ * A record the follower indexes is matched against the history; every flow
+ * it belongs to gets an entry in the pending queue.  Records of one commit
+ * arrive in one poll, so the queue waits a moment (AZ_LATE_SETTLE_US) and
+ * then sends one surrogate per flow and direction the flow has used: the
+ * rules' own direction (`flow:to_client`) must be able to match.  The
+ * surrogate is built as Suricata's own flow-timeout pseudo packets are
+ * (flow-timeout.c), but without the pseudo flag, so packet rules run on it;
+ * its timestamp is the flow's start, which leaves the flow's last-seen time
+ * and age as they were.  It is queued on the owning worker's injection
+ * queue (ThreadVars.stream_pq), which the worker drains after every packet
+ * and on every capture timeout. */
+#include "suricata-common.h"
+#include <pthread.h>
+#include "decode.h"
+#include "flow.h"
+#include "output-packet.h"
+#include "packet-queue.h"
+#include "suricata.h"
+#include "threadvars.h"
+#include "tm-queues.h"
+#include "tm-threads.h"
+#include "util-debug.h"
+#include "util-time.h"
+
+#include "correlate.h"
+#include "late.h"
+#include "recent.h"
+#include "sctime.h"
+#include "stats.h"
+
+/* How long records of one poll are gathered before their flows are sent a
+ * surrogate; and how often the sender looks. */
+#define AZ_LATE_SETTLE_US 250000
+#define AZ_LATE_TICK_MS 100
+/* Flows of the history one record may belong to (port reuse). */
+#define AZ_LATE_FLOWS_PER_RECORD 4
+
+struct az_worker {
+    ThreadVars *tv;
+    bool alive; /* under g_workers_lock */
+    struct az_worker *next;
+};
+
+/* The surrogate's data area: the headers first (Packet.ext_pkt points at
+ * them and PacketFree frees it), then what the worker needs to know. */
+struct surrogate_buf {
+    uint8_t hdr[64];
+    uint64_t flow_id; /* the mirrored flow it was sent for */
+};
+
+struct pending {
+    int64_t due_us;
+    struct az_flow_seen seen;
+};
+
+static uint64_t g_delay_s;
+static bool g_follow;
+static _Atomic int g_active; /* 0: no, 1: yes; decided by the first worker */
+
+static pthread_mutex_t g_workers_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct az_worker *g_workers;
+static __thread struct az_worker *t_worker;
+
+static pthread_mutex_t g_pending_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct pending *g_pending;
+static size_t g_npending, g_pending_cap;
+
+static pthread_t g_thread;
+static bool g_running;
+static pthread_mutex_t g_run_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t g_run_cond = PTHREAD_COND_INITIALIZER;
+static bool g_stop;
+
+bool AzLateActive(void)
+{
+    return atomic_load_explicit(&g_active, memory_order_relaxed) == 1;
+}
+
+uint64_t AzLateDelay(void)
+{
+    return g_delay_s;
+}
+
+struct az_worker *AzLateWorker(void)
+{
+    return t_worker;
+}
+
+static int64_t WallUs(void)
+{
+    struct timeval tv;
+    gettimeofday(&tv, NULL);
+    return (int64_t)tv.tv_sec * 1000000 + tv.tv_usec;
+}
+
+/* --- surrogate packets ------------------------------------------------------ */
+static void SurrogateRelease(Packet *p)
+{
+    PacketFree(p); /* frees the data area too */
+}
+
+bool AzLateIsSurrogate(const Packet *p)
+{
+    return p != NULL && p->ReleasePacket == SurrogateRelease;
+}
+
+uint64_t AzLateSurrogateFlowId(const Packet *p)
+{
+    if (!AzLateIsSurrogate(p))
+        return 0;
+    return ((const struct surrogate_buf *)(const void *)p->ext_pkt)->flow_id;
+}
+
+static void SetAddress(Address *a, uint8_t family, const uint8_t *bytes)
+{
+    memset(a, 0, sizeof(*a));
+    a->family = family == 4 ? AF_INET : AF_INET6;
+    memcpy(a->addr_data8, bytes, family == 4 ? 4 : 16);
+}
+
+/* A header-only packet of the flow `s` going toserver or toclient, or NULL
+ * (a protocol Suricata's flow hash needs more than ports for, or out of
+ * memory). */
+static Packet *SurrogateBuild(const struct az_flow_seen *s, bool toclient)
+{
+    const struct az_live *l = &s->live;
+    if (l->proto != IPPROTO_TCP && l->proto != IPPROTO_UDP)
+        return NULL;
+    Packet *p = PacketGetFromAlloc();
+    if (p == NULL)
+        return NULL;
+    struct surrogate_buf *b = SCCalloc(1, sizeof(*b));
+    if (b == NULL) {
+        PacketFree(p);
+        return NULL;
+    }
+    _Static_assert(offsetof(struct surrogate_buf, hdr) == 0, "ext_pkt must be the allocation");
+    p->ext_pkt = b->hdr;
+    p->ReleasePacket = SurrogateRelease;
+    b->flow_id = s->flow_id;
+
+    /* Suricata's direction is toserver when the packet comes from f->src,
+     * flipped for a flow it reversed. */
+    bool from_src = toclient == l->reversed;
+    const uint8_t *sa = from_src ? l->src : l->dst, *da = from_src ? l->dst : l->src;
+    uint16_t sp = from_src ? l->sp : l->dp, dp = from_src ? l->dp : l->sp;
+    size_t l4len = l->proto == IPPROTO_TCP ? 20 : 8, l3len;
+    if (l->family == 4) {
+        IPV4Hdr *ip4h = PacketSetIPV4(p, b->hdr);
+        ip4h->ip_verhl = 0x45;
+        ip4h->ip_len = htons((uint16_t)(20 + l4len));
+        ip4h->ip_ttl = 64;
+        ip4h->ip_proto = l->proto;
+        memcpy(&ip4h->s_ip_src.s_addr, sa, 4);
+        memcpy(&ip4h->s_ip_dst.s_addr, da, 4);
+        l3len = 20;
+    } else {
+        IPV6Hdr *ip6h = PacketSetIPV6(p, b->hdr);
+        ip6h->s_ip6_vfc = 0x60;
+        ip6h->s_ip6_nxt = l->proto;
+        ip6h->s_ip6_plen = htons((uint16_t)l4len);
+        ip6h->s_ip6_hlim = 64;
+        memcpy(ip6h->s_ip6_src, sa, 16);
+        memcpy(ip6h->s_ip6_dst, da, 16);
+        l3len = 40;
+    }
+    if (l->proto == IPPROTO_TCP) {
+        /* No flags, no payload: every TCP state takes its default path. */
+        TCPHdr *tcph = PacketSetTCP(p, b->hdr + l3len);
+        tcph->th_sport = htons(sp);
+        tcph->th_dport = htons(dp);
+        tcph->th_offx2 = 0x50;
+        tcph->th_win = htons(10);
+    } else {
+        /* An empty datagram: the app-layer parser is not called. */
+        UDPHdr *udph = PacketSetUDP(p, b->hdr + l3len);
+        udph->uh_sport = htons(sp);
+        udph->uh_dport = htons(dp);
+        udph->uh_len = htons(8);
+    }
+    SET_PKT_LEN(p, l3len + l4len);
+    SetAddress(&p->src, l->family, sa);
+    SetAddress(&p->dst, l->family, da);
+    p->sp = sp;
+    p->dp = dp;
+    p->proto = l->proto;
+    p->payload = NULL;
+    p->payload_len = 0;
+    /* What the flow hash compares besides the 5-tuple. */
+    _Static_assert(sizeof(p->vlan_id) == sizeof(l->vlan_id), "vlan layers");
+    memcpy(p->vlan_id, l->vlan_id, sizeof(p->vlan_id));
+    p->vlan_idx = l->vlan_idx;
+    p->recursion_level = l->recursion_level;
+    p->livedev = l->livedev;
+    p->datalink = LINKTYPE_RAW;
+    p->ts = AzUsToTime(s->start_us);
+    p->flags |= PKT_IGNORE_CHECKSUM | PKT_STREAM_NO_EVENTS;
+    PKT_SET_SRC(p, PKT_SRC_WIRE);
+    FlowSetupPacket(p);
+    return p;
+}
+
+/* Queues p on the worker's injection queue; false when the worker is gone
+ * or Suricata is stopping (the caller frees p). */
+static bool Enqueue(struct az_worker *w, Packet *p)
+{
+    bool ok = false;
+    pthread_mutex_lock(&g_workers_lock);
+    if (w->alive && suricata_ctl_flags == 0) {
+        ThreadVars *tv = w->tv;
+        PacketQueue *q = tv->stream_pq;
+        if (q != NULL) {
+            SCMutexLock(&q->mutex_q);
+            PacketEnqueue(q, p);
+            /* autofp workers wait on their input queue, which this is; a
+             * workers-mode thread polls its private queue, whose condition
+             * variable Suricata never initialised. */
+            if (tv->inq != NULL && q == tv->inq->pq)
+                SCCondSignal(&q->cond_q);
+            SCMutexUnlock(&q->mutex_q);
+            ok = true;
+        }
+    }
+    pthread_mutex_unlock(&g_workers_lock);
+    return ok;
+}
+
+static void Send(const struct az_flow_seen *s)
+{
+    /* Toserver, and toclient where the flow went that way; the direction
+     * of its first established packet first (see az_live). */
+    bool order[2] = { false, true };
+    if (s->live.first_established == 2) {
+        order[0] = true;
+        order[1] = false;
+    }
+    for (int i = 0; i < 2; i++) {
+        bool toclient = order[i];
+        if (toclient && !s->live.toclient_seen)
+            continue;
+        Packet *p = SurrogateBuild(s, toclient);
+        if (p == NULL) {
+            if (s->live.proto == IPPROTO_TCP || s->live.proto == IPPROTO_UDP)
+                AZ_STAT_ADD(late_dropped, 1);
+            return;
+        }
+        if (!Enqueue(s->live.worker, p)) {
+            PacketFree(p);
+            AZ_STAT_ADD(late_dropped, 1);
+            return;
+        }
+        AZ_STAT_ADD(late_surrogates, 1);
+    }
+}
+
+/* --- the pending queue --------------------------------------------------- */
+void AzLateRecord(const struct azf_tuple *t)
+{
+    if (!AzLateActive())
+        return;
+    struct az_key key;
+    AzKeyFromTuple(&key, t);
+    struct az_flow_seen seen[AZ_LATE_FLOWS_PER_RECORD];
+    size_t n = AzRecentFindAll(&key, t->ts_us, seen, AZ_LATE_FLOWS_PER_RECORD);
+    if (n == 0)
+        return;
+    int64_t due = WallUs() + AZ_LATE_SETTLE_US;
+    pthread_mutex_lock(&g_pending_lock);
+    for (size_t i = 0; i < n; i++) {
+        if (!seen[i].has_live || seen[i].live.worker == NULL)
+            continue;
+        if (g_npending == g_pending_cap) {
+            size_t cap = g_pending_cap ? g_pending_cap * 2 : 256;
+            struct pending *q = realloc(g_pending, cap * sizeof(*q));
+            if (q == NULL) {
+                AZ_STAT_ADD(late_dropped, 1);
+                continue;
+            }
+            g_pending = q;
+            g_pending_cap = cap;
+        }
+        g_pending[g_npending].due_us = due;
+        g_pending[g_npending].seen = seen[i];
+        g_npending++;
+    }
+    pthread_mutex_unlock(&g_pending_lock);
+}
+
+static int ByFlowId(const void *a, const void *b)
+{
+    uint64_t x = ((const struct pending *)a)->seen.flow_id, y = ((const struct pending *)b)->seen.flow_id;
+    return x < y ? -1 : x > y;
+}
+
+/* Sends one surrogate per flow for every entry due by `now_us`. */
+static void SendDue(int64_t now_us)
+{
+    pthread_mutex_lock(&g_pending_lock);
+    size_t n = 0;
+    while (n < g_npending && g_pending[n].due_us <= now_us)
+        n++;
+    struct pending *due = NULL;
+    if (n > 0 && (due = malloc(n * sizeof(*due))) != NULL) {
+        memcpy(due, g_pending, n * sizeof(*due));
+        memmove(g_pending, g_pending + n, (g_npending - n) * sizeof(*due));
+        g_npending -= n;
+    }
+    pthread_mutex_unlock(&g_pending_lock);
+    if (due == NULL)
+        return;
+    /* Several records of one flow in one poll make one surrogate. */
+    qsort(due, n, sizeof(*due), ByFlowId);
+    for (size_t i = 0; i < n; i++)
+        if (i == 0 || due[i].seen.flow_id != due[i - 1].seen.flow_id)
+            Send(&due[i].seen);
+    free(due);
+}
+
+static void *SenderLoop(void *arg)
+{
+    pthread_mutex_lock(&g_run_lock);
+    while (!g_stop) {
+        struct timespec until;
+        clock_gettime(CLOCK_REALTIME, &until);
+        until.tv_nsec += (long)AZ_LATE_TICK_MS * 1000000L;
+        until.tv_sec += until.tv_nsec / 1000000000L;
+        until.tv_nsec %= 1000000000L;
+        pthread_cond_timedwait(&g_run_cond, &g_run_lock, &until);
+        if (g_stop)
+            break;
+        pthread_mutex_unlock(&g_run_lock);
+        SendDue(WallUs());
+        pthread_mutex_lock(&g_run_lock);
+    }
+    pthread_mutex_unlock(&g_run_lock);
+    return NULL;
+}
+
+/* --- the per-worker hook ----------------------------------------------------
+ * A packet logger, because loggers run after stream and detection with the
+ * flow still locked: the last word on the flow's timeout policy for this
+ * packet.  It never logs. */
+static TmEcode WorkerInit(ThreadVars *tv, const void *initdata, void **data)
+{
+    /* The runmode has set the time mode by the time threads start. */
+    if (g_follow && TimeModeIsLive())
+        atomic_store(&g_active, 1);
+    if (AzLateActive())
+        AzRecentEnable();
+    struct az_worker *w = SCCalloc(1, sizeof(*w));
+    if (w == NULL)
+        return TM_ECODE_FAILED;
+    w->tv = tv;
+    w->alive = true;
+    pthread_mutex_lock(&g_workers_lock);
+    w->next = g_workers;
+    g_workers = w;
+    pthread_mutex_unlock(&g_workers_lock);
+    t_worker = w;
+    *data = w;
+    return TM_ECODE_OK;
+}
+
+static TmEcode WorkerDeinit(ThreadVars *tv, void *data)
+{
+    struct az_worker *w = data;
+    if (w != NULL) {
+        pthread_mutex_lock(&g_workers_lock);
+        w->alive = false; /* kept: the history may still name it */
+        pthread_mutex_unlock(&g_workers_lock);
+    }
+    t_worker = NULL;
+    return TM_ECODE_OK;
+}
+
+static bool AfterPacket(ThreadVars *tv, void *data, const Packet *p)
+{
+    if (p->flow != NULL && AzLateActive())
+        AzCorrelateAfterPacket(p->flow, p);
+    return false;
+}
+
+static int NeverLog(ThreadVars *tv, void *data, const Packet *p)
+{
+    return 0;
+}
+
+int AzLateRegister(uint64_t delay_s, bool follow)
+{
+    g_delay_s = delay_s;
+    g_follow = follow;
+    return SCOutputRegisterPacketLogger(LOGGER_USER, "azflow-late", NeverLog, AfterPacket, NULL,
+            WorkerInit, WorkerDeinit);
+}
+
+int AzLateStart(void)
+{
+    if (!g_follow || g_running)
+        return 0;
+    if (pthread_create(&g_thread, NULL, SenderLoop, NULL) != 0)
+        return -1;
+    g_running = true;
+    return 0;
+}
+
+void AzLateStop(void)
+{
+    if (g_running) {
+        pthread_mutex_lock(&g_run_lock);
+        g_stop = true;
+        pthread_cond_signal(&g_run_cond);
+        pthread_mutex_unlock(&g_run_lock);
+        pthread_join(g_thread, NULL);
+        g_running = false;
+    }
+    free(g_pending);
+    g_pending = NULL;
+    g_npending = g_pending_cap = 0;
+    pthread_mutex_lock(&g_workers_lock);
+    while (g_workers != NULL) {
+        struct az_worker *next = g_workers->next;
+        SCFree(g_workers);
+        g_workers = next;
+    }
+    pthread_mutex_unlock(&g_workers_lock);
+}
