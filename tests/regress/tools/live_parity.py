@@ -49,8 +49,19 @@ import suricata_run  # noqa: E402
 SRCDIR = lv.SRCDIR
 SCENARIOS = ("vtap", "cleartext")
 RULES = os.path.join(SRCDIR, "signatures", "azure.rules")
+# Short flow timeouts, the same in both runs: live, without azflow holding
+# them, every flow would be gone before the second half of its records.
+TIMEOUTS = [
+    "--set", "flow-timeouts.tcp.new=3", "--set", "flow-timeouts.tcp.established=3",
+    "--set", "flow-timeouts.tcp.closed=3",
+    "--set", "flow-timeouts.udp.new=2", "--set", "flow-timeouts.udp.established=2",
+    "--set", "flow-timeouts.tcp.emergency-new=1", "--set", "flow-timeouts.tcp.emergency-established=1",
+    "--set", "flow-timeouts.tcp.emergency-closed=1", "--set", "flow-timeouts.udp.emergency-new=1",
+    "--set", "flow-timeouts.udp.emergency-established=1",
+]
 # Fields of the azure object that are not facts of the records.
-NOT_FACTS = ("late", "flow_id")
+# `capture` names the input file (capture mode, offline): packet metadata.
+NOT_FACTS = ("late", "flow_id", "capture")
 
 
 def decap_vxlan(src, dst):
@@ -101,7 +112,7 @@ def run_offline(out, capture_mode, caps):
         blobs = os.path.join(SRCDIR, "pcap-corpus", name, "vnet")
         src = (["--capture-plugin=azure", "--set", "azure.capture.input=%s" % pcap] if capture_mode
                else ["-r", pcap])
-        cmd = suricata_run.command(logdir, src + ["-S", RULES, "--set", "azure.flow-logs.0.path=%s" % blobs])
+        cmd = suricata_run.command(logdir, src + TIMEOUTS + ["-S", RULES, "--set", "azure.flow-logs.0.path=%s" % blobs])
         r = subprocess.run(cmd, capture_output=True, text=True, timeout=120 * lv.SLOW)
         if r.returncode != 0:
             raise RuntimeError("offline %s: exit %d: %s" % (name, r.returncode, r.stderr[-400:]))
@@ -221,14 +232,7 @@ def main():
                   "--set", "af-packet.0.checksum-checks=no"]
     args = source + [
         "--set", "unix-command.enabled=no", "--set", "stats.interval=1",
-        # Short timeouts: without azflow holding them, every flow would be
-        # gone before the second half of the records.
-        "--set", "flow-timeouts.tcp.new=3", "--set", "flow-timeouts.tcp.established=3",
-        "--set", "flow-timeouts.tcp.closed=3",
-        "--set", "flow-timeouts.udp.new=2", "--set", "flow-timeouts.udp.established=2",
-        "--set", "flow-timeouts.tcp.emergency-new=1", "--set", "flow-timeouts.tcp.emergency-established=1",
-        "--set", "flow-timeouts.tcp.emergency-closed=1", "--set", "flow-timeouts.udp.emergency-new=1",
-        "--set", "flow-timeouts.udp.emergency-established=1",
+        *TIMEOUTS,
         "-S", RULES,
         "--set", "azure.flow-logs.0.path=%s" % logs, "--set", "azure.flow-logs.0.follow=yes",
         "--set", "azure.bookmarks=%s" % bookmarks,
