@@ -263,12 +263,23 @@ static bool RecordsFinal(const struct az_flowinfo *in)
                                       in->state == AZF_STATE_NONE || in->decision == AZF_DECISION_DENY);
 }
 
+/* Seconds a flow stays after its final record was folded: surrogates of
+ * the same poll still in flight, and records of the flow's other NIC
+ * committed beside it, find it. */
+#define AZ_RETAIN_GRACE_S 5
+
 static void RetainRelease(struct az_flowstate *st, Flow *f)
 {
     st->retain = false;
     AZ_STAT_SUB(flows_retained, 1);
-    if (st->natural_timeout != 0 && f->timeout_policy > st->natural_timeout) {
-        f->timeout_policy = st->natural_timeout;
+    struct timeval now;
+    gettimeofday(&now, NULL);
+    int64_t idle = (int64_t)now.tv_sec - (int64_t)SCTIME_SECS(f->lastts);
+    uint32_t keep = st->natural_timeout;
+    if (idle > 0 && (uint64_t)idle + AZ_RETAIN_GRACE_S > keep)
+        keep = (uint32_t)(idle + AZ_RETAIN_GRACE_S);
+    if (st->natural_timeout != 0 && f->timeout_policy > keep) {
+        f->timeout_policy = keep;
         /* The flow manager skips a row until its next timeout: let it look
          * at this one again. */
         if (f->fb != NULL)

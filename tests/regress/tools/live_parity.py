@@ -4,6 +4,10 @@ the live alerts must be the offline ones.
 
     live_parity.py --check          exit 0 when a live run is possible here
     live_parity.py [--capture-mode] the run; exit 0 when live == offline
+    live_parity.py --gone           the same, but correlation.delay is 1 s and every
+                                    record comes after its flow left the table:
+                                    exit 0 when the alerts that still fire name
+                                    the mirrored flow (azure.flow_id)
 
 Inputs are the two vTAP scenarios of the corpus, which between them make
 every shipped rule fire: pcap-corpus/vtap (VXLAN as Azure mirrors it) and
@@ -206,6 +210,46 @@ def compare(out, names, capture_mode):
     return summary
 
 
+def check_gone(out):
+    """Records later than the delay: the surrogate found no flow and made one;
+    its alerts and flow record must name the mirrored flow in azure.flow_id."""
+    live = lv.read_eve(os.path.join(out, "live", "eve.json"))
+    problems = []
+    # The mirrored flows' own records (the stand-ins carry azure.flow_id).
+    # A stand-in starts when its flow did, on the same flow hash, so Suricata
+    # gives it the same flow_id: the join works either way.
+    originals = {}
+    for r in live:
+        if r.get("event_type") == "flow" and "flow_id" not in (r.get("azure") or {}):
+            originals.setdefault(r["flow_id"], r)
+    named = 0
+    for r in live:
+        if r.get("event_type") not in ("alert", "flow"):
+            continue
+        az = r.get("azure") or {}
+        if "flow_id" not in az:
+            continue
+        named += 1
+        orig = originals.get(az["flow_id"])
+        if orig is None:
+            problems.append("%s %s: azure.flow_id %s names no mirrored flow's record" % (
+                r["event_type"], key(r), az["flow_id"]))
+        elif flow_key(orig) != flow_key(r) or orig["flow"]["start"] != r["flow"]["start"]:
+            problems.append("%s %s: azure.flow_id %s names another 5-tuple or start" % (
+                r["event_type"], key(r), az["flow_id"]))
+    alerts = [r for r in live if r.get("event_type") == "alert"]
+    if not any("flow_id" in (r.get("azure") or {}) and (r.get("azure") or {}).get("late") for r in alerts):
+        problems.append("no late alert names its mirrored flow in azure.flow_id")
+    stats = [r["stats"] for r in live if r.get("event_type") == "stats"]
+    gone = stats[-1].get("azure", {}).get("late_flow_gone", 0) if stats else 0
+    if gone == 0:
+        problems.append("stats azure.late_flow_gone is 0")
+    summary = {"records_naming_flow": named, "alerts": len(alerts), "late_flow_gone": gone, "problems": problems}
+    with open(os.path.join(out, "gone.json"), "w") as f:
+        json.dump(summary, f, indent=1)
+    return summary
+
+
 def main():
     if "--check" in sys.argv:
         why = lv.check()
@@ -214,9 +258,11 @@ def main():
             return 1
         return 0
     capture_mode = "--capture-mode" in sys.argv
+    gone = "--gone" in sys.argv
     out = os.environ["OUTPUT_DIR"]
     caps = captures(out)
-    run_offline(out, capture_mode, caps)
+    if not gone:
+        run_offline(out, capture_mode, caps)
 
     livedir = os.path.join(out, "live")
     logs, bookmarks = os.path.join(livedir, "flowlogs"), os.path.join(livedir, "bookmarks")
@@ -236,7 +282,7 @@ def main():
         "-S", RULES,
         "--set", "azure.flow-logs.0.path=%s" % logs, "--set", "azure.flow-logs.0.follow=yes",
         "--set", "azure.bookmarks=%s" % bookmarks,
-    ]
+    ] + (["--set", "azure.correlation.delay=1"] if gone else [])
     blobs = []
     for name, _ in caps:
         rel, records = azblob.corpus_blob(os.path.join(SRCDIR, "pcap-corpus", name, "vnet"))
@@ -268,8 +314,9 @@ def main():
                     batches[i % 2].append((name, rel, rec))
             total = 0
             for n, batch in enumerate((batches[0], list(reversed(batches[1])))):
-                if n == 1:
-                    time.sleep(5)
+                if n == 1 or gone:
+                    # Gone: the flow manager has also swept them by then.
+                    time.sleep(8 if gone and n == 0 else 5 if n == 1 else 0)
                     lv.log("every flow has outlived its timeout")
                 for name, rel, rec in batch:
                     blob = os.path.join(logs, name, azblob.hour_path(rel, replay_ms))
@@ -297,6 +344,13 @@ def main():
         lv.log("Suricata exited: %d" % proc.returncode)
     if proc.returncode != 0:
         return proc.returncode
+    if gone:
+        summary = check_gone(out)
+        lv.log("gone: %d records name their mirrored flow, %d alerts, late_flow_gone %d" % (
+            summary["records_naming_flow"], summary["alerts"], summary["late_flow_gone"]))
+        for p in summary["problems"]:
+            lv.log("PROBLEM " + p)
+        return 1 if summary["problems"] else 0
     summary = compare(out, [n for n, _ in caps], capture_mode)
     lv.log("compared: %d alerts offline, %d live (%d late), %d flows" % (
         summary["alerts_offline"], summary["alerts_live"], summary["alerts_live_late"], summary["flows_compared"]))
