@@ -329,8 +329,10 @@ static void OnFlowUpdate(ThreadVars *tv, Flow *f, Packet *p, void *user)
         st->note_due = false;
         st->noted = true;
         bool live = AzLateActive();
-        if (live)
+        if (live) {
             LiveFill(&st->live, f);
+            st->live.held = st->retain;
+        }
         AzRecentNote(&st->key, st->flow_id, st->start_us, 0, live ? &st->live : NULL);
     }
     if (now - st->refreshed_us >= AZ_REFRESH_US)
@@ -345,6 +347,8 @@ void AzCorrelateAfterPacket(Flow *f, const Packet *p)
     if (st->retain) {
         if (RecordsFinal(&st->info)) {
             RetainRelease(st, f);
+            st->live.held = false;
+            AzRecentNote(&st->key, st->flow_id, st->start_us, 0, &st->live);
         } else {
             /* Stream and flow state changes set the policy anew on this
              * very packet; this runs after them. */

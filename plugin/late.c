@@ -236,8 +236,9 @@ static void Send(const struct az_flow_seen *s)
      * of its first established packet first (see az_live). */
     bool order[2] = { false, true };
     /* A flow that has left the table is made anew by the first surrogate,
-     * whose source becomes its client: that must be the original's. */
-    if (s->live.first_established == 2 && s->end_us == 0) {
+     * whose source becomes its client: that must be the original's.  Only
+     * a held flow is sure to be there when its surrogates arrive. */
+    if (s->live.first_established == 2 && s->live.held && s->end_us == 0) {
         order[0] = true;
         order[1] = false;
     }

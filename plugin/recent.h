@@ -36,6 +36,9 @@ struct az_live {
      * 2 toclient, 0 none yet): a rule on `flow:established` alone fired
      * there offline, so its surrogate goes first. */
     uint8_t first_established;
+    /* Held in the table for its records (correlate.c): it cannot leave
+     * before a surrogate reaches it. */
+    bool held;
 };
 
 /* One remembered flow as a lookup returns it. */

@@ -53,6 +53,8 @@ import suricata_run  # noqa: E402
 SRCDIR = lv.SRCDIR
 SCENARIOS = ("vtap", "cleartext")
 RULES = os.path.join(SRCDIR, "signatures", "azure.rules")
+# Inner flows of the two captures (pcap-corpus/*/MANIFEST: mirrored ones).
+INNER_FLOWS = 6 + 15
 # Short flow timeouts, the same in both runs: live, without azflow holding
 # them, every flow would be gone before the second half of its records.
 TIMEOUTS = [
@@ -297,6 +299,10 @@ def main():
         try:
             lv.wait_for("Suricata to start", lambda: os.path.exists(slog) and
                         "Engine started" in open(slog, errors="replace").read(), 30, proc)
+            if capture_mode:
+                # Capture mode opens the interface when its thread runs,
+                # which can be after "Engine started" is logged.
+                time.sleep(1.5 * lv.SLOW)
             replay_ms = int(time.time() * 1000)
             for name, pcap in caps:
                 r = ns.run("tcpreplay", "-q", "--topspeed", "-i", lv.INJ, pcap)
@@ -314,10 +320,15 @@ def main():
                     batches[i % 2].append((name, rel, rec))
             total = 0
             for n, batch in enumerate((batches[0], list(reversed(batches[1])))):
-                if n == 1 or gone:
-                    # Gone: the flow manager has also swept them by then.
-                    time.sleep(8 if gone and n == 0 else 5 if n == 1 else 0)
+                if n == 1:
+                    time.sleep(5)
                     lv.log("every flow has outlived its timeout")
+                if gone and n == 0:
+                    # Gone: every inner flow has been logged (and freed).
+                    lv.wait_for("every inner flow to be logged", lambda: sum(
+                        1 for r in lv.read_eve(eve) if r.get("event_type") == "flow" and
+                        r.get("dest_port") != 4789) >= INNER_FLOWS, 30, proc)
+                    lv.log("every inner flow logged")
                 for name, rel, rec in batch:
                     blob = os.path.join(logs, name, azblob.hour_path(rel, replay_ms))
                     azblob.append(blob, [rec])
