@@ -125,53 +125,44 @@ static int LoadSources(const SCConfNode *node, struct az_config *cfg, char *err,
     return 0;
 }
 
+/* azure.correlation.<name>: seconds (0 to a day) or a size, when set. */
+static int LoadSeconds(const SCConfNode *node, const char *name, uint64_t *out, char *err, size_t errlen)
+{
+    const char *v = SCConfNodeLookupChildValue(node, name);
+    if (v == NULL)
+        return 0;
+    char *end = NULL;
+    errno = 0;
+    unsigned long long s = strtoull(v, &end, 10);
+    if (errno != 0 || end == v || *end != '\0' || v[0] == '-' || s > 86400)
+        return Fail(err, errlen,
+                "azure.correlation.%s: '%s' is not a number of seconds between 0 and 86400", name, v);
+    *out = s;
+    return 0;
+}
+
+static int LoadSize(const SCConfNode *node, const char *name, uint64_t *out, char *err, size_t errlen)
+{
+    const char *v = SCConfNodeLookupChildValue(node, name);
+    if (v == NULL)
+        return 0;
+    uint64_t n = 0;
+    if (ParseSizeStringU64(v, &n) < 0 || n == 0)
+        return Fail(err, errlen, "azure.correlation.%s: '%s' is not a size (e.g. 256mb, 1gb)", name, v);
+    *out = n;
+    return 0;
+}
+
 static int LoadCorrelation(const SCConfNode *node, struct az_config *cfg, char *err, size_t errlen)
 {
     static const char *const known[] = { "window", "memcap", "delay", "history-memcap", NULL };
     if (CheckKnownKeys(node, "azure.correlation", known, err, errlen) < 0)
         return -1;
-
-    const char *delay = SCConfNodeLookupChildValue(node, "delay");
-    if (delay != NULL) {
-        char *end = NULL;
-        errno = 0;
-        unsigned long long d = strtoull(delay, &end, 10);
-        if (errno != 0 || end == delay || *end != '\0' || delay[0] == '-' || d > 86400)
-            return Fail(err, errlen,
-                    "azure.correlation.delay: '%s' is not a number of seconds between 0 and 86400",
-                    delay);
-        cfg->delay_s = d;
-    }
-
-    const char *hmemcap = SCConfNodeLookupChildValue(node, "history-memcap");
-    if (hmemcap != NULL) {
-        uint64_t v = 0;
-        if (ParseSizeStringU64(hmemcap, &v) < 0 || v == 0)
-            return Fail(err, errlen,
-                    "azure.correlation.history-memcap: '%s' is not a size (e.g. 64mb, 1gb)", hmemcap);
-        cfg->history_memcap = v;
-    }
-
-    const char *window = SCConfNodeLookupChildValue(node, "window");
-    if (window != NULL) {
-        char *end = NULL;
-        errno = 0;
-        unsigned long long w = strtoull(window, &end, 10);
-        if (errno != 0 || end == window || *end != '\0' || window[0] == '-' || w > 86400)
-            return Fail(err, errlen,
-                    "azure.correlation.window: '%s' is not a number of seconds between 0 and 86400",
-                    window);
-        cfg->window_s = w;
-    }
-
-    const char *memcap = SCConfNodeLookupChildValue(node, "memcap");
-    if (memcap != NULL) {
-        uint64_t v = 0;
-        if (ParseSizeStringU64(memcap, &v) < 0 || v == 0)
-            return Fail(err, errlen, "azure.correlation.memcap: '%s' is not a size (e.g. 256mb, 1gb)",
-                    memcap);
-        cfg->memcap = v;
-    }
+    if (LoadSeconds(node, "window", &cfg->window_s, err, errlen) < 0 ||
+            LoadSeconds(node, "delay", &cfg->delay_s, err, errlen) < 0 ||
+            LoadSize(node, "memcap", &cfg->memcap, err, errlen) < 0 ||
+            LoadSize(node, "history-memcap", &cfg->history_memcap, err, errlen) < 0)
+        return -1;
     return 0;
 }
 

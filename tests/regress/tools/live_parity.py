@@ -37,7 +37,6 @@ live}/eve.json, timeline.log and parity.json (what was compared).
 """
 import json
 import os
-import shutil
 import signal
 import struct
 import subprocess
@@ -371,10 +370,4 @@ def main():
 
 
 if __name__ == "__main__":
-    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
-    signal.signal(signal.SIGHUP, lambda *_: sys.exit(129))
-    try:
-        sys.exit(main())
-    except (RuntimeError, OSError, subprocess.TimeoutExpired) as e:
-        lv.log("live_parity: %s" % e)
-        sys.exit(1)
+    lv.run_main("live_parity", main)

@@ -265,12 +265,17 @@ def main():
     return proc.returncode
 
 
-if __name__ == "__main__":
-    # A stop from outside still runs the clean-up (finally / Netns.__exit__).
+def run_main(name, main_fn):
+    """Runs a live script's main: a stop from outside still runs the
+    clean-up (finally / Netns.__exit__); its errors end it with status 1."""
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     signal.signal(signal.SIGHUP, lambda *_: sys.exit(129))
     try:
-        sys.exit(main())
+        sys.exit(main_fn())
     except (RuntimeError, OSError, subprocess.TimeoutExpired) as e:
-        log("live_vtap: %s" % e)
+        log("%s: %s" % (name, e))
         sys.exit(1)
+
+
+if __name__ == "__main__":
+    run_main("live_vtap", main)
