@@ -538,6 +538,21 @@ static int AzPfSetup(DetectEngineCtx *de_ctx, SigGroupHead *sgh)
         if (cls[i] == 1 && seconds < window)
             window = seconds;
     }
+    /* A group with a post-rule-match engine (a `flowbits:isset; prefilter;`
+     * rule): when such an engine adds rules mid-loop, Suricata 8.0.7
+     * rewrites the rest of the candidate list (detect.c, "rewrite
+     * match_array … deduplicate") and can drop some.  Without the engine a
+     * dropped rule is back on the next packet; a rule added only when its
+     * inputs change would lose its alert.  So in such groups every rule is
+     * added on every packet while its keywords hold: no worse than Suricata
+     * alone. */
+    if (sgh->init->post_rule_match_engines != NULL) {
+        for (uint32_t i = 0; i < sgh->init->sig_cnt; i++)
+            if (cls[i] == 1)
+                cls[i] = 2;
+        n[2] += n[1];
+        n[1] = 0;
+    }
     /* Gated rules first, then the per-packet ones, each in group order. */
     uint32_t kw_cap = 0;
     for (int want = 1; want <= 2; want++) {

@@ -22,6 +22,7 @@ import collections
 import json
 import os
 import re
+import shutil
 import struct
 import subprocess
 import sys
@@ -67,7 +68,8 @@ def stretch(src, dst, factor):
 
 def run(name, rules, pcap, logs, engine):
     logdir = os.path.join(os.environ["OUTPUT_DIR"], "%s-%s" % (name, "on" if engine else "off"))
-    os.makedirs(logdir, exist_ok=True)
+    shutil.rmtree(logdir, ignore_errors=True)  # Suricata appends to an existing eve.json
+    os.makedirs(logdir)
     args = ["-r", pcap, "-S", rules, "--set", "azure.flow-logs.0.path=%s" % logs]
     if not engine:
         args += ["--set", "azure.detect.prefilter=no"]
