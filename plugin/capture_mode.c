@@ -16,6 +16,7 @@
 #include "capture_mode.h"
 #include "capture_source.h"
 #include "pktmeta.h"
+#include "plugin.h"
 
 _Static_assert(sizeof(struct az_pktmeta) <= PLUGIN_VAR_SIZE, "packet metadata over plugin_v");
 
@@ -194,6 +195,9 @@ static const char *DefaultRunMode(void)
 static void InitCapture(const char *args, int plugin_slot, int receive_slot, int decode_slot)
 {
     g_active = true;
+    /* Selected by --capture-plugin=azure, the plugin is configured even
+     * without an azure: section (--capture-plugin-args names the input). */
+    AzPluginActivate();
     if (AzCaptureSourceInit(args, &g_offline) < 0)
         FatalError("azflow: capture mode cannot start (see the error above)");
 

@@ -24,11 +24,10 @@
 #include "config.h"
 #include "index.h"
 #include "pktmeta.h"
+#include "plugin.h"
 #include "recent.h"
 #include "sctime.h"
 #include "synth.h"
-
-const struct az_config *AzPluginConfig(void);
 
 /* Synthetic packets live on their own device so their flows never share a
  * flow key with a mirrored flow (livedev.use-for-tracking, on by default). */

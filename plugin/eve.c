@@ -16,6 +16,7 @@
 #include "flowinfo.h"
 #include "index.h"
 #include "late.h"
+#include "plugin.h"
 #include "recent.h"
 #include "sctime.h"
 
@@ -136,7 +137,8 @@ static TmEcode AzureFlowThreadDeinit(ThreadVars *tv, void *thread_data)
 static OutputInitResult AzureFlowInitSub(SCConfNode *conf, OutputCtx *parent_ctx)
 {
     OutputInitResult r = OutputJsonLogInitSub(conf, parent_ctx);
-    if (r.ok) {
+    /* Idle (unconfigured), the logger is there but has nothing to log. */
+    if (r.ok && AzPluginActive()) {
         AzIndexCursorEnable(AZ_CURSOR_EVENTS);
         AzRecentEnable(); /* events carry their mirrored flow's flow_id */
     }
@@ -145,8 +147,11 @@ static OutputInitResult AzureFlowInitSub(SCConfNode *conf, OutputCtx *parent_ctx
 
 int AzEveRegister(void)
 {
-    if (!SCEveRegisterCallback(EveEnrich, NULL))
-        return -1;
+    return SCEveRegisterCallback(EveEnrich, NULL) ? 0 : -1;
+}
+
+void AzEveRegisterLogger(void)
+{
     static OutputPacketLoggerFunctions funcs = {
         .LogFunc = AzureFlowLog,
         .ConditionFunc = AzureFlowCondition,
@@ -155,5 +160,4 @@ int AzEveRegister(void)
     };
     OutputRegisterPacketSubModule(LOGGER_USER, "eve-log", "AzureFlowLog", "eve-log.azure_flow",
             AzureFlowInitSub, &funcs);
-    return 0;
 }

@@ -5,7 +5,10 @@
 
 #include <stdint.h>
 
-/* Registers the EVE callback and the eve-log.azure_flow sub-module. */
+/* Registers the EVE callback that enriches records (once configured). */
 int AzEveRegister(void);
+/* Registers the eve-log.azure_flow sub-module (always, so a suricata.yaml
+ * listing it loads with the plugin idle; it then logs nothing). */
+void AzEveRegisterLogger(void);
 
 #endif

@@ -641,6 +641,16 @@ void AzIndexSortByTime(void)
     pthread_mutex_unlock(&g_fifo_lock);
 }
 
+void AzIndexRunStart(void)
+{
+    pthread_mutex_lock(&g_fifo_lock);
+    for (struct az_rec *r = g_head; r != NULL; r = r->qnext)
+        __atomic_fetch_and(&r->flags, (uint8_t)~REC_CORRELATED, __ATOMIC_RELAXED);
+    for (int c = 0; c < AZ_NCURSORS; c++)
+        SetCursor(&g_cursors[c], g_head);
+    pthread_mutex_unlock(&g_fifo_lock);
+}
+
 void AzIndexCursorEnable(enum az_cursor c)
 {
     pthread_mutex_lock(&g_fifo_lock);

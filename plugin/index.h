@@ -102,6 +102,11 @@ struct az_event {
     const char *blob;
 };
 
+/* A new run (unix-socket mode: the next pcap-file command) starts: the
+ * cursors go back to the oldest record and no record counts as correlated
+ * yet, so the run's output is what `-r` of its pcap would give.  Call with
+ * no packet thread running. */
+void AzIndexRunStart(void);
 /* Turns a cursor on: only then does it take records. */
 void AzIndexCursorEnable(enum az_cursor c);
 /* Is the cursor's next record due (its time + window <= now)? */

@@ -137,6 +137,22 @@ static void PushTail(struct stripe *s, struct recent *r, size_t b)
     AZ_STAT_ADD(history_flows, 1);
 }
 
+void AzRecentClear(void)
+{
+    if (g_stripes == NULL)
+        return;
+    for (size_t i = 0; i < NSTRIPES; i++) {
+        struct stripe *s = &g_stripes[i];
+        pthread_mutex_lock(&s->lock);
+        while (s->head != NULL) {
+            free(PopHead(s));
+            AZ_STAT_SUB(memuse, sizeof(struct recent));
+        }
+        s->now_us = 0;
+        pthread_mutex_unlock(&s->lock);
+    }
+}
+
 static bool Expired(const struct stripe *s, const struct recent *r)
 {
     return r->end_us != 0 && r->end_us + g_horizon_us < s->now_us;

@@ -54,6 +54,9 @@ struct az_flow_seen {
  * memcap: bytes for the whole history. */
 int AzRecentInit(uint64_t memcap, uint64_t window_s, uint64_t delay_s);
 void AzRecentDestroy(void);
+/* Forgets every flow: a new run (unix-socket mode: the next pcap-file
+ * command) has flows of its own. */
+void AzRecentClear(void);
 /* Only the azure_flow event writer, capture mode's merge and late-record
  * detection ask the history; until one of them enables it (before the first
  * packet), noting is a no-op and flows skip it. */

@@ -1,5 +1,7 @@
 /* azflow plugin: exposes the azure.* counters through Suricata's global
- * counters, so they appear in stats.log and EVE stats like built-in ones. */
+ * counters, so they appear in stats.log and EVE stats like built-in ones.
+ * They are registered into each run's stats context (see plugin.c), never
+ * while the plugin is idle. */
 #include "suricata-common.h"
 #include "counters.h"
 
@@ -30,9 +32,17 @@ GETTER(flows_retain_evicted)
 GETTER(history_flows)
 GETTER(history_evicted)
 
-void AzStatsRegister(void)
+void AzStatsRunStart(void)
 {
-    /* With stats disabled Suricata has no stats context to register into. */
+    /* What a run did starts from zero, as Suricata's own counters do with
+     * each run's stats context; what the index holds carries over. */
+    atomic_store(&az_stats.records_correlated, 0);
+    atomic_store(&az_stats.flows_enriched, 0);
+    atomic_store(&az_stats.detect_calls, 0);
+    atomic_store(&az_stats.detect_key_changes, 0);
+    atomic_store(&az_stats.detect_candidates, 0);
+    /* With stats disabled Suricata reports none; registering would only
+     * fill a context nobody reads. */
     if (!StatsEnabled())
         return;
     StatsRegisterGlobalCounter("azure.records", Get_records);

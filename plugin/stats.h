@@ -36,7 +36,8 @@ extern struct az_stats az_stats;
 #define AZ_STAT_SUB(field, n) atomic_fetch_sub_explicit(&az_stats.field, (n), memory_order_relaxed)
 #define AZ_STAT_GET(field) atomic_load_explicit(&az_stats.field, memory_order_relaxed)
 
-/* Registers the counters with Suricata; call once stats are initialised. */
-void AzStatsRegister(void);
+/* A run starts (its stats context exists, no packet thread runs yet):
+ * zeroes the per-run counters and registers all of them with Suricata. */
+void AzStatsRunStart(void);
 
 #endif
