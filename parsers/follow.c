@@ -1,13 +1,12 @@
 /* The follower: re-reads growing PT1H.json blobs from just after their last
- * complete record, so Azure's rewritten "]}" tail is never mistaken for data. */
+ * complete record, so Azure's rewritten "]}" tail is never mistaken for data.
+ * Where the bytes come from (local files, Azure Storage) is a source behind
+ * struct azf_source_ops; framing, bookmarks and replay are the same for all. */
 #define _GNU_SOURCE
 #include <errno.h>
-#include <fcntl.h>
-#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include "flowlog.h"
@@ -18,9 +17,10 @@
 #define CHUNK (256u * 1024u)
 
 struct azf_follower {
-    char *root;         /* as given, trailing slashes removed */
-    char *prefix;       /* absolute form of root (+ "/" for a folder): bookmark keys start with it */
-    int root_is_dir;
+    const struct azf_source_ops *ops;
+    void *src;
+    char *root;         /* as the caller named it */
+    char *prefix;       /* every bookmark key of this source starts with it */
     char *bookmarks;    /* NULL: positions live in memory only */
     struct azf_follow_cbs cbs;
     int (*accept)(const char *path, void *u);
@@ -80,14 +80,12 @@ static void notice(struct azf_follower *f, const char *path, const char *what)
 
 /* An open/read failure is reported once, not at every poll, until it clears. */
 static void blob_error(struct azf_follower *f, struct azf_bookmark *b, const char *path,
-                       uint64_t offset, const char *what, int err)
+                       uint64_t offset, const char *reason)
 {
     b->recheck = 1;
     if (b->failing)
         return;
     b->failing = 1;
-    char reason[AZF_ERRBUF_SIZE];
-    snprintf(reason, sizeof(reason), "%s: %s", what, strerror(err));
     if (f->cur != b) {
         f->cur = b;
         f->cur_path = path;
@@ -98,15 +96,16 @@ static void blob_error(struct azf_follower *f, struct azf_bookmark *b, const cha
 
 /* --- one blob -------------------------------------------------------------- */
 
-static int read_full(int fd, void *buf, size_t len, uint64_t off)
+static int read_full(struct azf_follower *f, void *h, void *buf, size_t len, uint64_t off, char *why)
 {
     size_t got = 0;
     while (got < len) {
-        ssize_t r = pread(fd, (char *)buf + got, len - got, (off_t)(off + got));
-        if (r < 0 && errno == EINTR)
-            continue;
-        if (r <= 0)
-            return r < 0 ? -1 : (errno = EIO, -1); /* shorter than fstat said */
+        long r = f->ops->read(h, (char *)buf + got, len - got, off + got, off + len, why);
+        if (r <= 0) {
+            if (r == 0)
+                snprintf(why, AZF_ERRBUF_SIZE, "read: shorter than listed");
+            return -1;
+        }
         got += (size_t)r;
     }
     return 0;
@@ -118,8 +117,8 @@ enum verdict { GO_ON, WAIT, RESTART, FAIL };
  * bookmark never change while Azure appends, so a different start means
  * other content; a new inode with the same start (azcopy's temp file +
  * rename) is the same blob. */
-static enum verdict check_start(struct azf_follower *f, const struct azf_bookmark *b, int fd,
-                                uint64_t size, const char **why)
+static enum verdict check_start(struct azf_follower *f, const struct azf_bookmark *b, void *h,
+                                uint64_t size, const char **why, char *failure)
 {
     if (size == 0) {
         /* Says nothing about the content yet (a copy being made in place);
@@ -132,10 +131,8 @@ static enum verdict check_start(struct azf_follower *f, const struct azf_bookmar
         *why = "blob was truncated; reading it again from the start";
         return RESTART;
     }
-    if (read_full(fd, f->buf, hl, 0) < 0) {
-        *why = "read";
+    if (read_full(f, h, f->buf, hl, 0, failure) < 0)
         return FAIL;
-    }
     if (azf_fnv1a64(AZF_FNV_INIT, f->buf, hl) != b->hash) {
         /* JSON never holds a NUL byte: azcopy's in-place download allocates
          * the whole file first and fills it in any order. */
@@ -156,7 +153,7 @@ static enum verdict check_start(struct azf_follower *f, const struct azf_bookmar
 /* Feeds [b->offset, size) to the decoder and moves the bookmark to the
  * decoder's safe offset: a torn last record is read again next time. */
 static void read_new_bytes(struct azf_follower *f, struct azf_bookmark *b, const char *path,
-                           int fd, uint64_t size)
+                           void *h, uint64_t size)
 {
     const uint64_t start = b->offset;
     size_t nhead = 0;
@@ -171,11 +168,10 @@ static void read_new_bytes(struct azf_follower *f, struct azf_bookmark *b, const
     uint64_t pos = start;
     while (pos < size) {
         size_t want = size - pos < CHUNK ? (size_t)(size - pos) : CHUNK;
-        ssize_t r = pread(fd, f->buf, want, (off_t)pos);
-        if (r < 0 && errno == EINTR)
-            continue;
+        char why[AZF_ERRBUF_SIZE];
+        long r = f->ops->read(h, f->buf, want, pos, size, why);
         if (r < 0) {
-            blob_error(f, b, path, pos, "read", errno);
+            blob_error(f, b, path, pos, why);
             incomplete = 1;
             break;
         }
@@ -231,42 +227,35 @@ static void read_new_bytes(struct azf_follower *f, struct azf_bookmark *b, const
     b->recheck = incomplete || stopped;
 }
 
-static int same_file_state(const struct azf_bookmark *b, const struct stat *st)
+static int same_state(const struct azf_bookmark *b, const struct azf_entry *e)
 {
-    return b->size == (uint64_t)st->st_size && b->dev == (uint64_t)st->st_dev &&
-           b->ino == (uint64_t)st->st_ino &&
-           b->mtime_ns == (int64_t)st->st_mtim.tv_sec * 1000000000 + st->st_mtim.tv_nsec;
+    return b->size == e->size && b->dev == e->dev && b->ino == e->ino && b->mtime_ns == e->mtime_ns;
 }
 
-static void follow_blob(struct azf_follower *f, struct azf_bookmark *b, const char *path)
+static void follow_blob(struct azf_follower *f, struct azf_bookmark *b, struct azf_entry *e)
 {
-    struct stat st;
-    if (stat(path, &st) != 0)
-        return; /* gone since the listing: the next poll forgets it */
-    if (!b->recheck && same_file_state(b, &st))
+    const char *path = e->path;
+    if (!b->recheck && same_state(b, e))
         return; /* unchanged: not even opened */
 
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0) {
-        if (errno != ENOENT)
-            blob_error(f, b, path, 0, "cannot open", errno);
-        return;
+    void *h = NULL;
+    char failure[AZF_ERRBUF_SIZE];
+    int orc = f->ops->open(f->src, e, &h, failure);
+    if (orc != 0) {
+        if (orc < 0)
+            blob_error(f, b, path, 0, failure);
+        return; /* > 0: gone since the listing; the next poll forgets it */
     }
-    /* Judge the file we hold open, not the name, which may be renamed over. */
-    if (fstat(fd, &st) != 0) {
-        blob_error(f, b, path, 0, "stat", errno);
-        close(fd);
-        return;
-    }
-    uint64_t size = (uint64_t)st.st_size;
+    /* The source judged what it opened (a file renamed over the name). */
+    uint64_t size = e->size;
     if (b->offset > 0) {
         const char *why = NULL;
-        switch (check_start(f, b, fd, size, &why)) {
+        switch (check_start(f, b, h, size, &why, failure)) {
         case GO_ON:
             break;
         case FAIL:
-            blob_error(f, b, path, 0, why, errno ? errno : EIO);
-            close(fd);
+            blob_error(f, b, path, 0, failure);
+            f->ops->close(h);
             return;
         case WAIT:
             /* The bookmark keeps its old size/mtime, so it is looked at again. */
@@ -274,7 +263,7 @@ static void follow_blob(struct azf_follower *f, struct azf_bookmark *b, const ch
                 notice(f, path, why);
             b->waiting = 1;
             b->recheck = 1;
-            close(fd);
+            f->ops->close(h);
             return;
         case RESTART:
             notice(f, path, why);
@@ -286,16 +275,15 @@ static void follow_blob(struct azf_follower *f, struct azf_bookmark *b, const ch
         }
     }
     b->waiting = 0;
-    read_new_bytes(f, b, path, fd, size);
-    close(fd);
+    read_new_bytes(f, b, path, h, size);
+    f->ops->close(h);
 
-    int64_t mtime = (int64_t)st.st_mtim.tv_sec * 1000000000 + st.st_mtim.tv_nsec;
-    if (!same_file_state(b, &st) || b->recheck)
+    if (!same_state(b, e) || b->recheck)
         f->dirty = 1;
     b->size = size;
-    b->dev = (uint64_t)st.st_dev;
-    b->ino = (uint64_t)st.st_ino;
-    b->mtime_ns = mtime;
+    b->dev = e->dev;
+    b->ino = e->ino;
+    b->mtime_ns = e->mtime_ns;
     if (b->recheck)
         b->mtime_ns = -1; /* bytes left unread: no file matches it, so even a
                              restarted follower looks again */
@@ -303,38 +291,44 @@ static void follow_blob(struct azf_follower *f, struct azf_bookmark *b, const ch
 
 /* --- the follower ---------------------------------------------------------- */
 
-/* The bookmark key of a listed path: the same blob keeps its key whatever
- * the working folder or spelling of root. */
-static char *key_of(const struct azf_follower *f, const char *path)
-{
-    if (!f->root_is_dir)
-        return strdup(f->prefix);
-    const char *rel = path + strlen(f->root);
-    while (*rel == '/')
-        rel++;
-    char *key;
-    return asprintf(&key, "%s%s", f->prefix, rel) < 0 ? NULL : key;
-}
-
-/* The path a user would know a bookmarked blob by (root as given). */
+/* A bookmarked blob the listing lacks: said when it is gone, silent when
+ * it only left what the source lists (an hour no longer written). */
 static void gone(struct azf_follower *f, const char *key)
 {
+    f->dirty = 1;
+    if (f->ops->covers != NULL && !f->ops->covers(f->src, key))
+        return;
+    /* The path a user would know it by (root as given, when it is a prefix
+     * of the key's spelling). */
     char *path = NULL;
-    if (f->root_is_dir && asprintf(&path, "%s/%s", f->root, key + strlen(f->prefix)) < 0)
+    size_t pl = strlen(f->prefix);
+    if (strlen(key) > pl && asprintf(&path, "%s/%s", f->root, key + pl) < 0)
         path = NULL;
-    notice(f, path != NULL ? path : f->root_is_dir ? key : f->root,
+    if (strncmp(key, "http", 4) == 0) {
+        free(path);
+        path = NULL; /* a storage blob's key is its URL already */
+    }
+    notice(f, path != NULL ? path : strlen(key) > pl || strncmp(key, "http", 4) == 0 ? key : f->root,
            "blob is gone; forgetting its position");
     free(path);
-    f->dirty = 1;
+}
+
+void azf_entries_free(struct azf_entry *v, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        free(v[i].key);
+        free(v[i].path);
+    }
+    free(v);
 }
 
 long azf_follower_poll(struct azf_follower *f, char errbuf[AZF_ERRBUF_SIZE])
 {
-    char **paths;
+    struct azf_entry *ents;
     size_t n;
     /* A root that cannot be listed leaves every bookmark as it is: a folder
      * missing for a while (an unmounted share) must not restart all blobs. */
-    if (azf_blob_list(f->root, &paths, &n, errbuf) < 0)
+    if (f->ops->list(f->src, &ents, &n, errbuf) < 0)
         return -1;
     f->tuples = 0;
     f->stopped = 0;
@@ -347,7 +341,7 @@ long azf_follower_poll(struct azf_follower *f, char errbuf[AZF_ERRBUF_SIZE])
         if (!f->empty_noticed)
             notice(f, f->root, "no blobs here now (an unmounted share?); keeping their positions");
         f->empty_noticed = 1;
-        azf_blob_list_free(paths, n);
+        azf_entries_free(ents, n);
         return 0;
     }
     f->empty_noticed = 0;
@@ -356,7 +350,7 @@ long azf_follower_poll(struct azf_follower *f, char errbuf[AZF_ERRBUF_SIZE])
     next.cap = old.n + n;
     next.v = calloc(next.cap ? next.cap : 1, sizeof(*next.v));
     if (next.v == NULL) {
-        azf_blob_list_free(paths, n);
+        azf_entries_free(ents, n);
         snprintf(errbuf, AZF_ERRBUF_SIZE, "%s: out of memory", f->root);
         return -1;
     }
@@ -364,35 +358,33 @@ long azf_follower_poll(struct azf_follower *f, char errbuf[AZF_ERRBUF_SIZE])
     size_t i = 0;
     /* Listing and bookmarks are both sorted by path: one merge pass. */
     for (size_t j = 0; j < n && !oom; j++) {
-        char *key = key_of(f, paths[j]);
-        if (key == NULL) {
-            oom = 1;
-            break;
-        }
+        const char *key = ents[j].key;
         for (; i < old.n && strcmp(old.v[i].key, key) < 0; i++) {
             gone(f, old.v[i].key);
             free(old.v[i].key);
         }
-        int accepted = f->accept == NULL || f->accept(paths[j], f->accept_u);
+        int accepted = f->accept == NULL || f->accept(ents[j].path, f->accept_u);
         struct azf_bookmark *b;
         if (i < old.n && strcmp(old.v[i].key, key) == 0) {
             b = &next.v[next.n++];
             *b = old.v[i++];
-            free(key);
         } else if (accepted) {
             b = &next.v[next.n++];
             memset(b, 0, sizeof(*b));
-            b->key = key;
+            if ((b->key = strdup(key)) == NULL) {
+                next.n--;
+                oom = 1;
+                break;
+            }
             b->hash = AZF_FNV_INIT;
             f->dirty = 1;
         } else {
-            free(key);
             continue;
         }
         /* A blob the filter rejects keeps its bookmark untouched; after a
          * stop the rest wait for the next poll. */
         if (accepted && !f->stopped)
-            follow_blob(f, b, paths[j]);
+            follow_blob(f, b, &ents[j]);
     }
     for (; i < old.n; i++) {
         if (oom) {
@@ -405,7 +397,7 @@ long azf_follower_poll(struct azf_follower *f, char errbuf[AZF_ERRBUF_SIZE])
     free(old.v);
     f->bms = next;
     f->cur = NULL;
-    azf_blob_list_free(paths, n);
+    azf_entries_free(ents, n);
     if (oom) {
         snprintf(errbuf, AZF_ERRBUF_SIZE, "%s: out of memory", f->root);
         return -1;
@@ -448,34 +440,47 @@ static int replay_tuple(const struct azf_tuple *t, void *u)
 long azf_follower_replay(struct azf_follower *f, int64_t since_us, azf_tuple_fn fn, void *user)
 {
     struct replay_ctx r = { .since_us = since_us, .fn = fn, .user = user };
+    struct azf_entry *ents;
+    size_t n;
+    char why[AZF_ERRBUF_SIZE];
+    if (f->bms.n == 0 || f->ops->list(f->src, &ents, &n, why) < 0)
+        return 0; /* nothing bookmarked, or the first poll says what is wrong */
     struct azf_decoder *dec = azf_decoder_new(replay_tuple, NULL, &r);
-    if (dec == NULL)
+    if (dec == NULL) {
+        azf_entries_free(ents, n);
         return -1;
-    for (size_t i = 0; i < f->bms.n; i++) {
+    }
+    /* Listing and bookmarks are both sorted by key. */
+    size_t i = 0;
+    for (size_t j = 0; j < n; j++) {
+        while (i < f->bms.n && strcmp(f->bms.v[i].key, ents[j].key) < 0)
+            i++;
+        if (i == f->bms.n)
+            break;
         const struct azf_bookmark *b = &f->bms.v[i];
-        if (b->offset == 0 || (f->accept != NULL && !f->accept(b->key, f->accept_u)))
+        if (strcmp(b->key, ents[j].key) != 0 || b->offset == 0 ||
+            (f->accept != NULL && !f->accept(ents[j].path, f->accept_u)))
             continue;
-        int fd = open(b->key, O_RDONLY | O_CLOEXEC);
-        if (fd < 0)
-            continue; /* gone: the next poll says so */
-        struct stat st;
-        const char *why;
-        if (fstat(fd, &st) != 0 || check_start(f, b, fd, (uint64_t)st.st_size, &why) != GO_ON) {
-            close(fd); /* replaced or changing: the next poll reads it afresh */
+        void *h;
+        if (f->ops->open(f->src, &ents[j], &h, why) != 0)
+            continue; /* gone or failing: the next poll says so */
+        const char *verdict;
+        if (check_start(f, b, h, ents[j].size, &verdict, why) != GO_ON) {
+            f->ops->close(h); /* replaced or changing: the next poll reads it afresh */
             continue;
         }
         azf_decoder_reset(dec, 0);
         for (uint64_t off = 0; off < b->offset;) {
             size_t want = b->offset - off < CHUNK ? (size_t)(b->offset - off) : CHUNK;
-            if (read_full(fd, f->buf, want, off) < 0)
+            long got = f->ops->read(h, f->buf, want, off, b->offset, why);
+            if (got <= 0 || azf_decoder_feed(dec, f->buf, (size_t)got) != AZF_OK)
                 break;
-            if (azf_decoder_feed(dec, f->buf, want) != AZF_OK)
-                break;
-            off += want;
+            off += (uint64_t)got;
         }
-        close(fd);
+        f->ops->close(h);
     }
     azf_decoder_free(dec);
+    azf_entries_free(ents, n);
     return r.n;
 }
 
@@ -485,43 +490,23 @@ void azf_follower_set_filter(struct azf_follower *f, int (*accept)(const char *p
     f->accept_u = u;
 }
 
-struct azf_follower *azf_follower_new(const char *root, const char *bookmarks_path,
-                                      const struct azf_follow_cbs *cbs, char errbuf[AZF_ERRBUF_SIZE])
+struct azf_follower *azf_follower_new_source(const struct azf_source_ops *ops, void *src,
+                                             const char *root, const char *prefix,
+                                             const char *bookmarks_path,
+                                             const struct azf_follow_cbs *cbs,
+                                             char errbuf[AZF_ERRBUF_SIZE])
 {
-    if (root == NULL || cbs == NULL || cbs->on_tuple == NULL) {
-        snprintf(errbuf, AZF_ERRBUF_SIZE, "follower: root and on_tuple are required");
-        return NULL;
-    }
-    struct stat st;
-    if (stat(root, &st) != 0) {
-        snprintf(errbuf, AZF_ERRBUF_SIZE, "%s: %s", root, strerror(errno));
-        return NULL;
-    }
     struct azf_follower *f = calloc(1, sizeof(*f));
-    char *abs = realpath(root, NULL);
-    if (f == NULL || abs == NULL || (f->root = strdup(root)) == NULL) {
-        snprintf(errbuf, AZF_ERRBUF_SIZE, "%s: %s", root, abs == NULL ? strerror(errno) : "out of memory");
-        free(abs);
-        if (f != NULL)
-            free(f->root);
-        free(f);
+    if (f == NULL) {
+        ops->free(src);
+        snprintf(errbuf, AZF_ERRBUF_SIZE, "%s: out of memory", root);
         return NULL;
     }
-    /* Same spelling as azf_blob_list uses, so listed paths start with it. */
-    for (size_t len = strlen(f->root); len > 1 && f->root[len - 1] == '/'; len--)
-        f->root[len - 1] = '\0';
-    f->root_is_dir = S_ISDIR(st.st_mode);
+    f->ops = ops;
+    f->src = src;
     f->cbs = *cbs;
-    int ok = 1;
-    if (f->root_is_dir && strcmp(abs, "/") != 0)
-        ok = asprintf(&f->prefix, "%s/", abs) >= 0;
-    else
-        f->prefix = strdup(abs);
-    free(abs);
-    if (!ok)
-        f->prefix = NULL;
-    if (f->prefix == NULL || (f->buf = malloc(CHUNK)) == NULL ||
-        (f->dec = azf_decoder_new(on_tuple, on_error, f)) == NULL ||
+    if ((f->root = strdup(root)) == NULL || (f->prefix = strdup(prefix)) == NULL ||
+        (f->buf = malloc(CHUNK)) == NULL || (f->dec = azf_decoder_new(on_tuple, on_error, f)) == NULL ||
         (bookmarks_path != NULL && (f->bookmarks = strdup(bookmarks_path)) == NULL)) {
         snprintf(errbuf, AZF_ERRBUF_SIZE, "%s: out of memory", root);
         azf_follower_free(f);
@@ -549,6 +534,35 @@ struct azf_follower *azf_follower_new(const char *root, const char *bookmarks_pa
     return f;
 }
 
+struct azf_follower *azf_follower_new(const char *root, const char *bookmarks_path,
+                                      const struct azf_follow_cbs *cbs, char errbuf[AZF_ERRBUF_SIZE])
+{
+    if (root == NULL || cbs == NULL || cbs->on_tuple == NULL) {
+        snprintf(errbuf, AZF_ERRBUF_SIZE, "follower: root and on_tuple are required");
+        return NULL;
+    }
+    char *prefix = NULL;
+    void *src = azf_file_source_new(root, &prefix, errbuf);
+    if (src == NULL)
+        return NULL;
+    /* Printed paths use root as given, trailing slashes removed, as
+     * azf_blob_list spells them. */
+    char *r = strdup(root);
+    if (r != NULL)
+        for (size_t len = strlen(r); len > 1 && r[len - 1] == '/'; len--)
+            r[len - 1] = '\0';
+    struct azf_follower *f = r == NULL ? NULL
+                                       : azf_follower_new_source(&azf_file_source_ops, src, r, prefix,
+                                                                 bookmarks_path, cbs, errbuf);
+    if (r == NULL) {
+        azf_file_source_ops.free(src);
+        snprintf(errbuf, AZF_ERRBUF_SIZE, "%s: out of memory", root);
+    }
+    free(r);
+    free(prefix);
+    return f;
+}
+
 void azf_follower_free(struct azf_follower *f)
 {
     if (f == NULL)
@@ -561,6 +575,8 @@ void azf_follower_free(struct azf_follower *f)
             (void)azf_bookmarks_save(f->bookmarks, f->prefix, &f->bms, errbuf);
     }
     azf_bookmarks_clear(&f->bms);
+    if (f->ops != NULL)
+        f->ops->free(f->src);
     azf_decoder_free(f->dec);
     free(f->buf);
     free(f->root);

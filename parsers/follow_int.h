@@ -1,5 +1,7 @@
-/* Follower internals shared by follow.c and bookmarks.c: one bookmark per
- * blob and the text file that keeps them across restarts.  Private to parsers/. */
+/* Follower internals shared by follow.c, bookmarks.c and the byte sources
+ * (source_file.c: local files; blob_source.c: Azure Storage): one bookmark
+ * per blob, the text file that keeps them across restarts, and the small
+ * table through which the one follower reads from either.  Private to parsers/. */
 #ifndef AZF_FOLLOW_INT_H
 #define AZF_FOLLOW_INT_H
 
@@ -19,11 +21,13 @@
  * emitted; size/dev/ino/mtime only say "unchanged since last time, no need
  * to open it". */
 struct azf_bookmark {
-    char *key;         /* absolute path: the blob's name in the bookmark file */
+    char *key;         /* the blob's name in the bookmark file: an absolute path,
+                          or a blob's URL without its query */
     uint64_t offset;   /* just after the last complete record read */
     uint64_t size;     /* bytes of the file accounted for when last read */
-    uint64_t dev, ino;
-    int64_t mtime_ns;  /* -1: bytes were left unread (stop, NUL, error): look again */
+    uint64_t dev, ino; /* a file's; a storage blob: creation time (s), 0 */
+    int64_t mtime_ns;  /* a file's; a storage blob: hash of its ETag.
+                          -1: bytes were left unread (stop, NUL, error): look again */
     uint64_t hash;     /* FNV-1a 64 of the first min(offset, AZF_PREFIX_MAX) bytes */
     uint64_t skip;     /* tuples at offsets <= skip were emitted already (the
                           caller stopped inside the record at `offset`); 0: none */
@@ -39,6 +43,54 @@ struct azf_bookmarks {
 };
 
 uint64_t azf_fnv1a64(uint64_t h, const void *p, size_t n);
+
+/* --- where the follower's bytes come from ----------------------------------
+ * One blob as a source lists it: the bookmark key, the name the caller is
+ * shown, and the state that, unchanged since the bookmark, means "nothing
+ * new, do not even open it" (a file: size, dev, inode, mtime; a storage
+ * blob: committed size, creation time, ETag). */
+struct azf_entry {
+    char *key;
+    char *path;
+    uint64_t size, dev, ino;
+    int64_t mtime_ns;
+};
+
+struct azf_source_ops {
+    /* Every blob now, sorted by key (strcmp).  <0 with errbuf: the source
+     * cannot be listed now; the follower then touches no bookmark. */
+    int (*list)(void *src, struct azf_entry **v, size_t *n, char errbuf[AZF_ERRBUF_SIZE]);
+    /* Opens a listed blob; may refresh e's size and state from what was
+     * opened.  0 with *h; 1: gone since the listing (silently); -1: error,
+     * reason in why[AZF_ERRBUF_SIZE]. */
+    int (*open)(void *src, struct azf_entry *e, void **h, char *why);
+    /* Up to len bytes at off; the caller goes on reading sequentially up
+     * to `upto` (a read-ahead hint).  Returns the count, 0 at the end, -1
+     * with why. */
+    long (*read)(void *h, void *buf, size_t len, uint64_t off, uint64_t upto, char *why);
+    void (*close)(void *h);
+    /* A bookmarked blob missing from the listing: gone (1, said and
+     * forgotten), or outside what this source lists now (0, an hour no
+     * longer written: forgotten silently). */
+    int (*covers)(void *src, const char *key);
+    void (*free)(void *src);
+};
+
+void azf_entries_free(struct azf_entry *v, size_t n);
+
+/* Follows `src` through `ops` (owned: freed with the follower).  root: what
+ * the caller named (printed); prefix: the start of every key of this source
+ * (its bookmarks in a shared file). */
+struct azf_follower *azf_follower_new_source(const struct azf_source_ops *ops, void *src,
+                                             const char *root, const char *prefix,
+                                             const char *bookmarks_path,
+                                             const struct azf_follow_cbs *cbs,
+                                             char errbuf[AZF_ERRBUF_SIZE]);
+
+/* The local-file source (source_file.c). */
+extern const struct azf_source_ops azf_file_source_ops;
+/* root: a file or folder; NULL with errbuf.  *prefix: the key prefix (caller frees). */
+void *azf_file_source_new(const char *root, char **prefix, char errbuf[AZF_ERRBUF_SIZE]);
 
 /* Appends a zeroed bookmark owning a copy of `key`; NULL when out of memory. */
 struct azf_bookmark *azf_bookmarks_add(struct azf_bookmarks *bs, const char *key);
