@@ -54,6 +54,9 @@ PLUGIN_OBJ := $(PLUGIN_SRC:%.c=$(O)/obj/%.o)
 TOOL_OBJ   := $(TOOL_SRC:%.c=$(O)/obj/%.o)
 UNIT_BIN   := $(UNIT_SRC:tests/unit/%.c=$(O)/tests/%)
 
+# The storage client (parsers/blob_*.c): HTTP(S), HMAC-SHA256, List Blobs XML.
+BLOB_LIBS  := -lcurl -lcrypto -lexpat
+
 HOST_PATH  := build/host.path
 # libsuricata-config of the host, read when a recipe runs (after it exists).
 LSC         = $$(cat $(HOST_PATH))
@@ -95,7 +98,7 @@ $(O)/obj/plugin/%.o: plugin/%.c $(wildcard plugin/*.h) parsers/flowlog.h $(HOST_
 	$(CC) $$($(LSC) --cflags) "-D__SCFILENAME__=\"$*\"" $(PLUGIN_CFLAGS) -Iparsers -c $< -o $@
 
 $(O)/azflow.so: $(PLUGIN_OBJ) $(O)/libazflow.a
-	$(CC) -shared $(LDSAN) -o $@ $(PLUGIN_OBJ) $(O)/libazflow.a -lpcre2-8 -lpcap
+	$(CC) -shared $(LDSAN) -o $@ $(PLUGIN_OBJ) $(O)/libazflow.a -lpcre2-8 -lpcap $(BLOB_LIBS)
 
 # --- the command-line tool ---------------------------------------------------
 $(O)/obj/tools/azflow/%.o: tools/azflow/%.c $(wildcard tools/azflow/*.h) parsers/flowlog.h | build/.deps
@@ -103,12 +106,12 @@ $(O)/obj/tools/azflow/%.o: tools/azflow/%.c $(wildcard tools/azflow/*.h) parsers
 	$(CC) $(ALL_CFLAGS) -Iparsers -c $< -o $@
 
 $(O)/azflow: $(TOOL_OBJ) $(O)/libazflow.a
-	$(CC) $(LDSAN) -o $@ $(TOOL_OBJ) $(O)/libazflow.a -lnet -lpcap
+	$(CC) $(LDSAN) -o $@ $(TOOL_OBJ) $(O)/libazflow.a -lnet -lpcap $(BLOB_LIBS)
 
 # --- tests ---------------------------------------------------------------------
 $(O)/tests/%: tests/unit/%.c $(wildcard tests/unit/*.h) $(O)/libazflow.a | build/.deps
 	@mkdir -p $(@D)
-	$(CC) $(ALL_CFLAGS) -Iparsers -Iplugin $< -o $@ $(O)/libazflow.a $(LDSAN) -lcmocka
+	$(CC) $(ALL_CFLAGS) -Iparsers -Iplugin $< -o $@ $(O)/libazflow.a $(LDSAN) -lcmocka $(BLOB_LIBS)
 
 unit: $(UNIT_BIN)
 	@set -e; for t in $(UNIT_BIN); do \
@@ -174,7 +177,7 @@ build/fuzz/obj/parsers/%.o: parsers/%.c $(wildcard parsers/*.h)
 	@mkdir -p $(@D)
 	$(FUZZ_CC) $(FUZZ_FLAGS) -fsanitize=fuzzer-no-link -c $< -o $@
 build/fuzz/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz_common.h build/fuzz/libazflow.a
-	$(FUZZ_CC) $(FUZZ_FLAGS) -fsanitize=fuzzer $< build/fuzz/libazflow.a -o $@
+	$(FUZZ_CC) $(FUZZ_FLAGS) -fsanitize=fuzzer $< build/fuzz/libazflow.a -o $@ $(BLOB_LIBS)
 
 # The decoder harness also starts from the real samples when they are there.
 fuzz: $(FUZZ_BIN)
@@ -195,7 +198,7 @@ BENCH_MIB   ?= 256
 BENCH_SMALL ?= 64
 build/bench/decode_bench: bench/decode_bench.c parsers/flowlog.h $(O)/libazflow.a
 	@mkdir -p $(@D)
-	$(CC) $(ALL_CFLAGS) -Iparsers $< -o $@ $(O)/libazflow.a $(LDSAN) -ljansson
+	$(CC) $(ALL_CFLAGS) -Iparsers $< -o $@ $(O)/libazflow.a $(LDSAN) -ljansson $(BLOB_LIBS)
 
 bench: build/bench/decode_bench
 	build/bench/decode_bench --dir build/bench --mib $(BENCH_MIB) --small-mib $(BENCH_SMALL)
@@ -214,7 +217,7 @@ $(O)/bench/plugin_overhead_gen: bench/plugin_overhead_gen.c $(wildcard tools/azf
                                 $(BENCH_GEN_OBJ) $(O)/libazflow.a
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) -Iparsers -Itools/azflow $< -o $@ $(BENCH_GEN_OBJ) $(O)/libazflow.a \
-	    $(LDSAN) -lnet -lpcap
+	    $(LDSAN) -lnet -lpcap $(BLOB_LIBS)
 
 .PHONY: bench-plugin bench-capture
 bench-plugin: all $(O)/bench/plugin_overhead_gen

@@ -15,6 +15,8 @@
 /* The first line; a later format gets a new number. */
 #define MAGIC "# azflow bookmarks 1"
 #define COLUMNS "# offset size dev inode mtime_ns fnv1a64(start) skip path"
+/* A storage blob's line: dev = creation time (s), inode = 0, mtime_ns = a
+ * hash of its ETag, path = its URL without a query (never a secret). */
 /* A line is seven numbers and a path; anything far longer is not ours. */
 #define LINE_MAX_LEN 16384
 
@@ -116,7 +118,8 @@ static int parse_line(char *line, struct azf_bookmark *b, char **path, const cha
         *why = "bad escape in path";
         return -1;
     }
-    if (p[0] != '/') {
+    /* A file's absolute path, or a storage blob's URL without its query. */
+    if (p[0] != '/' && strncmp(p, "https://", 8) != 0 && strncmp(p, "http://", 7) != 0) {
         *why = "path is not absolute";
         return -1;
     }

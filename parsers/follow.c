@@ -83,8 +83,8 @@ static void blob_error(struct azf_follower *f, struct azf_bookmark *b, const cha
                        uint64_t offset, const char *reason)
 {
     b->recheck = 1;
-    if (b->failing)
-        return;
+    if (b->failing || reason[0] == '\0')
+        return; /* "": changed since the listing; the next poll reads it */
     b->failing = 1;
     if (f->cur != b) {
         f->cur = b;
@@ -318,6 +318,7 @@ void azf_entries_free(struct azf_entry *v, size_t n)
     for (size_t i = 0; i < n; i++) {
         free(v[i].key);
         free(v[i].path);
+        free(v[i].etag);
     }
     free(v);
 }
@@ -482,6 +483,21 @@ long azf_follower_replay(struct azf_follower *f, int64_t since_us, azf_tuple_fn 
     azf_decoder_free(dec);
     azf_entries_free(ents, n);
     return r.n;
+}
+
+void *azf_follower_src(const struct azf_follower *f)
+{
+    return f->src;
+}
+
+const struct azf_source_ops *azf_follower_ops(const struct azf_follower *f)
+{
+    return f->ops;
+}
+
+const struct azf_bookmarks *azf_follower_bms(const struct azf_follower *f)
+{
+    return &f->bms;
 }
 
 void azf_follower_set_filter(struct azf_follower *f, int (*accept)(const char *path, void *u), void *u)

@@ -54,6 +54,7 @@ struct azf_entry {
     char *path;
     uint64_t size, dev, ino;
     int64_t mtime_ns;
+    char *etag;  /* a storage blob's ETag as listed (reads are If-Match it); NULL for a file */
 };
 
 struct azf_source_ops {
@@ -66,7 +67,8 @@ struct azf_source_ops {
     int (*open)(void *src, struct azf_entry *e, void **h, char *why);
     /* Up to len bytes at off; the caller goes on reading sequentially up
      * to `upto` (a read-ahead hint).  Returns the count, 0 at the end, -1
-     * with why. */
+     * with why (why "": changed or gone since the listing, read it again
+     * next poll without a word). */
     long (*read)(void *h, void *buf, size_t len, uint64_t off, uint64_t upto, char *why);
     void (*close)(void *h);
     /* A bookmarked blob missing from the listing: gone (1, said and
@@ -86,6 +88,11 @@ struct azf_follower *azf_follower_new_source(const struct azf_source_ops *ops, v
                                              const char *bookmarks_path,
                                              const struct azf_follow_cbs *cbs,
                                              char errbuf[AZF_ERRBUF_SIZE]);
+
+/* The source a follower reads, its ops, and the bookmarks it loaded. */
+void *azf_follower_src(const struct azf_follower *f);
+const struct azf_source_ops *azf_follower_ops(const struct azf_follower *f);
+const struct azf_bookmarks *azf_follower_bms(const struct azf_follower *f);
 
 /* The local-file source (source_file.c). */
 extern const struct azf_source_ops azf_file_source_ops;

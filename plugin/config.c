@@ -7,6 +7,7 @@
 #define PCRE2_CODE_UNIT_WIDTH 8
 #include <pcre2.h>
 
+#include "azblob.h"
 #include "config.h"
 
 static int Fail(char *err, size_t errlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
@@ -53,16 +54,64 @@ static int CheckKnownKeys(const SCConfNode *node, const char *prefix, const char
     return 0;
 }
 
-static int LoadSource(const SCConfNode *node, const char *key, struct az_flowlog_source *src,
-        char *err, size_t errlen)
+static int Dup(char **out, const char *v, const char *key, const char *name, char *err, size_t errlen)
 {
-    static const char *const known[] = { "path", "follow", "include", NULL };
-    if (CheckKnownKeys(node, key, known, err, errlen) < 0)
-        return -1;
+    if (v != NULL && (*out = SCStrdup(v)) == NULL)
+        return Fail(err, errlen, "%s.%s: out of memory", key, name);
+    return 0;
+}
 
-    const char *path = SCConfNodeLookupChildValue(node, "path");
+/* A storage source: url plus its credential and timing.  The credential
+ * files themselves are read (and the SAS expiry judged) when the follower
+ * is made, with the source's key in the message. */
+static int LoadUrlSource(const SCConfNode *node, const char *key, const char *url,
+        struct az_flowlog_source *src, char *err, size_t errlen)
+{
+    if (!azf_is_blob_url(url))
+        return Fail(err, errlen, "%s.url: '%s' is not an http:// or https:// URL", key, url);
+    if (strpbrk(url, "?#") != NULL)
+        return Fail(err, errlen,
+                "%s.url: a URL with a query is refused (it would print the SAS); put the SAS in sas-file",
+                key);
+    const char *sas = SCConfNodeLookupChildValue(node, "sas-file");
+    const char *akey = SCConfNodeLookupChildValue(node, "account-key-file");
+    const char *mi = SCConfNodeLookupChildValue(node, "managed-identity");
+    if (mi != NULL && SCConfValIsFalse(mi))
+        mi = NULL;
+    else if (mi != NULL && SCConfValIsTrue(mi))
+        mi = "yes";
+    if ((sas != NULL) + (akey != NULL) + (mi != NULL) > 1)
+        return Fail(err, errlen, "%s: give one credential: sas-file, account-key-file or managed-identity",
+                key);
+    if (Dup(&src->url, url, key, "url", err, errlen) < 0 ||
+            Dup(&src->sas_file, sas, key, "sas-file", err, errlen) < 0 ||
+            Dup(&src->account_key_file, akey, key, "account-key-file", err, errlen) < 0 ||
+            Dup(&src->managed_identity, mi, key, "managed-identity", err, errlen) < 0 ||
+            Dup(&src->ca_file, SCConfNodeLookupChildValue(node, "ca-file"), key, "ca-file", err, errlen) < 0)
+        return -1;
+    if (src->ca_file != NULL && access(src->ca_file, R_OK) != 0)
+        return Fail(err, errlen, "%s.ca-file: cannot read '%s': %s", key, src->ca_file, strerror(errno));
+    const char *poll = SCConfNodeLookupChildValue(node, "poll");
+    if (poll != NULL) {
+        char *end = NULL;
+        errno = 0;
+        unsigned long long v = strtoull(poll, &end, 10);
+        if (errno != 0 || end == poll || *end != '\0' || poll[0] == '-' || v < 1 || v > 86400)
+            return Fail(err, errlen, "%s.poll: '%s' is not a number of seconds between 1 and 86400", key,
+                    poll);
+        src->poll_s = v;
+    }
+    const char *since = SCConfNodeLookupChildValue(node, "since");
+    if (since != NULL && azf_duration_parse(since, &src->since_s) < 0)
+        return Fail(err, errlen, "%s.since: '%s' is not a duration (e.g. 90m, 2h, 3d)", key, since);
+    return 0;
+}
+
+static int LoadPathSource(const char *key, const char *path, struct az_flowlog_source *src, char *err,
+        size_t errlen)
+{
     if (path == NULL || path[0] == '\0')
-        return Fail(err, errlen, "%s.path: missing (a flow-log blob or a folder of them)", key);
+        return Fail(err, errlen, "%s.path: missing (a flow-log blob or a folder of them; or a url)", key);
     struct stat st;
     if (stat(path, &st) != 0)
         return Fail(err, errlen, "%s.path: cannot read '%s': %s", key, path, strerror(errno));
@@ -70,7 +119,38 @@ static int LoadSource(const SCConfNode *node, const char *key, struct az_flowlog
         return Fail(err, errlen, "%s.path: '%s' is neither a file nor a folder", key, path);
     if (access(path, R_OK | (S_ISDIR(st.st_mode) ? X_OK : 0)) != 0)
         return Fail(err, errlen, "%s.path: cannot read '%s': %s", key, path, strerror(errno));
-    src->path = SCStrdup(path);
+    if ((src->path = SCStrdup(path)) == NULL)
+        return Fail(err, errlen, "%s: out of memory", key);
+    return 0;
+}
+
+static int LoadSource(const SCConfNode *node, const char *key, struct az_flowlog_source *src,
+        char *err, size_t errlen)
+{
+    static const char *const known[] = { "path", "url", "follow", "include", "sas-file",
+        "account-key-file", "managed-identity", "ca-file", "poll", "since", NULL };
+    if (CheckKnownKeys(node, key, known, err, errlen) < 0)
+        return -1;
+
+    src->poll_s = AZ_DEFAULT_POLL_S;
+    src->since_s = AZ_DEFAULT_SINCE_S;
+    const char *path = SCConfNodeLookupChildValue(node, "path");
+    const char *url = SCConfNodeLookupChildValue(node, "url");
+    if (path != NULL && url != NULL)
+        return Fail(err, errlen, "%s: give path or url, not both", key);
+    if (url == NULL) {
+        static const char *const url_only[] = { "sas-file", "account-key-file", "managed-identity",
+            "ca-file", "poll", "since", NULL };
+        for (size_t i = 0; url_only[i] != NULL; i++)
+            if (SCConfNodeLookupChild(node, url_only[i]) != NULL)
+                return Fail(err, errlen, "%s.%s: only for a url source", key, url_only[i]);
+    }
+    if (url != NULL) {
+        if (LoadUrlSource(node, key, url, src, err, errlen) < 0)
+            return -1;
+    } else if (LoadPathSource(key, path, src, err, errlen) < 0) {
+        return -1;
+    }
 
     const char *follow = SCConfNodeLookupChildValue(node, "follow");
     if (follow != NULL) {
@@ -94,7 +174,7 @@ static int LoadSource(const SCConfNode *node, const char *key, struct az_flowlog
         src->include = SCStrdup(include);
         src->include_re = re;
     }
-    return (src->path == NULL || (include != NULL && src->include == NULL))
+    return (include != NULL && src->include == NULL)
                    ? Fail(err, errlen, "%s: out of memory", key)
                    : 0;
 }
@@ -250,6 +330,11 @@ void AzConfigFree(struct az_config *cfg)
 {
     for (size_t i = 0; i < cfg->nsources; i++) {
         SCFree(cfg->sources[i].path);
+        SCFree(cfg->sources[i].url);
+        SCFree(cfg->sources[i].sas_file);
+        SCFree(cfg->sources[i].account_key_file);
+        SCFree(cfg->sources[i].managed_identity);
+        SCFree(cfg->sources[i].ca_file);
         SCFree(cfg->sources[i].include);
         if (cfg->sources[i].include_re != NULL)
             pcre2_code_free(cfg->sources[i].include_re);

@@ -10,7 +10,11 @@
 #define AZ_CONFIG_ERRLEN 512
 
 struct az_flowlog_source {
-    char *path;          /* blob file or folder */
+    char *path;          /* blob file or folder; NULL for a storage source */
+    char *url;           /* storage container [+ prefix] (no query); NULL for a path */
+    char *sas_file, *account_key_file, *managed_identity, *ca_file; /* url only */
+    uint64_t poll_s;     /* url: seconds between listings */
+    int64_t since_s;     /* url: without bookmarks, read back this far */
     bool follow;         /* keep reading growing blobs */
     char *include;       /* PCRE2 source text on the blob path, or NULL */
     void *include_re;    /* compiled pcre2_code *, or NULL */
@@ -38,6 +42,15 @@ struct az_config {
  * An absent `azure:` section is valid: the plugin then has nothing to read. */
 int AzConfigLoad(struct az_config *cfg, char *err, size_t errlen);
 void AzConfigFree(struct az_config *cfg);
+#define AZ_DEFAULT_POLL_S 60
+#define AZ_DEFAULT_SINCE_S 7200
+
+/* The source as printed: its path or its URL. */
+static inline const char *AzSourceName(const struct az_flowlog_source *src)
+{
+    return src->path != NULL ? src->path : src->url;
+}
+
 /* Does `path` pass the source's include filter? */
 bool AzConfigSourceAccepts(const struct az_flowlog_source *src, const char *path);
 /* Does any source follow (so records can arrive after their flow)? */

@@ -14,5 +14,9 @@ int AzFollowInit(const struct az_config *cfg, char *err, size_t errlen);
 int AzFollowStart(void);
 /* Stops the thread (saving bookmarks) and frees the followers. */
 void AzFollowStop(void);
+/* A source with `follow: no` and a url: one pass over its container at
+ * start-up (source number i for messages).  -1 with err: configuration
+ * error (credential, container, TLS). */
+int AzFollowOnce(const struct az_flowlog_source *src, size_t i, char *err, size_t errlen);
 
 #endif

@@ -3,6 +3,7 @@
 #include "suricata-common.h"
 #include "util-debug.h"
 
+#include "follow_thread.h"
 #include "index.h"
 #include "ingest.h"
 #include "late.h"
@@ -15,6 +16,10 @@
 void AzIngestTuple(const struct azf_tuple *t, const char *blob)
 {
     AZ_STAT_ADD(records, 1);
+    /* The newest record time, for azure.lag (a racing writer only makes
+     * it lag by one record). */
+    if (t->ts_us > 0 && (uint64_t)t->ts_us > AZ_STAT_GET(newest_record_us))
+        atomic_store_explicit(&az_stats.newest_record_us, (uint64_t)t->ts_us, memory_order_relaxed);
     if (AzIndexAdd(t, blob) < 0) {
         AZ_STAT_ADD(records_evicted, 1); /* out of memory: as good as evicted */
         return;
@@ -54,6 +59,13 @@ int AzIngestOffline(const struct az_config *cfg, char *err, size_t errlen)
         const struct az_flowlog_source *src = &cfg->sources[i];
         if (src->follow)
             continue; /* read by the follower, from its bookmarks */
+        if (src->url != NULL) {
+            /* A container is read by the one follower, once, positions
+             * kept in memory only. */
+            if (AzFollowOnce(src, i, err, errlen) < 0)
+                return -1;
+            continue;
+        }
         char errbuf[AZF_ERRBUF_SIZE];
         char **paths;
         size_t n;

@@ -31,6 +31,21 @@ GETTER(flows_retained)
 GETTER(flows_retain_evicted)
 GETTER(history_flows)
 GETTER(history_evicted)
+GETTER(blob_requests)
+GETTER(blob_retries)
+GETTER(blob_failures)
+GETTER(blob_bytes)
+
+/* Seconds from the newest record time indexed to now: a stale source
+ * shows as a growing lag (0 until a record is indexed). */
+static uint64_t Get_lag(void)
+{
+    uint64_t newest = AZ_STAT_GET(newest_record_us);
+    struct timeval now;
+    gettimeofday(&now, NULL);
+    uint64_t now_us = (uint64_t)now.tv_sec * 1000000 + (uint64_t)now.tv_usec;
+    return newest == 0 || newest >= now_us ? 0 : (now_us - newest) / 1000000;
+}
 
 void AzStatsRunStart(void)
 {
@@ -62,4 +77,9 @@ void AzStatsRunStart(void)
     StatsRegisterGlobalCounter("azure.flows_retain_evicted", Get_flows_retain_evicted);
     StatsRegisterGlobalCounter("azure.history_flows", Get_history_flows);
     StatsRegisterGlobalCounter("azure.history_evicted", Get_history_evicted);
+    StatsRegisterGlobalCounter("azure.blob_requests", Get_blob_requests);
+    StatsRegisterGlobalCounter("azure.blob_retries", Get_blob_retries);
+    StatsRegisterGlobalCounter("azure.blob_failures", Get_blob_failures);
+    StatsRegisterGlobalCounter("azure.blob_bytes", Get_blob_bytes);
+    StatsRegisterGlobalCounter("azure.lag", Get_lag);
 }

@@ -28,6 +28,12 @@ struct az_stats {
     atomic_uint_fast64_t flows_retain_evicted; /* held flows Suricata evicted early */
     atomic_uint_fast64_t history_flows;     /* flows in the history (gauge) */
     atomic_uint_fast64_t history_evicted;   /* flows the history's memcap dropped early */
+    /* Storage sources (url): requests, retries, given up, blob bytes. */
+    atomic_uint_fast64_t blob_requests;
+    atomic_uint_fast64_t blob_retries;
+    atomic_uint_fast64_t blob_failures;
+    atomic_uint_fast64_t blob_bytes;
+    atomic_uint_fast64_t newest_record_us; /* azure.lag is now minus this */
 };
 
 extern struct az_stats az_stats;

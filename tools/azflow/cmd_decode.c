@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "blob_opts.h"
 #include "commands.h"
 #include "flowlog.h"
 #include "tuple_json.h"
@@ -26,8 +27,9 @@ struct decode_ctx {
 
 static void usage(FILE *f)
 {
-    fprintf(f, "usage: azflow decode [--strict] PATH...\n"
+    fprintf(f, "usage: azflow decode [--strict] PATH|URL...\n"
                "  PATH: a flow-log blob, or a folder searched recursively for *.json\n"
+               BLOB_OPTS_USAGE
                "  One JSON line per tuple on stdout; problems on stderr as file:offset: reason.\n"
                "  --strict  stop at the first problem\n"
                "  exit: 0 clean, 1 problems, 2 usage\n");
@@ -142,16 +144,50 @@ static void decode_dir(struct decode_ctx *c, const char *dir, int depth)
     free(ents);
 }
 
+static void on_blob(const char *path, void *user)
+{
+    ((struct decode_ctx *)user)->path = path;
+}
+
+static void on_notice(const char *path, const char *what, void *user)
+{
+    (void)user;
+    fprintf(stderr, "azflow: %s: %s\n", path, what);
+}
+
+/* A container: the one follower, one pass, positions in memory only. */
+static void decode_url(struct decode_ctx *c, struct azf_blob_opts *bo, const char *url)
+{
+    struct azf_follow_cbs cbs = { .on_tuple = on_tuple, .on_error = on_error, .on_blob = on_blob,
+                                  .on_notice = on_notice, .user = c };
+    char errbuf[AZF_ERRBUF_SIZE];
+    bo->url = url;
+    struct azf_follower *f = azf_follower_new_blob(bo, NULL, &cbs, errbuf);
+    if (f == NULL || azf_follower_poll(f, errbuf) < 0) {
+        fprintf(stderr, "azflow decode: %s\n", errbuf);
+        problem(c);
+    }
+    c->path = NULL;
+    azf_follower_free(f);
+}
+
 int cmd_decode(int argc, char **argv)
 {
     struct decode_ctx c = {0};
     int i;
+    struct azf_blob_opts bo;
+    blob_opts_default(&bo);
 
     for (i = 1; i < argc && argv[i][0] == '-' && argv[i][1]; i++) {
         if (!strcmp(argv[i], "--")) {
             i++;
             break;
         }
+        int b = blob_opt_parse("decode", argc, argv, &i, &bo);
+        if (b < 0)
+            return 2;
+        if (b > 0)
+            continue;
         if (!strcmp(argv[i], "--strict")) {
             c.strict = 1;
         } else if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
@@ -177,7 +213,9 @@ int cmd_decode(int argc, char **argv)
 
     for (; i < argc && !c.stop; i++) {
         struct stat st;
-        if (stat(argv[i], &st) < 0) {
+        if (azf_is_blob_url(argv[i])) {
+            decode_url(&c, &bo, argv[i]);
+        } else if (stat(argv[i], &st) < 0) {
             fprintf(stderr, "%s: %s\n", argv[i], strerror(errno));
             problem(&c);
         } else if (S_ISDIR(st.st_mode)) {

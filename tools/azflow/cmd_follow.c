@@ -9,6 +9,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "blob_opts.h"
 #include "commands.h"
 #include "flowlog.h"
 #include "tuple_json.h"
@@ -68,10 +69,11 @@ static int on_commit(void *user)
 
 static int usage(void)
 {
-    fprintf(stderr, "usage: azflow follow [--bookmarks FILE] [--interval SECONDS] [--once] PATH\n"
-                    "  Prints each tuple of the flow-log blobs under PATH as one JSON line, then\n"
-                    "  keeps reading what is appended and new blobs.  With --bookmarks, read\n"
-                    "  positions survive a restart: no tuple twice, none lost.\n");
+    fprintf(stderr, "usage: azflow follow [--bookmarks FILE] [--interval SECONDS] [--once] PATH|URL\n"
+                    "  Prints each tuple of the flow-log blobs under PATH (or in the storage\n"
+                    "  container at URL) as one JSON line, then keeps reading what is appended\n"
+                    "  and new blobs.  With --bookmarks, read positions survive a restart: no\n"
+                    "  tuple twice, none lost.\n" BLOB_OPTS_USAGE);
     return 2;
 }
 
@@ -89,9 +91,16 @@ int cmd_follow(int argc, char **argv)
     const char *bookmarks = NULL, *root = NULL;
     double interval = 1.0;
     int once = 0;
+    struct azf_blob_opts bo;
+    blob_opts_default(&bo);
 
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
+        int b = a[0] == '-' && a[1] == '-' && a[2] != '\0' ? blob_opt_parse("follow", argc, argv, &i, &bo) : 0;
+        if (b < 0)
+            return 2;
+        if (b > 0)
+            continue;
         if (strcmp(a, "--bookmarks") == 0 && i + 1 < argc) {
             bookmarks = argv[++i];
         } else if (strncmp(a, "--bookmarks=", 12) == 0) {
@@ -139,7 +148,18 @@ int cmd_follow(int argc, char **argv)
     struct azf_follow_cbs cbs = { .on_tuple = on_tuple, .on_error = on_error, .on_blob = on_blob,
                                   .on_notice = on_notice, .on_commit = on_commit, .user = &c };
     char errbuf[AZF_ERRBUF_SIZE];
-    struct azf_follower *f = azf_follower_new(root, bookmarks, &cbs, errbuf);
+    struct azf_follower *f;
+    if (azf_is_blob_url(root)) {
+        bo.url = root;
+        f = azf_follower_new_blob(&bo, bookmarks, &cbs, errbuf);
+        /* A credential or container that does not work is said now. */
+        if (f != NULL && azf_follower_blob_check(f, errbuf) < 0) {
+            azf_follower_free(f);
+            f = NULL;
+        }
+    } else {
+        f = azf_follower_new(root, bookmarks, &cbs, errbuf);
+    }
     if (f == NULL) {
         fprintf(stderr, "azflow follow: %s\n", errbuf);
         return 1;

@@ -1,0 +1,519 @@
+/* One storage request with libcurl: URL and headers built (and signed)
+ * afresh for every attempt, retries of transient failures with capped
+ * exponential backoff and jitter honouring Retry-After, timeouts for a
+ * stalled transfer, and counters.  One kept-alive easy handle per source:
+ * the follower reads its blobs one after another on one thread. */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <curl/curl.h>
+
+#include "blob_int.h"
+
+/* A listing of 5,000 blobs is about 4 MB; a ranged read is bounded by the
+ * source's window.  Anything larger is not a storage answer of ours. */
+#define BODY_MAX (64u * 1024 * 1024)
+#define MAX_RETRIES 5
+
+struct azf_http {
+    CURL *h;
+    const struct azf_blob_url *u;
+    struct azf_cred *cred;
+    char *ca_file;
+    long base_ms, cap_ms, stall_s;
+    atomic_uint_fast64_t requests, retries, failures, bytes;
+    atomic_int cancel;
+    unsigned int seed;
+};
+
+static long env_long(const char *name, long def, long lo, long hi)
+{
+    const char *v = getenv(name);
+    if (v == NULL || *v == '\0')
+        return def;
+    char *end;
+    long n = strtol(v, &end, 10);
+    return *end == '\0' && n >= lo && n <= hi ? n : def;
+}
+
+struct azf_http *azf_http_new(const struct azf_blob_url *u, struct azf_cred *c, const char *ca_file,
+                              char errbuf[AZF_ERRBUF_SIZE])
+{
+    static int global_done;
+    if (!global_done) {
+        /* Process-wide and not thread-safe: the first source does it, at
+         * start-up, before any thread of ours reads. */
+        if (curl_global_init(CURL_GLOBAL_DEFAULT) != 0) {
+            snprintf(errbuf, AZF_ERRBUF_SIZE, "%s: libcurl cannot start", u->printed);
+            return NULL;
+        }
+        global_done = 1;
+    }
+    struct azf_http *h = calloc(1, sizeof(*h));
+    if (h == NULL || (h->h = curl_easy_init()) == NULL ||
+        (ca_file != NULL && (h->ca_file = strdup(ca_file)) == NULL)) {
+        snprintf(errbuf, AZF_ERRBUF_SIZE, "%s: out of memory", u->printed);
+        azf_http_free(h);
+        return NULL;
+    }
+    h->u = u;
+    h->cred = c;
+    /* Defaults after the Azure SDK's storage client (1 s base, 30 s cap);
+     * the environment shortens them for tests of stalls. */
+    h->base_ms = env_long("AZFLOW_BLOB_RETRY_BASE_MS", 1000, 1, 60000);
+    h->cap_ms = env_long("AZFLOW_BLOB_RETRY_CAP_MS", 30000, 1, 600000);
+    h->stall_s = env_long("AZFLOW_BLOB_STALL_S", 30, 1, 3600);
+    h->seed = (unsigned int)time(NULL) ^ (unsigned int)(uintptr_t)h;
+    return h;
+}
+
+void azf_http_free(struct azf_http *h)
+{
+    if (h == NULL)
+        return;
+    if (h->h != NULL)
+        curl_easy_cleanup(h->h);
+    free(h->ca_file);
+    free(h);
+}
+
+void azf_http_stats(const struct azf_http *h, struct azf_blob_stats *out)
+{
+    out->requests = atomic_load(&h->requests);
+    out->retries = atomic_load(&h->retries);
+    out->failures = atomic_load(&h->failures);
+    out->bytes = atomic_load(&h->bytes);
+}
+
+void azf_http_add_bytes(struct azf_http *h, uint64_t n)
+{
+    atomic_fetch_add(&h->bytes, n);
+}
+
+void azf_http_cancel(struct azf_http *h)
+{
+    atomic_store(&h->cancel, 1);
+}
+
+void azf_http_resp_free(struct azf_http_resp *r)
+{
+    free(r->body);
+    memset(r, 0, sizeof(*r));
+}
+
+/* --- one attempt ----------------------------------------------------------- */
+
+struct sink {
+    struct azf_http_resp *resp;
+    size_t cap;
+    int overflow;
+};
+
+static size_t on_body(char *p, size_t size, size_t n, void *u)
+{
+    struct sink *s = u;
+    size_t len = size * n;
+    struct azf_http_resp *r = s->resp;
+    if (r->len + len + 1 > s->cap) {
+        size_t cap = s->cap ? s->cap : 64 * 1024;
+        while (cap < r->len + len + 1)
+            cap *= 2;
+        char *b = cap <= BODY_MAX ? realloc(r->body, cap) : NULL;
+        if (b == NULL) {
+            s->overflow = 1;
+            return 0; /* ends the transfer: CURLE_WRITE_ERROR */
+        }
+        r->body = b;
+        s->cap = cap;
+    }
+    memcpy(r->body + r->len, p, len);
+    r->len += len;
+    r->body[r->len] = '\0';
+    return len;
+}
+
+static int on_progress(void *u, curl_off_t a, curl_off_t b, curl_off_t c, curl_off_t d)
+{
+    return atomic_load(&((struct azf_http *)u)->cancel) != 0;
+}
+
+/* Server-asked delay in ms, or -1: retry-after-ms, x-ms-retry-after-ms,
+ * then Retry-After in seconds (as the Azure SDK for C reads them). */
+static long asked_delay(CURL *c)
+{
+    static const char *const ms[] = { "retry-after-ms", "x-ms-retry-after-ms" };
+    struct curl_header *hd;
+    for (size_t i = 0; i < 2; i++)
+        if (curl_easy_header(c, ms[i], 0, CURLH_HEADER, -1, &hd) == CURLHE_OK)
+            return strtol(hd->value, NULL, 10);
+    if (curl_easy_header(c, "Retry-After", 0, CURLH_HEADER, -1, &hd) == CURLHE_OK) {
+        char *end;
+        long s = strtol(hd->value, &end, 10);
+        if (end != hd->value)
+            return s * 1000;
+    }
+    return -1;
+}
+
+static int retriable_status(long st)
+{
+    return st == 408 || st == 429 || st == 500 || st == 502 || st == 503 || st == 504;
+}
+
+static int retriable_transport(CURLcode rc)
+{
+    switch (rc) {
+    case CURLE_COULDNT_CONNECT:
+    case CURLE_COULDNT_RESOLVE_HOST:
+    case CURLE_OPERATION_TIMEDOUT:
+    case CURLE_SEND_ERROR:
+    case CURLE_RECV_ERROR:
+    case CURLE_GOT_NOTHING:
+    case CURLE_PARTIAL_FILE:
+    case CURLE_HTTP2:
+    case CURLE_HTTP2_STREAM:
+        return 1;
+    default:
+        return 0;
+    }
+}
+
+static void transport_error(struct azf_http *h, CURLcode rc, const char *printed, const char *detail,
+                            char *errbuf)
+{
+    const char *fix = "";
+    switch (rc) {
+    case CURLE_PEER_FAILED_VERIFICATION:
+    case CURLE_SSL_CACERT_BADFILE:
+    case CURLE_SSL_CERTPROBLEM:
+    case CURLE_SSL_CONNECT_ERROR:
+        fix = h->ca_file != NULL ? "; check that ca-file holds the CA that signed the server's certificate"
+                                 : "; if the server's certificate comes from a private CA, give it in ca-file";
+        break;
+    case CURLE_COULDNT_RESOLVE_HOST:
+    case CURLE_COULDNT_CONNECT:
+        fix = "; check the url and the network";
+        break;
+    case CURLE_OPERATION_TIMEDOUT:
+        fix = " (the transfer stalled)";
+        break;
+    default:
+        break;
+    }
+    const char *tls = fix[0] == ';' && strstr(fix, "ca-file") ? "TLS: " : "";
+    snprintf(errbuf, AZF_ERRBUF_SIZE, "%.150s: %s%s%s", printed, tls, *detail ? detail : curl_easy_strerror(rc), fix);
+}
+
+typedef struct curl_slist *(*headers_fn)(void *ctx, char *errbuf);
+
+/* GET url until a final answer, headers rebuilt per attempt (a fresh
+ * x-ms-date, a fresh signature). */
+static int transfer(struct azf_http *h, const char *url, headers_fn mk, void *ctx, const char *printed,
+                    struct azf_http_resp *resp, char *errbuf)
+{
+    memset(resp, 0, sizeof(*resp));
+    CURL *c = h->h;
+    for (int attempt = 0;; attempt++) {
+        if (atomic_load(&h->cancel)) {
+            snprintf(errbuf, AZF_ERRBUF_SIZE, "%.150s: cancelled", printed);
+            return -1;
+        }
+        struct curl_slist *hdrs = mk(ctx, errbuf);
+        if (hdrs == NULL)
+            return -1;
+        azf_http_resp_free(resp);
+        struct sink s = { .resp = resp };
+        char detail[CURL_ERROR_SIZE] = "";
+        curl_easy_reset(c); /* keeps the connection cache: kept-alive */
+        curl_easy_setopt(c, CURLOPT_URL, url);
+        curl_easy_setopt(c, CURLOPT_HTTPHEADER, hdrs);
+        curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
+        curl_easy_setopt(c, CURLOPT_WRITEDATA, &s);
+        curl_easy_setopt(c, CURLOPT_ERRORBUFFER, detail);
+        curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+        curl_easy_setopt(c, CURLOPT_TCP_KEEPALIVE, 1L);
+        curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, 10L);
+        /* A stuck answer: under 1 byte/s for stall_s seconds ends it. */
+        curl_easy_setopt(c, CURLOPT_LOW_SPEED_LIMIT, 1L);
+        curl_easy_setopt(c, CURLOPT_LOW_SPEED_TIME, h->stall_s);
+        curl_easy_setopt(c, CURLOPT_NOPROGRESS, 0L);
+        curl_easy_setopt(c, CURLOPT_XFERINFOFUNCTION, on_progress);
+        curl_easy_setopt(c, CURLOPT_XFERINFODATA, h);
+        curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
+        curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 1L);
+        curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 2L);
+        curl_easy_setopt(c, CURLOPT_SSLVERSION, (long)CURL_SSLVERSION_TLSv1_2);
+        if (h->ca_file != NULL) {
+            /* Added to the system's roots (which stay in CAPATH), not
+             * instead of them. */
+            curl_easy_setopt(c, CURLOPT_CAINFO, h->ca_file);
+            curl_easy_setopt(c, CURLOPT_CAPATH, "/etc/ssl/certs");
+        }
+        atomic_fetch_add(&h->requests, 1);
+        CURLcode rc = curl_easy_perform(c);
+        curl_slist_free_all(hdrs);
+        long status = 0;
+        curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
+        long delay = -1;
+        int retry;
+        if (rc == CURLE_ABORTED_BY_CALLBACK) {
+            snprintf(errbuf, AZF_ERRBUF_SIZE, "%.150s: cancelled", printed);
+            return -1;
+        }
+        if (rc == CURLE_WRITE_ERROR && s.overflow) {
+            atomic_fetch_add(&h->failures, 1);
+            snprintf(errbuf, AZF_ERRBUF_SIZE, "%.150s: answer larger than %u MiB", printed, BODY_MAX >> 20);
+            return -1;
+        }
+        if (rc != CURLE_OK) {
+            retry = retriable_transport(rc);
+        } else {
+            retry = retriable_status(status);
+            if (retry)
+                delay = asked_delay(c);
+        }
+        if (!retry || attempt >= MAX_RETRIES) {
+            if (rc != CURLE_OK) {
+                atomic_fetch_add(&h->failures, 1);
+                transport_error(h, rc, printed, detail, errbuf);
+                if (retry)
+                    snprintf(errbuf + strlen(errbuf), AZF_ERRBUF_SIZE - strlen(errbuf),
+                             " (%d tries)", attempt + 1);
+                return -1;
+            }
+            resp->status = status;
+            struct curl_header *hd;
+            if (curl_easy_header(c, "x-ms-error-code", 0, CURLH_HEADER, -1, &hd) == CURLHE_OK)
+                snprintf(resp->error_code, sizeof(resp->error_code), "%s", hd->value);
+            if (status >= 400 && status != 412 && status != 416)
+                atomic_fetch_add(&h->failures, 1);
+            return 0;
+        }
+        /* Capped exponential backoff with jitter (half to all of the step),
+         * unless the server said how long. */
+        if (delay < 0) {
+            long step = h->base_ms << (attempt < 20 ? attempt : 20);
+            if (step > h->cap_ms || step <= 0)
+                step = h->cap_ms;
+            delay = step / 2 + (long)(rand_r(&h->seed) % (unsigned)(step / 2 + 1));
+        } else if (delay > h->cap_ms) {
+            delay = h->cap_ms;
+        }
+        atomic_fetch_add(&h->retries, 1);
+        for (long waited = 0; waited < delay && !atomic_load(&h->cancel); waited += 50) {
+            struct timespec ts = { 0, (delay - waited < 50 ? delay - waited : 50) * 1000000L };
+            nanosleep(&ts, NULL);
+        }
+    }
+}
+
+/* --- storage requests -------------------------------------------------------- */
+
+struct storage_ctx {
+    struct azf_http *h;
+    const struct azf_http_req *rq;
+};
+
+static struct curl_slist *add(struct curl_slist *l, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static struct curl_slist *add(struct curl_slist *l, const char *fmt, ...)
+{
+    char line[8192];
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(line, sizeof(line), fmt, ap);
+    va_end(ap);
+    if (l == NULL || n < 0 || (size_t)n >= sizeof(line)) {
+        curl_slist_free_all(l);
+        return NULL;
+    }
+    struct curl_slist *r = curl_slist_append(l, line);
+    if (r == NULL)
+        curl_slist_free_all(l);
+    return r;
+}
+
+static struct curl_slist *storage_headers(void *u, char *errbuf)
+{
+    struct storage_ctx *x = u;
+    const struct azf_http_req *rq = x->rq;
+    struct azf_cred *cr = x->h->cred;
+    char date[64], range[80] = "";
+    time_t now = time(NULL);
+    struct tm tm;
+    gmtime_r(&now, &tm);
+    /* RFC 1123 in the C locale, whatever the process locale. */
+    static const char *const wd[] = { "Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat" };
+    static const char *const mo[] = { "Jan", "Feb", "Mar", "Apr", "May", "Jun",
+                                      "Jul", "Aug", "Sep", "Oct", "Nov", "Dec" };
+    snprintf(date, sizeof(date), "%s, %02d %s %04d %02d:%02d:%02d GMT", wd[tm.tm_wday], tm.tm_mday,
+             mo[tm.tm_mon], tm.tm_year + 1900, tm.tm_hour, tm.tm_min, tm.tm_sec);
+    if (rq->range_to != 0)
+        snprintf(range, sizeof(range), "bytes=%llu-%llu", (unsigned long long)rq->range_from,
+                 (unsigned long long)rq->range_to);
+    struct curl_slist *l = curl_slist_append(NULL, "Accept:"); /* curl's default is not signed */
+    l = add(l, "x-ms-date: %s", date);
+    l = add(l, "x-ms-version: %s", AZF_XMS_VERSION);
+    if (*range)
+        l = add(l, "x-ms-range: %s", range);
+    if (rq->if_match != NULL)
+        l = add(l, "If-Match: %s", rq->if_match);
+    if (l == NULL) {
+        snprintf(errbuf, AZF_ERRBUF_SIZE, "%.150s: out of memory", rq->printed);
+        return NULL;
+    }
+    if (cr->kind == AZF_CRED_TOKEN) {
+        if (azf_http_token(x->h, errbuf) < 0) {
+            curl_slist_free_all(l);
+            return NULL;
+        }
+        l = add(l, "Authorization: Bearer %s", cr->token);
+    } else if (cr->kind == AZF_CRED_KEY) {
+        /* Shared Key: VERB, 11 standard headers (only If-Match used), the
+         * x-ms-* headers sorted, then /account + path + sorted query. */
+        char sts[4096];
+        int n = snprintf(sts, sizeof(sts), "GET\n\n\n\n\n\n\n\n%s\n\n\n\nx-ms-date:%s\n%s%s%sx-ms-version:%s\n/%s%s",
+                         rq->if_match ? rq->if_match : "", date, *range ? "x-ms-range:" : "", range,
+                         *range ? "\n" : "", AZF_XMS_VERSION, x->h->u->account, rq->path);
+        for (size_t i = 0; rq->query[i] != NULL && n > 0 && (size_t)n < sizeof(sts); i += 2)
+            n += snprintf(sts + n, sizeof(sts) - (size_t)n, "\n%s:%s", rq->query[i], rq->query[i + 1]);
+        char auth[256];
+        if (n <= 0 || (size_t)n >= sizeof(sts) || azf_cred_sign(cr, x->h->u->account, sts, auth, sizeof(auth)) < 0) {
+            curl_slist_free_all(l);
+            snprintf(errbuf, AZF_ERRBUF_SIZE, "%.150s: cannot sign the request", rq->printed);
+            return NULL;
+        }
+        l = add(l, "Authorization: %s", auth);
+        explicit_bzero(sts, sizeof(sts));
+    }
+    if (l == NULL)
+        snprintf(errbuf, AZF_ERRBUF_SIZE, "%.150s: out of memory", rq->printed);
+    return l;
+}
+
+int azf_http_get(struct azf_http *h, const struct azf_http_req *rq, struct azf_http_resp *resp,
+                 char errbuf[AZF_ERRBUF_SIZE])
+{
+    memset(resp, 0, sizeof(*resp));
+    size_t cap = strlen(h->u->origin) + strlen(rq->path) + 16 +
+                 (h->cred->kind == AZF_CRED_SAS ? strlen(h->cred->sas) : 0);
+    for (size_t i = 0; rq->query[i] != NULL; i += 2)
+        cap += strlen(rq->query[i]) + 3 * strlen(rq->query[i + 1]) + 2;
+    char *url = malloc(cap);
+    if (url == NULL) {
+        snprintf(errbuf, AZF_ERRBUF_SIZE, "%.150s: out of memory", rq->printed);
+        return -1;
+    }
+    int n = snprintf(url, cap, "%s%s", h->u->origin, rq->path);
+    char sep = '?';
+    for (size_t i = 0; rq->query[i] != NULL; i += 2) {
+        char *v = azf_pct_encode(rq->query[i + 1], 0);
+        if (v == NULL) {
+            free(url);
+            snprintf(errbuf, AZF_ERRBUF_SIZE, "%.150s: out of memory", rq->printed);
+            return -1;
+        }
+        n += snprintf(url + n, cap - (size_t)n, "%c%s=%s", sep, rq->query[i], v);
+        sep = '&';
+        free(v);
+    }
+    if (h->cred->kind == AZF_CRED_SAS)
+        snprintf(url + n, cap - (size_t)n, "%c%s", sep, h->cred->sas);
+    struct storage_ctx x = { h, rq };
+    int rc = transfer(h, url, storage_headers, &x, rq->printed, resp, errbuf);
+    explicit_bzero(url, strlen(url));
+    free(url);
+    return rc;
+}
+
+void azf_http_status_error(const struct azf_http_req *rq, const struct azf_http_resp *r,
+                           char errbuf[AZF_ERRBUF_SIZE])
+{
+    const char *fix = "";
+    if (r->status == 403)
+        fix = ": access denied; check the credential (SAS: sp=rl, se= ahead; the account's key; "
+              "identity: Storage Blob Data Reader)";
+    else if (r->status == 404)
+        fix = ": not found; check the account and container in the url";
+    else if (r->status == 400)
+        fix = ": the service refused the request";
+    snprintf(errbuf, AZF_ERRBUF_SIZE, "%.80s: HTTP %ld%s%.40s%.120s", rq->printed, r->status,
+             r->error_code[0] ? " " : "", r->error_code, fix);
+}
+
+/* --- managed identity ---------------------------------------------------------- */
+
+static struct curl_slist *imds_headers(void *u, char *errbuf)
+{
+    struct curl_slist *l = curl_slist_append(NULL, "Metadata: true");
+    if (l == NULL)
+        snprintf(errbuf, AZF_ERRBUF_SIZE, "managed identity: out of memory");
+    return l;
+}
+
+/* The string value of "key" in a flat JSON object (tokens hold no escapes). */
+static char *json_value(const char *body, const char *key)
+{
+    char pat[64];
+    snprintf(pat, sizeof(pat), "\"%s\"", key);
+    const char *p = strstr(body, pat);
+    if (p == NULL)
+        return NULL;
+    p += strlen(pat);
+    while (*p == ' ' || *p == ':' || *p == '\t' || *p == '\n' || *p == '\r')
+        p++;
+    int quoted = *p == '"';
+    if (quoted)
+        p++;
+    size_t n = quoted ? strcspn(p, "\"") : strcspn(p, ",} \r\n");
+    return n == 0 || (quoted && p[n] != '"') ? NULL : strndup(p, n);
+}
+
+int azf_http_token(struct azf_http *h, char errbuf[AZF_ERRBUF_SIZE])
+{
+    struct azf_cred *c = h->cred;
+    int64_t now = (int64_t)time(NULL);
+    if (c->token != NULL && c->token_exp - now > 300)
+        return 0;
+    char *cid = c->client_id != NULL ? azf_pct_encode(c->client_id, 0) : NULL;
+    char *url = NULL;
+    if ((c->client_id != NULL && cid == NULL) ||
+        asprintf(&url, "%s?api-version=2018-02-01&resource=https%%3A%%2F%%2Fstorage.azure.com%%2F%s%s",
+                 c->imds, cid ? "&client_id=" : "", cid ? cid : "") < 0) {
+        free(cid);
+        snprintf(errbuf, AZF_ERRBUF_SIZE, "managed identity: out of memory");
+        return -1;
+    }
+    free(cid);
+    struct azf_http_resp r;
+    char printed[200];
+    snprintf(printed, sizeof(printed), "managed identity: %.150s", c->imds);
+    int rc = transfer(h, url, imds_headers, NULL, printed, &r, errbuf);
+    free(url);
+    if (rc < 0)
+        return -1;
+    char *tok = r.status == 200 && r.body ? json_value(r.body, "access_token") : NULL;
+    char *exp = r.status == 200 && r.body ? json_value(r.body, "expires_on") : NULL;
+    if (tok == NULL) {
+        snprintf(errbuf, AZF_ERRBUF_SIZE, "%.150s: HTTP %ld, no access_token; does the VM have %s identity?",
+                 printed, r.status, c->client_id ? "this user-assigned" : "a system-assigned");
+        azf_http_resp_free(&r);
+        free(exp);
+        return -1;
+    }
+    if (c->token != NULL) {
+        explicit_bzero(c->token, strlen(c->token));
+        free(c->token);
+    }
+    c->token = tok;
+    c->token_exp = exp != NULL ? strtoll(exp, NULL, 10) : now + 3600;
+    if (r.body != NULL)
+        explicit_bzero(r.body, r.len);
+    azf_http_resp_free(&r);
+    free(exp);
+    return 0;
+}

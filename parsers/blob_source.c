@@ -1,0 +1,519 @@
+/* The follower's Azure Storage source.  Each poll lists only the hours
+ * still being written (…/y=YYYY/m=MM/d=DD/h=HH/ under every resource of the
+ * container, found with one delimiter listing now and then), pages through
+ * NextMarker, and hands the follower each blob's committed size, creation
+ * time and ETag: an unchanged blob costs no request.  A changed one is read
+ * by Range from its bookmark, If-Match the listed ETag, so only committed
+ * bytes of the version listed are ever read. */
+#define _GNU_SOURCE
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "azblob.h"
+#include "blob_int.h"
+#include "decoder_int.h"
+#include "follow_int.h"
+
+/* Commits land a few minutes after their hour ends; keep listing it this
+ * long past its end. */
+#define LATE_S (15 * 60)
+/* Resources (NSGs, flow logs) appear rarely: look for new ones this often. */
+#define DISCOVER_S (10 * 60)
+/* The most bytes one ranged read asks for. */
+#define WINDOW (16u * 1024 * 1024)
+/* A blob this small is read whole at its first read: its start (checked
+ * against the bookmark) and the new bytes in one request. */
+#define SMALL (64u * 1024)
+#define OUTSIDE_NOTICES 10
+
+struct blob_source {
+    struct azf_blob_url u;
+    struct azf_cred cred;
+    struct azf_http *http;
+    char *keyprefix;       /* origin + container path + "/": every key starts with it */
+    int64_t since_s;
+    int64_t first_hour;    /* the oldest hour listed next; 0: not started */
+    int64_t newest_bookmarked; /* hour of the newest bookmark at start-up, -1: none */
+    int64_t listed_from, listed_to; /* the hours the last listing covered */
+    char **res;            /* resource prefixes, each ending in "/y=" */
+    size_t nres;
+    int64_t res_at, res_hour;
+    unsigned outside;      /* names outside the layout noticed so far */
+    struct azf_follow_cbs cbs;
+};
+
+struct blob_handle {
+    struct blob_source *s;
+    char *name, *path, *printed;
+    char etag[84];
+    uint64_t size;
+    struct azf_http_resp r; /* the bytes of the last read */
+    uint64_t boff;          /* offset of r.body in the blob */
+};
+
+/* --- names ------------------------------------------------------------------ */
+
+static int64_t floor_hour(int64_t t)
+{
+    return t - (t % 3600 + 3600) % 3600;
+}
+
+/* The hour of a flow-log blob name (…/y=YYYY/m=MM/d=DD/h=HH/…), or -1. */
+static int64_t hour_of(const char *name)
+{
+    const char *p = strstr(name, "y=");
+    while (p != NULL && p != name && p[-1] != '/')
+        p = strstr(p + 2, "y=");
+    if (p == NULL || strlen(p) < 25)
+        return -1;
+    char iso[24];
+    if (p[6] != '/' || strncmp(p + 7, "m=", 2) || p[11] != '/' || strncmp(p + 12, "d=", 2) ||
+        p[16] != '/' || strncmp(p + 17, "h=", 2) || p[21] != '/')
+        return -1;
+    snprintf(iso, sizeof(iso), "%.4s-%.2s-%.2sT%.2s:00:00Z", p + 2, p + 9, p + 14, p + 19);
+    int64_t us;
+    return azf__iso8601_us(iso, strlen(iso), &us) == 0 ? us / 1000000 : -1;
+}
+
+static void note(struct blob_source *s, const char *path, const char *what)
+{
+    if (s->cbs.on_notice != NULL)
+        s->cbs.on_notice(path, what, s->cbs.user);
+}
+
+static void cred_note(const char *what, void *u)
+{
+    struct blob_source *s = u;
+    note(s, s->u.printed, what);
+}
+
+/* --- listing ------------------------------------------------------------------ */
+
+/* Every page of one listing into l. */
+static int list_all(struct blob_source *s, const char *prefix, const char *delimiter, struct azf_listing *l,
+                    char *errbuf)
+{
+    char *marker = NULL;
+    for (;;) {
+        struct azf_http_req rq = { .path = s->u.path, .printed = s->u.printed };
+        size_t q = 0;
+        /* Sorted by name: the Shared Key signature lists them so. */
+        rq.query[q++] = "comp";
+        rq.query[q++] = "list";
+        if (delimiter != NULL) {
+            rq.query[q++] = "delimiter";
+            rq.query[q++] = delimiter;
+        }
+        if (marker != NULL) {
+            rq.query[q++] = "marker";
+            rq.query[q++] = marker;
+        }
+        rq.query[q++] = "prefix";
+        rq.query[q++] = prefix;
+        rq.query[q++] = "restype";
+        rq.query[q++] = "container";
+        rq.query[q] = NULL;
+        struct azf_http_resp r;
+        int rc = azf_http_get(s->http, &rq, &r, errbuf);
+        free(marker);
+        marker = NULL;
+        if (rc < 0)
+            return -1;
+        if (r.status != 200) {
+            azf_http_status_error(&rq, &r, errbuf);
+            azf_http_resp_free(&r);
+            return -1;
+        }
+        char why[AZF_ERRBUF_SIZE];
+        rc = azf_listing_parse(r.body ? r.body : "", r.len, l, why);
+        azf_http_resp_free(&r);
+        if (rc < 0) {
+            snprintf(errbuf, AZF_ERRBUF_SIZE, "%.100s: %.150s", s->u.printed, why);
+            return -1;
+        }
+        if (l->next_marker == NULL || l->next_marker[0] == '\0')
+            return 0;
+        marker = l->next_marker;
+        l->next_marker = NULL;
+    }
+}
+
+static void free_res(struct blob_source *s)
+{
+    for (size_t i = 0; i < s->nres; i++)
+        free(s->res[i]);
+    free(s->res);
+    s->res = NULL;
+    s->nres = 0;
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* The resource prefixes ("…/y=") of the container: one delimiter listing. */
+static int discover(struct blob_source *s, int64_t now, char *errbuf)
+{
+    struct azf_listing l = { 0 };
+    if (list_all(s, s->u.prefix, "/y=", &l, errbuf) < 0) {
+        azf_listing_free(&l);
+        return -1;
+    }
+    /* Blobs directly listed have no "/y=" in their name: not the layout. */
+    for (size_t i = 0; i < l.nblobs; i++) {
+        if (s->outside >= OUTSIDE_NOTICES + 1)
+            break;
+        char *url = NULL;
+        if (asprintf(&url, "%s%s", s->keyprefix, l.blobs[i].name) < 0)
+            continue;
+        s->outside++;
+        note(s, url, s->outside <= OUTSIDE_NOTICES
+                         ? "not in the flow-log layout (…/y=YYYY/m=MM/d=DD/h=HH/…/PT1H.json); skipped"
+                         : "more blobs outside the flow-log layout; skipped without a word");
+        free(url);
+    }
+    /* Azure returns each prefix through the whole delimiter ("…/y=");
+     * Azurite 3.35 stops after its first character ("…/"). */
+    for (size_t i = 0; i < l.nprefixes; i++) {
+        size_t n = strlen(l.prefixes[i]);
+        char *fixed;
+        if (n >= 3 && strcmp(l.prefixes[i] + n - 3, "/y=") == 0)
+            continue;
+        if (n == 0 || l.prefixes[i][n - 1] != '/' || asprintf(&fixed, "%sy=", l.prefixes[i]) < 0) {
+            snprintf(errbuf, AZF_ERRBUF_SIZE, "%.120s: unexpected prefix in the listing", s->u.printed);
+            azf_listing_free(&l);
+            return -1;
+        }
+        free(l.prefixes[i]);
+        l.prefixes[i] = fixed;
+    }
+    free_res(s);
+    s->res = l.prefixes;
+    s->nres = l.nprefixes;
+    l.prefixes = NULL;
+    l.nprefixes = 0;
+    azf_listing_free(&l);
+    if (s->nres > 1)
+        qsort(s->res, s->nres, sizeof(*s->res), cmp_str);
+    s->res_at = now;
+    s->res_hour = floor_hour(now);
+    return 0;
+}
+
+static int cmp_entry(const void *a, const void *b)
+{
+    return strcmp(((const struct azf_entry *)a)->key, ((const struct azf_entry *)b)->key);
+}
+
+static int ends_with(const char *s, const char *suffix)
+{
+    size_t n = strlen(s), m = strlen(suffix);
+    return n >= m && strcmp(s + n - m, suffix) == 0;
+}
+
+static int blob_list(void *src, struct azf_entry **v, size_t *n, char errbuf[AZF_ERRBUF_SIZE])
+{
+    struct blob_source *s = src;
+    *v = NULL;
+    *n = 0;
+    int64_t now = (int64_t)time(NULL), cur = floor_hour(now);
+    if (s->first_hour == 0) {
+        /* Without bookmarks `since` says how far back; with them, from the
+         * hour before the newest bookmarked one (late commits), however long
+         * the sensor was away. */
+        s->first_hour = s->newest_bookmarked >= 0 ? s->newest_bookmarked - 3600 : floor_hour(now - s->since_s);
+        if (s->first_hour > cur)
+            s->first_hour = cur;
+    }
+    if (s->res == NULL || now - s->res_at >= DISCOVER_S || s->res_hour != cur)
+        if (discover(s, now, errbuf) < 0)
+            return -1;
+    struct azf_listing l = { 0 };
+    for (size_t i = 0; i < s->nres; i++) {
+        for (int64_t h = s->first_hour; h <= cur; h += 3600) {
+            time_t t = (time_t)h;
+            struct tm tm;
+            gmtime_r(&t, &tm);
+            char *prefix;
+            if (asprintf(&prefix, "%s%04d/m=%02d/d=%02d/h=%02d/", s->res[i], tm.tm_year + 1900, tm.tm_mon + 1,
+                         tm.tm_mday, tm.tm_hour) < 0) {
+                azf_listing_free(&l);
+                snprintf(errbuf, AZF_ERRBUF_SIZE, "%.150s: out of memory", s->u.printed);
+                return -1;
+            }
+            int rc = list_all(s, prefix, NULL, &l, errbuf);
+            free(prefix);
+            if (rc < 0) {
+                azf_listing_free(&l);
+                return -1;
+            }
+        }
+    }
+    struct azf_entry *e = calloc(l.nblobs ? l.nblobs : 1, sizeof(*e));
+    size_t k = 0;
+    int oom = e == NULL;
+    for (size_t i = 0; !oom && i < l.nblobs; i++) {
+        const struct azf_listed *b = &l.blobs[i];
+        if (!ends_with(b->name, ".json"))
+            continue;
+        if (asprintf(&e[k].key, "%s%s", s->keyprefix, b->name) < 0) {
+            e[k].key = NULL;
+            oom = 1;
+            break;
+        }
+        if ((e[k].path = strdup(e[k].key)) == NULL || (e[k].etag = strdup(b->etag)) == NULL) {
+            k++;
+            oom = 1;
+            break;
+        }
+        e[k].size = b->size;
+        e[k].dev = b->created > 0 ? (uint64_t)b->created : 0;
+        e[k].ino = 0;
+        e[k].mtime_ns = (int64_t)(azf_fnv1a64(AZF_FNV_INIT, b->etag, strlen(b->etag)) >> 1);
+        k++;
+    }
+    azf_listing_free(&l);
+    if (oom) {
+        if (e != NULL)
+            azf_entries_free(e, k);
+        snprintf(errbuf, AZF_ERRBUF_SIZE, "%.150s: out of memory", s->u.printed);
+        return -1;
+    }
+    if (k > 1)
+        qsort(e, k, sizeof(*e), cmp_entry);
+    s->listed_from = s->first_hour;
+    s->listed_to = cur;
+    /* The hour just over stays listed for late commits, then its bookmarks go. */
+    int64_t keep = floor_hour(now - LATE_S);
+    if (keep > s->first_hour)
+        s->first_hour = keep;
+    *v = e;
+    *n = k;
+    return 0;
+}
+
+static int blob_covers(void *src, const char *key)
+{
+    struct blob_source *s = src;
+    int64_t h = hour_of(key + strlen(s->keyprefix));
+    return h < 0 || (h >= s->listed_from && h <= s->listed_to);
+}
+
+/* --- reading ------------------------------------------------------------------ */
+
+static int blob_open(void *src, struct azf_entry *e, void **hp, char *why)
+{
+    struct blob_source *s = src;
+    struct blob_handle *h = calloc(1, sizeof(*h));
+    if (h == NULL) {
+        snprintf(why, AZF_ERRBUF_SIZE, "out of memory");
+        return -1;
+    }
+    h->s = s;
+    h->size = e->size;
+    h->printed = strdup(e->path);
+    h->name = strdup(e->key + strlen(s->keyprefix));
+    char *enc = h->name ? azf_pct_encode(h->name, 1) : NULL;
+    if (h->printed == NULL || enc == NULL || asprintf(&h->path, "%s/%s", s->u.path, enc) < 0) {
+        h->path = NULL;
+        free(enc);
+        free(h->name);
+        free(h->printed);
+        free(h);
+        snprintf(why, AZF_ERRBUF_SIZE, "out of memory");
+        return -1;
+    }
+    free(enc);
+    if (e->etag != NULL && e->etag[0] != '\0')
+        snprintf(h->etag, sizeof(h->etag), "\"%s\"", e->etag);
+    *hp = h;
+    return 0;
+}
+
+static long blob_read(void *hp, void *buf, size_t len, uint64_t off, uint64_t upto, char *why)
+{
+    struct blob_handle *h = hp;
+    if (off >= h->size)
+        return 0;
+    if (!(h->r.body != NULL && off >= h->boff && off < h->boff + h->r.len)) {
+        uint64_t end = upto > off ? upto : off + len;
+        if (off == 0 && h->size <= SMALL)
+            end = h->size;
+        if (end > h->size)
+            end = h->size;
+        if (end - off > WINDOW)
+            end = off + WINDOW;
+        azf_http_resp_free(&h->r);
+        struct azf_http_req rq = { .path = h->path, .printed = h->printed, .range_from = off,
+                                   .range_to = end - 1, .if_match = h->etag[0] ? h->etag : NULL };
+        rq.query[0] = NULL;
+        struct azf_http_resp r;
+        char errbuf[AZF_ERRBUF_SIZE];
+        if (azf_http_get(h->s->http, &rq, &r, errbuf) < 0) {
+            snprintf(why, AZF_ERRBUF_SIZE, "%s", errbuf);
+            return -1;
+        }
+        if (r.status == 412 || r.status == 404 || r.status == 416) {
+            /* Committed again, deleted or shrunk since the listing. */
+            azf_http_resp_free(&r);
+            why[0] = '\0';
+            return -1;
+        }
+        if (r.status != 206 && r.status != 200) {
+            azf_http_status_error(&rq, &r, why);
+            azf_http_resp_free(&r);
+            return -1;
+        }
+        azf_http_add_bytes(h->s->http, r.len);
+        h->r = r;
+        h->boff = r.status == 200 ? 0 : off; /* 200: the whole blob came */
+        if (!(off >= h->boff && off < h->boff + h->r.len)) {
+            snprintf(why, AZF_ERRBUF_SIZE, "read at %llu: the answer ended early",
+                     (unsigned long long)off);
+            return -1;
+        }
+    }
+    size_t avail = (size_t)(h->boff + h->r.len - off);
+    size_t n = len < avail ? len : avail;
+    memcpy(buf, h->r.body + (off - h->boff), n);
+    return (long)n;
+}
+
+static void blob_close(void *hp)
+{
+    struct blob_handle *h = hp;
+    azf_http_resp_free(&h->r);
+    free(h->name);
+    free(h->path);
+    free(h->printed);
+    free(h);
+}
+
+static void blob_free(void *src)
+{
+    struct blob_source *s = src;
+    if (s == NULL)
+        return;
+    free_res(s);
+    azf_http_free(s->http);
+    azf_cred_free(&s->cred);
+    azf_blob_url_free(&s->u);
+    free(s->keyprefix);
+    free(s);
+}
+
+static const struct azf_source_ops blob_ops = {
+    .list = blob_list,
+    .open = blob_open,
+    .read = blob_read,
+    .close = blob_close,
+    .covers = blob_covers,
+    .free = blob_free,
+};
+
+/* --- the public face ------------------------------------------------------------ */
+
+struct azf_follower *azf_follower_new_blob(const struct azf_blob_opts *o, const char *bookmarks_path,
+                                           const struct azf_follow_cbs *cbs,
+                                           char errbuf[AZF_ERRBUF_SIZE])
+{
+    if (o == NULL || o->url == NULL || cbs == NULL || cbs->on_tuple == NULL) {
+        snprintf(errbuf, AZF_ERRBUF_SIZE, "follower: url and on_tuple are required");
+        return NULL;
+    }
+    struct blob_source *s = calloc(1, sizeof(*s));
+    if (s == NULL) {
+        snprintf(errbuf, AZF_ERRBUF_SIZE, "out of memory");
+        return NULL;
+    }
+    s->cbs = *cbs;
+    s->since_s = o->since_s > 0 ? o->since_s : 0;
+    s->newest_bookmarked = -1;
+    char why[AZF_ERRBUF_SIZE];
+    if (azf_blob_url_parse(o->url, &s->u, errbuf) < 0) {
+        free(s);
+        return NULL;
+    }
+    if (azf_cred_load(&s->cred, o, cred_note, s, why) < 0) {
+        snprintf(errbuf, AZF_ERRBUF_SIZE, "%.100s: %.150s", s->u.printed, why);
+        blob_free(s);
+        return NULL;
+    }
+    if (asprintf(&s->keyprefix, "%s%s/", s->u.origin, s->u.path) < 0) {
+        s->keyprefix = NULL;
+        snprintf(errbuf, AZF_ERRBUF_SIZE, "%.150s: out of memory", s->u.printed);
+        blob_free(s);
+        return NULL;
+    }
+    if ((s->http = azf_http_new(&s->u, &s->cred, o->ca_file, errbuf)) == NULL) {
+        blob_free(s);
+        return NULL;
+    }
+    /* Bookmarks of this container [+ prefix] are this source's. */
+    char *prefix;
+    if (asprintf(&prefix, "%s%s", s->keyprefix, s->u.prefix) < 0) {
+        snprintf(errbuf, AZF_ERRBUF_SIZE, "%.150s: out of memory", s->u.printed);
+        blob_free(s);
+        return NULL;
+    }
+    struct azf_follower *f = azf_follower_new_source(&blob_ops, s, s->u.printed, prefix, bookmarks_path, cbs,
+                                                     errbuf);
+    free(prefix);
+    if (f == NULL)
+        return NULL; /* s freed with it */
+    const struct azf_bookmarks *bms = azf_follower_bms(f);
+    for (size_t i = 0; i < bms->n; i++) {
+        int64_t h = hour_of(bms->v[i].key + strlen(s->keyprefix));
+        if (h > s->newest_bookmarked)
+            s->newest_bookmarked = h;
+    }
+    return f;
+}
+
+int azf_follower_blob_check(struct azf_follower *f, char errbuf[AZF_ERRBUF_SIZE])
+{
+    if (azf_follower_ops(f) != &blob_ops)
+        return 0;
+    struct blob_source *s = azf_follower_src(f);
+    if (s->cred.kind == AZF_CRED_TOKEN && azf_http_token(s->http, errbuf) < 0)
+        return -1;
+    /* The discovery listing is the first request of every poll anyway. */
+    return discover(s, (int64_t)time(NULL), errbuf);
+}
+
+void azf_follower_blob_stats(const struct azf_follower *f, struct azf_blob_stats *out)
+{
+    memset(out, 0, sizeof(*out));
+    if (azf_follower_ops(f) == &blob_ops)
+        azf_http_stats(((struct blob_source *)azf_follower_src(f))->http, out);
+}
+
+void azf_follower_cancel(struct azf_follower *f)
+{
+    if (azf_follower_ops(f) == &blob_ops)
+        azf_http_cancel(((struct blob_source *)azf_follower_src(f))->http);
+}
+
+int azf_duration_parse(const char *s, int64_t *out)
+{
+    char *end;
+    if (s == NULL || *s < '0' || *s > '9')
+        return -1;
+    long long n = strtoll(s, &end, 10);
+    int64_t mul = 1;
+    if (*end == 's')
+        end++;
+    else if (*end == 'm')
+        mul = 60, end++;
+    else if (*end == 'h')
+        mul = 3600, end++;
+    else if (*end == 'd')
+        mul = 86400, end++;
+    if (*end != '\0' || n < 0 || n > 366LL * 86400 / mul)
+        return -1;
+    *out = (int64_t)n * mul;
+    return 0;
+}
