@@ -70,8 +70,9 @@ def data_end(blob):
 
 
 def bookmark_offset(bookmarks, blob):
-    """The offset the bookmark file keeps for blob (its absolute path), or None."""
-    key = os.path.abspath(blob)
+    """The offset the bookmark file keeps for blob (its absolute path, or a
+    storage blob's URL), or None."""
+    key = blob if blob.startswith(("http://", "https://")) else os.path.abspath(blob)
     try:
         with open(bookmarks) as f:
             for line in f:

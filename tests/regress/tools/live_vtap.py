@@ -9,6 +9,11 @@
                             the same with azflow as Suricata's packet source
                             (--capture-plugin=azure, azure.capture.interface)
                             instead of af-packet
+    live_vtap.py --blob     the same with the flow log in Azure Storage: real
+                            Azurite (tools/azurite-setup.sh) in the namespace,
+                            the blob grown by Put Block + Put Block List
+                            (azstore.py), Suricata following its url with
+                            Shared Key and poll: 1
 
 In a network namespace of its own (azf-<pid>) with a veth pair cap<->inj,
 Suricata follows $OUTPUT_DIR/flowlogs on af-packet `cap`, and while it runs:
@@ -32,6 +37,7 @@ current hour's folder.  The namespace is removed however the run ends.
 Under the runner's --valgrind, Suricata runs under valgrind (see
 suricata_run.py) and every wait is ten times longer.
 """
+import atexit
 import ctypes
 import json
 import os
@@ -44,6 +50,7 @@ import time
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 import azblob  # noqa: E402
+import azstore  # noqa: E402
 import suricata_run  # noqa: E402
 
 SRCDIR = os.environ.get("SRCDIR", os.path.abspath(os.path.join(HERE, "..", "..", "..")))
@@ -171,6 +178,20 @@ def main():
     os.makedirs(logs, exist_ok=True)
     rel, records = azblob.corpus_blob(os.path.join(CORPUS, "vnet"))
     blob = os.path.join(logs, azblob.hour_path(rel, int(time.time() * 1000)))
+    storage = "--blob" in sys.argv
+    container = "insights-logs-flowlogflowevent"
+    name = azblob.hour_path(rel, int(time.time() * 1000))
+
+    def append(recs):
+        """One commit; returns where a reader that read it all stands."""
+        if not storage:
+            azblob.append(blob, recs)
+            return azblob.data_end(blob)
+        data = os.path.join(out, "commit.json")
+        with open(data, "w") as f:
+            json.dump(recs, f)
+        r = ns.run(sys.executable, os.path.join(HERE, "azstore.py"), "commit", az.base(), container, name, data)
+        return int(r.stdout.split()[-1]) - len(azblob.TAIL)
 
     def commit(label, clients=None, recs=None):
         """Commits the tuples of `clients` (client ip:port; None: all of recs),
@@ -178,9 +199,9 @@ def main():
         keep = (lambda f: True) if clients is None else (lambda f: f[1] + ":" + f[3] in clients)
         recs = azblob.rebase(azblob.select(records if recs is None else recs, keep), int(time.time() * 1000))
         n = sum(1 for _ in azblob.tuples(recs))
-        azblob.append(blob, recs)
-        end = azblob.data_end(blob)
-        wait_for("the follower to read " + label, lambda: azblob.bookmark_offset(bookmarks, blob) == end, 10, proc)
+        end = append(recs)
+        key = "%s/%s/%s" % (az.base(), container, name) if storage else blob
+        wait_for("the follower to read " + label, lambda: azblob.bookmark_offset(bookmarks, key) == end, 10, proc)
         log("committed %d tuples (%s); bookmark at %d" % (n, label, end))
         return n
 
@@ -208,12 +229,29 @@ def main():
         "--set", "flow-timeouts.tcp.closed=120",
         "--set", "flow-timeouts.udp.new=2", "--set", "flow-timeouts.udp.established=2",
         "-S", os.path.join(SRCDIR, "signatures", "azure.rules"),
-        "--set", "azure.flow-logs.0.path=%s" % logs,
         "--set", "azure.flow-logs.0.follow=yes",
         "--set", "azure.bookmarks=%s" % bookmarks,
     ]
-    proc = None
+    proc = az = None
     with Netns() as ns:
+        if storage:
+            # Azurite serves inside the namespace, where Suricata runs.
+            ns.run("ip", "link", "set", "lo", "up")
+            az = azstore.Azurite(netns=ns.name, log=open(os.path.join(out, "azurite.log"), "w"))
+            atexit.register(az.stop)  # however the run ends
+            log("azurite on %s" % az.base())
+            keyfile = os.path.join(out, "account.key")
+            with open(os.open(keyfile, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "w") as f:
+                f.write(azstore.KEY)
+            # The container exists before Suricata checks it at start-up.
+            ns.run(sys.executable, "-c",
+                "import sys; sys.path.insert(0, %r); import azstore; azstore.Client(%r).create_container(%r)"
+                % (HERE, az.base(), container))
+            args += ["--set", "azure.flow-logs.0.url=%s/%s" % (az.base(), container),
+                     "--set", "azure.flow-logs.0.account-key-file=%s" % keyfile,
+                     "--set", "azure.flow-logs.0.poll=1", "--set", "azure.flow-logs.0.since=1h"]
+        else:
+            args += ["--set", "azure.flow-logs.0.path=%s" % logs]
         cmd = ["ip", "netns", "exec", ns.name] + suricata_run.command(out, args, valgrind_extra=[
             "--suppressions=" + os.path.join(HERE, "suricata-live.supp")])
         log("starting: %s" % " ".join(cmd))
