@@ -40,6 +40,10 @@ struct azf_blob_stats {
     uint64_t bytes;     /* blob bytes received (ranged reads) */
 };
 
+/* Call at the end of a thread that polled storage followers: frees what
+ * the crypto library keeps per thread (a leak checker sees it otherwise). */
+void azf_blob_thread_end(void);
+
 /* "90", "90s", "15m", "2h", "3d" -> seconds (at most a year); -1 if not. */
 int azf_duration_parse(const char *s, int64_t *out);
 

@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 #include <time.h>
 
+#include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 
@@ -228,4 +229,9 @@ int azf_cred_sign(const struct azf_cred *c, const char *account, const char *sts
     EVP_EncodeBlock((unsigned char *)sig, mac, (int)mlen);
     int n = snprintf(out, outlen, "SharedKey %s:%s", account, sig);
     return n > 0 && (size_t)n < outlen ? 0 : -1;
+}
+
+void azf_blob_thread_end(void)
+{
+    OPENSSL_thread_stop();
 }

@@ -23,9 +23,6 @@
 #define DISCOVER_S (10 * 60)
 /* The most bytes one ranged read asks for. */
 #define WINDOW (16u * 1024 * 1024)
-/* A blob this small is read whole at its first read: its start (checked
- * against the bookmark) and the new bytes in one request. */
-#define SMALL (64u * 1024)
 #define OUTSIDE_NOTICES 10
 
 struct blob_source {
@@ -340,8 +337,6 @@ static long blob_read(void *hp, void *buf, size_t len, uint64_t off, uint64_t up
         return 0;
     if (!(h->r.body != NULL && off >= h->boff && off < h->boff + h->r.len)) {
         uint64_t end = upto > off ? upto : off + len;
-        if (off == 0 && h->size <= SMALL)
-            end = h->size;
         if (end > h->size)
             end = h->size;
         if (end - off > WINDOW)
@@ -382,6 +377,15 @@ static long blob_read(void *hp, void *buf, size_t len, uint64_t off, uint64_t up
     return (long)n;
 }
 
+/* Azure appends to a flow-log blob and never rewrites its start; a blob
+ * deleted and written again has a new creation time, one rewritten shorter
+ * is shorter.  Only then is its start read and compared (the same start:
+ * the same blob copied back; read on from the bookmark). */
+static int blob_same(const struct azf_entry *e, const struct azf_bookmark *b)
+{
+    return e->dev != 0 && e->dev == b->dev && e->size >= b->offset;
+}
+
 static void blob_close(void *hp)
 {
     struct blob_handle *h = hp;
@@ -410,6 +414,7 @@ static const struct azf_source_ops blob_ops = {
     .open = blob_open,
     .read = blob_read,
     .close = blob_close,
+    .same_blob = blob_same,
     .covers = blob_covers,
     .free = blob_free,
 };

@@ -248,7 +248,7 @@ static void follow_blob(struct azf_follower *f, struct azf_bookmark *b, struct a
     }
     /* The source judged what it opened (a file renamed over the name). */
     uint64_t size = e->size;
-    if (b->offset > 0) {
+    if (b->offset > 0 && !(f->ops->same_blob != NULL && f->ops->same_blob(e, b))) {
         const char *why = NULL;
         switch (check_start(f, b, h, size, &why, failure)) {
         case GO_ON:

@@ -71,6 +71,10 @@ struct azf_source_ops {
      * next poll without a word). */
     long (*read)(void *h, void *buf, size_t len, uint64_t off, uint64_t upto, char *why);
     void (*close)(void *h);
+    /* May be NULL (then the start is always compared).  1: e is certainly
+     * the blob bookmarked at b (a storage blob: same creation time, not
+     * shorter), so its start need not be read again to be compared. */
+    int (*same_blob)(const struct azf_entry *e, const struct azf_bookmark *b);
     /* A bookmarked blob missing from the listing: gone (1, said and
      * forgotten), or outside what this source lists now (0, an hour no
      * longer written: forgotten silently). */

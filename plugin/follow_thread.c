@@ -289,6 +289,7 @@ static void *FollowLoop(void *arg)
         pthread_mutex_lock(&g_lock);
     }
     pthread_mutex_unlock(&g_lock);
+    azf_blob_thread_end();
     return NULL;
 }
 

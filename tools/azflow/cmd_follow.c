@@ -69,11 +69,12 @@ static int on_commit(void *user)
 
 static int usage(void)
 {
-    fprintf(stderr, "usage: azflow follow [--bookmarks FILE] [--interval SECONDS] [--once] PATH|URL\n"
+    fprintf(stderr, "usage: azflow follow [--bookmarks FILE] [--interval SECONDS] [--once] [--stats] PATH|URL\n"
                     "  Prints each tuple of the flow-log blobs under PATH (or in the storage\n"
                     "  container at URL) as one JSON line, then keeps reading what is appended\n"
                     "  and new blobs.  With --bookmarks, read positions survive a restart: no\n"
-                    "  tuple twice, none lost.\n" BLOB_OPTS_USAGE);
+                    "  tuple twice, none lost.  --stats: storage requests on stderr at the end.\n"
+                    BLOB_OPTS_USAGE);
     return 2;
 }
 
@@ -90,7 +91,7 @@ int cmd_follow(int argc, char **argv)
 {
     const char *bookmarks = NULL, *root = NULL;
     double interval = 1.0;
-    int once = 0;
+    int once = 0, stats = 0;
     struct azf_blob_opts bo;
     blob_opts_default(&bo);
 
@@ -116,6 +117,8 @@ int cmd_follow(int argc, char **argv)
             }
         } else if (strcmp(a, "--once") == 0) {
             once = 1;
+        } else if (strcmp(a, "--stats") == 0) {
+            stats = 1;
         } else if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
             usage();
             return 0;
@@ -175,6 +178,13 @@ int cmd_follow(int argc, char **argv)
         if (once)
             break;
         pause_for(interval);
+    }
+    if (stats) {
+        struct azf_blob_stats st;
+        azf_follower_blob_stats(f, &st);
+        fprintf(stderr, "azflow: storage: requests %llu retries %llu failures %llu bytes %llu\n",
+                (unsigned long long)st.requests, (unsigned long long)st.retries,
+                (unsigned long long)st.failures, (unsigned long long)st.bytes);
     }
     /* Saves what a stopped poll or a failed save left behind. */
     azf_follower_free(f);

@@ -1,0 +1,500 @@
+#!/usr/bin/python3
+"""Storage cases for `azflow follow|decode URL` against real Azurite.
+
+    blob_tool.py SCENARIO      (grow | key | errors | faults | hour | paging)
+
+Runs in $OUTPUT_DIR with $TOOL (build/azflow).  Each scenario starts its own
+Azurite (azstore.py), grows PT1H.json blobs there as Azure does (Put Block +
+Put Block List), follows them with the tool, and checks what came out:
+every tuple exactly once, compared with `azflow decode` of the same bytes
+saved as files.  It prints what it checked and exits 1 at the first thing
+that does not hold.  Every wait is bounded.
+"""
+import collections
+import datetime
+import json
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+import azblob  # noqa: E402
+import azstore  # noqa: E402
+
+SRCDIR = os.path.abspath(os.path.join(HERE, "..", "..", ".."))
+TOOL = os.environ.get("TOOL", os.path.join(SRCDIR, "build", "azflow"))
+OUT = os.environ.get("OUTPUT_DIR", os.getcwd())
+CONTAINER = "insights-logs-flowlogflowevent"
+T0 = time.time()
+FAKETIME_LIB = "/usr/lib/x86_64-linux-gnu/faketime/libfaketimeMT.so.1"
+
+
+def log(msg):
+    print("[%5.1fs] %s" % (time.time() - T0, msg), flush=True)
+
+
+def fail(msg):
+    log("FAILED: " + msg)
+    sys.exit(1)
+
+
+def secret_file(name, text):
+    path = os.path.join(OUT, name)
+    with open(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "w") as f:
+        f.write(text)
+    return path
+
+
+def corpus():
+    rel, records = azblob.corpus_blob(os.path.join(SRCDIR, "pcap-corpus", "vtap", "vnet"))
+    return rel, records
+
+
+def minutes(records, n, base_ms):
+    """n one-minute commits of the corpus tuples, moved to base_ms + k min."""
+    return [azblob.rebase(records, base_ms + k * 60000) for k in range(n)]
+
+
+def name_at(rel, ms, mac=None):
+    n = azblob.hour_path(rel, ms)
+    return n.replace("000D3AF87856", mac) if mac else n
+
+
+class Follower:
+    """`azflow follow URL` running, polling every 0.3 s (under faketime
+    starting at `fake`, when given)."""
+
+    def __init__(self, url, cred, bookmarks, tag, extra=(), fake=None):
+        self.out = os.path.join(OUT, tag + ".out")
+        self.err = os.path.join(OUT, tag + ".err")
+        env = dict(os.environ)
+        if fake:
+            # libfaketime preloaded into the tool itself (the faketime
+            # wrapper would take the SIGTERM meant for it).
+            env.update(LD_PRELOAD=FAKETIME_LIB, FAKETIME="@" + fake)
+        self.proc = subprocess.Popen([TOOL, "follow", "--interval", "0.3", "--bookmarks", bookmarks, "--stats",
+                                      "--since", "2h"] + list(cred) + list(extra) + [url],
+                                     stdout=open(self.out, "w"), stderr=open(self.err, "w"), env=env)
+
+    def stop(self):
+        self.proc.send_signal(signal.SIGTERM)
+        try:
+            self.proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            fail("follower did not stop on SIGTERM")
+        return self.proc.returncode
+
+    def stderr(self):
+        return open(self.err).read()
+
+
+def wait_for(what, cond, timeout=15, proc=None):
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        if cond():
+            return
+        if proc is not None and proc.proc.poll() is not None:
+            fail("follower exited (%d) waiting for %s:\n%s" % (proc.proc.returncode, what, proc.stderr()))
+        time.sleep(0.1)
+    fail("timed out waiting for " + what + ("\n" + proc.stderr() if proc else ""))
+
+
+def tuple_keys(lines):
+    keys = []
+    for line in lines:
+        if line.strip():
+            r = json.loads(line)
+            a = r["azure"]
+            keys.append((r["timestamp"], r["src_ip"], r["src_port"], r["dest_ip"], r["dest_port"], r["proto"],
+                         a.get("state"), a["mac"], a.get("pkts_toserver")))
+    return keys
+
+
+def decoded(contents):
+    """The tuples `azflow decode` finds in these blob contents saved as files."""
+    keys = []
+    for i, data in enumerate(contents):
+        p = os.path.join(OUT, "expected-%d.json" % i)
+        with open(p, "wb") as f:
+            f.write(data)
+        r = subprocess.run([TOOL, "decode", p], capture_output=True, text=True)
+        if r.returncode != 0:
+            fail("decode %s: %s" % (p, r.stderr))
+        keys += tuple_keys(r.stdout.splitlines())
+    return keys
+
+
+def same_once(got, want, what):
+    g, w = collections.Counter(got), collections.Counter(want)
+    if g != w:
+        dup = [k for k, n in g.items() if n > 1]
+        fail("%s: %d tuples out, %d expected; %d missing, %d extra, %d doubled" % (
+            what, len(got), len(want), sum((w - g).values()), sum((g - w).values()), len(dup)))
+    if any(n != 1 for n in g.values()):
+        fail("%s: a tuple repeated in the expected set itself" % what)
+    log("%s: %d tuples out, each exactly once" % (what, len(got)))
+
+
+def blob_bytes(client, name):
+    r, data = client.request("GET", CONTAINER + "/" + name, ok=(200,))
+    return data
+
+
+def stats_of(text):
+    m = re.findall(r"storage: requests (\d+) retries (\d+) failures (\d+) bytes (\d+)", text)
+    if not m:
+        fail("no storage stats line in:\n" + text)
+    return dict(zip(("requests", "retries", "failures", "bytes"), map(int, m[-1])))
+
+
+def no_secrets(secrets, paths):
+    for p in paths:
+        text = open(p, errors="replace").read()
+        for s in secrets:
+            if s and s in text:
+                fail("a secret appears in %s" % p)
+    log("no secret in %s" % ", ".join(os.path.basename(p) for p in paths))
+
+
+# --- scenarios -----------------------------------------------------------------
+
+
+def scenario_grow(cred_kind):
+    rel, records = corpus()
+    now_ms = int(time.time() * 1000)
+    with azstore.Azurite(log=open(os.path.join(OUT, "azurite.log"), "w")) as az:
+        c = azstore.Client(az.base())
+        c.create_container(CONTAINER)
+        url = "%s/%s" % (az.base(), CONTAINER)
+        if cred_kind == "sas":
+            sas = azstore.container_sas(CONTAINER, "rl", "2099-01-01T00:00:00Z")
+            cred, secrets = ["--sas-file", secret_file("sas", sas)], [re.search(r"sig=([^&]+)", sas).group(1)]
+        else:
+            cred, secrets = ["--account-key-file", secret_file("key", azstore.KEY)], [azstore.KEY]
+        bm = os.path.join(OUT, "bookmarks")
+        # Blob A of one NIC, then B of another, both this hour.
+        a = name_at(rel, now_ms)
+        b = name_at(rel, now_ms, mac="000D3AF8BBBB")
+        ma = minutes(records, 5, now_ms - 3600 * 1000)
+        mb = minutes(records, 2, now_ms)
+
+        def commit(name, recs, f):
+            size = azstore.commit(c, CONTAINER, name, recs)
+            wait_for("bookmark of %s at %d" % (name[-40:], size - 2),
+                     lambda: azblob.bookmark_offset(bm, url + "/" + name) == size - 2, proc=f)
+            return size
+
+        f = Follower(url, cred, bm, "run1")
+        commit(a, ma[0], f)
+        log("A minute 1 read")
+        # Staged, not committed: invisible.  Its tuples are never output.
+        azstore.commit(c, CONTAINER, a, azblob.rebase(records, now_ms - 7200 * 1000), stage_only=True)
+        before = open(f.out).read().count("\n")
+        time.sleep(1.5)
+        if open(f.out).read().count("\n") != before:
+            fail("tuples came out of an uncommitted block")
+        log("uncommitted block: nothing read in 5 polls")
+        commit(a, ma[1], f)
+        commit(b, mb[0], f)
+        log("B (a new blob, this hour) picked up")
+        if f.stop() != 0:
+            fail("follower exit %d:\n%s" % (f.proc.returncode, f.stderr()))
+        s1 = stats_of(f.stderr())
+        # Restart from the bookmarks: only what is new comes out.
+        commit_size = azstore.commit(c, CONTAINER, b, mb[1])
+        f2 = Follower(url, cred, bm, "run2")
+        wait_for("bookmark of B after restart",
+                 lambda: azblob.bookmark_offset(bm, url + "/" + b) == commit_size - 2, proc=f2)
+        log("restart: B's new minute read from the bookmark")
+        a_v1 = blob_bytes(c, a)
+        # A replaced mid-hour by other content (deleted and written again,
+        # a second later: a new creation time), between two polls (the
+        # follower stopped meanwhile, so it never sees A missing).
+        f2.proc.send_signal(signal.SIGSTOP)
+        c.delete_blob(CONTAINER, a)
+        time.sleep(1.1)
+        for m in ma[2:]:  # longer than before: not mistaken for a truncation
+            size = azstore.commit(c, CONTAINER, a, m)
+        f2.proc.send_signal(signal.SIGCONT)
+        wait_for("A replaced and read again", lambda: azblob.bookmark_offset(bm, url + "/" + a) == size - 2,
+                 proc=f2)
+        # B rewritten shorter in place (same creation time): truncated.
+        b_v1 = blob_bytes(c, b)
+        short = azstore.HEAD + azstore.encode(minutes(records, 1, now_ms + 1800 * 1000)[0][:1]) + azstore.TAIL
+        c.put_blob(CONTAINER, b, short)
+        wait_for("B truncated and read again",
+                 lambda: azblob.bookmark_offset(bm, url + "/" + b) == len(short) - 2, proc=f2)
+        if f2.stop() != 0:
+            fail("follower exit %d:\n%s" % (f2.proc.returncode, f2.stderr()))
+        if "blob was replaced (its start changed); reading it again from the start" not in f2.stderr():
+            fail("no notice that A was replaced:\n" + f2.stderr())
+        log("A replaced: noticed and read again from the start")
+        if "blob was truncated; reading it again from the start" not in f2.stderr():
+            fail("no notice that B was truncated:\n" + f2.stderr())
+        log("B truncated: noticed and read again from the start")
+        got = tuple_keys(open(f.out).read().splitlines() + open(f2.out).read().splitlines())
+        same_once(got, decoded([a_v1, blob_bytes(c, a), b_v1, short]), "grow (%s)" % cred_kind)
+        s2 = stats_of(f2.stderr())
+        if s1["failures"] or s2["failures"] or s1["retries"] or s2["retries"]:
+            fail("unexpected failures/retries: %s %s" % (s1, s2))
+        log("requests: run 1 %d, run 2 %d; bytes %d + %d" % (s1["requests"], s2["requests"], s1["bytes"],
+                                                            s2["bytes"]))
+        no_secrets(secrets, [f.out, f.err, f2.out, f2.err, bm])
+
+
+def scenario_hour():
+    """The hour turns while following (the follower's clock is moved with
+    faketime to 3 s before the end of this hour): the next hour's blob is
+    picked up, and a late commit to the hour just over still read."""
+    if not os.path.exists(FAKETIME_LIB):
+        print("SKIP: %s missing (Debian: libfaketime)" % FAKETIME_LIB)
+        return
+    rel, records = corpus()
+    now = time.time()
+    hour = int(now) - int(now) % 3600
+    fake = datetime.datetime.fromtimestamp(hour + 3597, datetime.timezone.utc).strftime("%Y-%m-%d %H:%M:%S")
+    with azstore.Azurite(log=open(os.path.join(OUT, "azurite.log"), "w")) as az:
+        c = azstore.Client(az.base())
+        c.create_container(CONTAINER)
+        url = "%s/%s" % (az.base(), CONTAINER)
+        cred = ["--account-key-file", secret_file("key", azstore.KEY)]
+        bm = os.path.join(OUT, "bookmarks")
+        h1 = name_at(rel, hour * 1000)
+        h2 = name_at(rel, (hour + 3600) * 1000)
+        m = minutes(records, 3, (hour + 3540) * 1000)
+        size1 = azstore.commit(c, CONTAINER, h1, m[0])
+        f = Follower(url, cred, bm, "hour", fake=fake)
+        wait_for("the last minute of the hour", lambda: azblob.bookmark_offset(bm, url + "/" + h1) == size1 - 2, proc=f)
+        log("%s: the hour's blob read at its last minute" % fake)
+        time.sleep(4)  # the follower's clock passes the hour
+        size2 = azstore.commit(c, CONTAINER, h2, m[1])
+        wait_for("the next hour's blob", lambda: azblob.bookmark_offset(bm, url + "/" + h2) == size2 - 2, proc=f)
+        log("the next hour's blob picked up")
+        size1 = azstore.commit(c, CONTAINER, h1, m[2])
+        wait_for("a late commit to the hour over",
+                 lambda: azblob.bookmark_offset(bm, url + "/" + h1) == size1 - 2, proc=f)
+        log("a late commit to the hour just over read")
+        if f.stop() != 0:
+            fail("follower exit %d:\n%s" % (f.proc.returncode, f.stderr()))
+        got = tuple_keys(open(f.out).read().splitlines())
+        same_once(got, decoded([blob_bytes(c, h1), blob_bytes(c, h2)]), "hour")
+
+
+def run_tool(args, want_rc=None):
+    r = subprocess.run([TOOL] + args, capture_output=True, text=True, timeout=240)
+    if want_rc is not None and r.returncode != want_rc:
+        fail("%s: exit %d, expected %d\n%s" % (" ".join(args), r.returncode, want_rc, r.stderr))
+    return r
+
+
+def expect_in(text, what, label):
+    if what not in text:
+        fail("%s: %r not in:\n%s" % (label, what, text))
+    log("%s: says %r" % (label, what))
+
+
+def scenario_errors():
+    rel, records = corpus()
+    now_ms = int(time.time() * 1000)
+    with azstore.Azurite(log=open(os.path.join(OUT, "azurite.log"), "w")) as az:
+        c = azstore.Client(az.base())
+        c.create_container(CONTAINER)
+        url = "%s/%s" % (az.base(), CONTAINER)
+        good = name_at(rel, now_ms)
+        azstore.commit(c, CONTAINER, good, records)
+        # A blob in the layout that is not JSON, and one outside the layout.
+        bad = name_at(rel, now_ms, mac="000D3ABADBAD")
+        c.put_blob(CONTAINER, bad, b'{"records":[{"time": not json}, ' + azstore.encode(records[:1]) + b"]}")
+        c.put_blob(CONTAINER, "notes/readme.json", b"{}")
+        key = secret_file("key", azstore.KEY)
+        r = run_tool(["decode", "--account-key-file", key, url], want_rc=1)
+        n = len(r.stdout.splitlines())
+        if n != 17 + 9:
+            fail("decode with a bad blob: %d tuples, expected 26 (the good blob's 17 and the rest of the bad)" % n)
+        expect_in(r.stderr, url + "/" + bad + ":", "not-JSON blob named with its URL and offset")
+        expect_in(r.stderr, url + "/notes/readme.json: not in the flow-log layout", "name outside the layout")
+        # A wrong key: 403, named.
+        badkey = secret_file("badkey", azstore.base64.b64encode(b"k" * 64).decode())
+        r = run_tool(["follow", "--once", "--account-key-file", badkey, url], want_rc=1)
+        expect_in(r.stderr, url + ": HTTP 403 AuthorizationFailure: access denied; check the credential",
+                  "wrong account key")
+        # No such container: 404, named.
+        r = run_tool(["follow", "--once", "--account-key-file", key, az.base() + "/nosuchcontainer"], want_rc=1)
+        expect_in(r.stderr, "/nosuchcontainer: HTTP 404 ContainerNotFound: not found", "missing container")
+        # A SAS whose se= is past: refused before any request.
+        old = azstore.container_sas(CONTAINER, "rl", "2020-01-01T00:00:00Z")
+        r = run_tool(["follow", "--once", "--sas-file", secret_file("old.sas", old), url], want_rc=1)
+        expect_in(r.stderr, "sas-file: the SAS expired at 2020-01-01T00:00:00Z (se=); make a new one",
+                  "expired SAS")
+        # A SAS expiring within 24 h: works, with a warning.
+        soon = (datetime.datetime.now(datetime.timezone.utc) + datetime.timedelta(hours=2)).strftime(
+            "%Y-%m-%dT%H:%M:%SZ")
+        sas = azstore.container_sas(CONTAINER, "rl", soon)
+        r = run_tool(["decode", "--sas-file", secret_file("soon.sas", sas), url], want_rc=1)
+        expect_in(r.stderr, "the SAS expires at %s, within 24 hours" % soon, "SAS expiring soon")
+        # A SAS without l (list): 403 named.
+        r = run_tool(["follow", "--once", "--sas-file", secret_file("r.sas", azstore.container_sas(CONTAINER, "r",
+                      "2099-01-01T00:00:00Z")), url], want_rc=1)
+        expect_in(r.stderr, "HTTP 403 AuthorizationPermissionMismatch", "SAS without list permission")
+        # The environment, as the Azure CLI reads it.
+        env = dict(os.environ, AZURE_STORAGE_SAS_TOKEN=azstore.container_sas(CONTAINER, "rl", "2099-01-01T00:00:00Z"))
+        r = subprocess.run([TOOL, "decode", url + "/" + good.split("/y=")[0]], capture_output=True, text=True, env=env)
+        if len(r.stdout.splitlines()) != 17 + 9:
+            fail("AZURE_STORAGE_SAS_TOKEN: %d tuples\n%s" % (len(r.stdout.splitlines()), r.stderr))
+        log("AZURE_STORAGE_SAS_TOKEN used; a URL prefix narrows the listing")
+        # A URL carrying a SAS is refused, and the SAS is not printed.
+        sig = re.search(r"sig=([^&]+)", sas).group(1)
+        r = run_tool(["decode", url + "?" + sas], want_rc=1)
+        expect_in(r.stderr, "a URL with a query is refused", "URL with a query")
+        if sig in r.stderr:
+            fail("the SAS signature was printed")
+        # TLS to a server that speaks plain HTTP: a TLS error, named.
+        r = run_tool(["follow", "--once", "--account-key-file", key, url.replace("http://", "https://")],
+                     want_rc=1)
+        expect_in(r.stderr, url.replace("http://", "https://") + ": TLS: ", "TLS failure")
+        # A key file others may read: warned.
+        os.chmod(key, 0o644)
+        r = run_tool(["follow", "--once", "--account-key-file", key, url], want_rc=1)  # 1: the bad blob
+        expect_in(r.stderr, "is readable by every user; chmod 600 it", "key file readable by others")
+
+
+def scenario_faults():
+    rel, records = corpus()
+    now_ms = int(time.time() * 1000)
+    with azstore.Azurite(log=open(os.path.join(OUT, "azurite.log"), "w")) as az:
+        c = azstore.Client(az.base())
+        c.create_container(CONTAINER)
+        portfile, control, flog = (os.path.join(OUT, n) for n in ("proxy.port", "faults", "faults.log"))
+        open(control, "w").close()
+        proxy = subprocess.Popen([sys.executable, os.path.join(HERE, "faultproxy.py"), str(az.port), portfile,
+                                  control, flog])
+        try:
+            wait_for("the proxy", lambda: os.path.exists(portfile))
+            url = "http://127.0.0.1:%s/%s/%s" % (open(portfile).read(), azstore.ACCOUNT, CONTAINER)
+            cred = ["--account-key-file", secret_file("key", azstore.KEY)]
+            bm = os.path.join(OUT, "bookmarks")
+            name = name_at(rel, now_ms)
+            faults = [("503", "list"), ("429", "read"), ("reset", "read"), ("500", "list"), ("stall", "read"),
+                      ("403", "list")]
+            mins = minutes(records, len(faults) + 1, now_ms)
+            os.environ["AZFLOW_BLOB_STALL_S"] = "2"        # a stall ends after 2 s, not 30
+            os.environ["AZFLOW_BLOB_RETRY_BASE_MS"] = "200"
+            f = Follower(url, cred, bm, "follow")
+            size = azstore.commit(c, CONTAINER, name, mins[0])
+            wait_for("minute 1", lambda: azblob.bookmark_offset(bm, url + "/" + name) == size - 2, proc=f)
+            for k, (kind, what) in enumerate(faults):
+                with open(control, "w") as fc:
+                    fc.write("%s %s\n" % (kind, what))
+                size = azstore.commit(c, CONTAINER, name, mins[k + 1])
+                wait_for("minute %d past a %s on %s" % (k + 2, kind, what),
+                         lambda: azblob.bookmark_offset(bm, url + "/" + name) == size - 2, timeout=30, proc=f)
+                used = open(flog).read().split("\n")
+                if not any(l.startswith("%s %s" % (kind, what)) for l in used):
+                    fail("the %s fault was not used" % kind)
+                log("%s on %s: injected, minute %d read" % (kind, what, k + 2))
+            # Exit 1: a poll failed (the 403); the follower went on regardless.
+            if f.stop() != 1:
+                fail("follower exit %d, expected 1:\n%s" % (f.proc.returncode, f.stderr()))
+        finally:
+            proxy.kill()
+            proxy.wait()
+        got = tuple_keys(open(f.out).read().splitlines())
+        same_once(got, decoded([blob_bytes(c, name)]), "faults")
+        s = stats_of(f.stderr())
+        # 503, 429, reset, 500 and the stall are retried within a request;
+        # the 403 fails that poll (said once), the next poll reads on.
+        if s["retries"] < 5:
+            fail("retries %d, expected at least 5 (%s)" % (s["retries"], s))
+        if s["failures"] < 1:
+            fail("failures %d, expected the 403 counted" % s["failures"])
+        expect_in(f.stderr(), "HTTP 403 AuthorizationFailure", "403 during follow: logged, not fatal")
+        log("stats: %s" % s)
+
+
+def put_many(base, names, data, threads=8):
+    import concurrent.futures
+    def work(chunk):
+        c = azstore.Client(base)
+        for n in chunk:
+            c.put_blob(CONTAINER, n, data)
+    chunks = [names[i::threads] for i in range(threads)]
+    with concurrent.futures.ThreadPoolExecutor(threads) as ex:
+        list(ex.map(work, chunks))
+
+
+def scenario_paging(count=5001):
+    rel, records = corpus()
+    now_ms = int(time.time() * 1000)
+    one = azstore.encode(azblob.rebase(azblob.select(records[:1], lambda t: t[1] == "10.0.0.4" and t[3] == "50000"),
+                                       now_ms))
+    with azstore.Azurite(log=open(os.path.join(OUT, "azurite.log"), "w")) as az:
+        c = azstore.Client(az.base())
+        c.create_container(CONTAINER)
+        url = "%s/%s" % (az.base(), CONTAINER)
+        names = [name_at(rel, now_ms, mac="000D3A%06X" % i) for i in range(count)]
+        t = time.time()
+        put_many(az.base(), names, azstore.HEAD + one + azstore.TAIL)
+        log("%d blobs written in %.1fs" % (count, time.time() - t))
+        cred = ["--account-key-file", secret_file("key", azstore.KEY)]
+        bm = os.path.join(OUT, "bookmarks")
+
+        def once(tag):
+            r = run_tool(["follow", "--once", "--stats", "--since", "1h", "--bookmarks", bm] + cred + [url],
+                         want_rc=0)
+            with open(os.path.join(OUT, tag + ".err"), "w") as f:
+                f.write(r.stderr)
+            return len(r.stdout.splitlines()), stats_of(r.stderr)
+
+        per = len(list(azblob.tuples(json.loads(b"[" + one + b"]"))))
+        n, s = once("first")
+        # Each pass is a fresh process: 1 discovery listing, the hour before
+        # the newest bookmark (empty: 1 request), this hour's 2 pages.
+        pages = 3
+        if n != count * per:
+            fail("first pass: %d tuples, expected %d" % (n, count * per))
+        log("first pass: %d blobs, %d tuples, %d requests" % (count, n, s["requests"]))
+        # Nothing changed: the listing alone (1 discovery + pages), no read.
+        n, s = once("idle")
+        if n != 0 or s["requests"] > 1 + pages:
+            fail("idle pass: %d tuples, %d requests (expected 0 and at most %d)" % (n, s["requests"], 1 + pages))
+        log("idle pass over %d unchanged blobs: %d requests" % (count, s["requests"]))
+        # Three blobs grow: only they are read.
+        for nm in (names[0], names[2500], names[-1]):
+            blocks = c.committed(CONTAINER, nm)
+            data = blob_bytes(c, nm)
+            c.put_blob(CONTAINER, nm, data[:-2] + b"," + one + azstore.TAIL)
+        n, s = once("changed")
+        if n != 3 * per or s["requests"] > 1 + pages + 3:
+            fail("3 grown: %d tuples, %d requests (expected %d and at most %d)" % (n, s["requests"], 3 * per,
+                                                                                 1 + pages + 3))
+        log("3 of %d blobs grown: %d tuples, %d requests" % (count, n, s["requests"]))
+
+
+def main():
+    os.makedirs(OUT, exist_ok=True)
+    which = sys.argv[1] if len(sys.argv) > 1 else ""
+    if which == "grow":
+        scenario_grow("sas")
+    elif which == "key":
+        scenario_grow("key")
+    elif which == "errors":
+        scenario_errors()
+    elif which == "faults":
+        scenario_faults()
+    elif which == "hour":
+        scenario_hour()
+    elif which == "paging":
+        scenario_paging()
+    else:
+        sys.exit(__doc__)
+    log("all checks hold")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

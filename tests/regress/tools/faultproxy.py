@@ -1,0 +1,130 @@
+#!/usr/bin/python3
+"""A fault-injecting HTTP proxy of our own, on loopback, between azflow and Azurite.
+
+    faultproxy.py UPSTREAM_PORT PORTFILE CONTROL_FILE LOG
+
+Forwards every request to 127.0.0.1:UPSTREAM_PORT (keep-alive on both sides)
+and answers as Azurite did, except when CONTROL_FILE names faults: one per
+line, `KIND WHAT`, each used once, in order, on the first request it fits:
+
+    WHAT   list (List Blobs) | read (Get Blob) | any
+    KIND   503     503 ServerBusy with Retry-After: 1
+           429     429 with x-ms-retry-after-ms: 300
+           500     500 OperationTimedOut, no delay asked (exponential backoff)
+           reset   Azurite's answer cut after half its body by a TCP reset
+           stall   Azurite's headers and half its body, then nothing for 30 s
+           403     403 AuthorizationFailure (as for an expired SAS)
+
+Each fault used is appended to LOG (`KIND WHAT PATH`), so a case can check
+that it happened.  Azurite injects no faults itself; this is the only fake.
+"""
+import http.client
+import os
+import socket
+import socketserver
+import struct
+import sys
+import threading
+import time
+
+UPSTREAM = int(sys.argv[1])
+PORTFILE, CONTROL, LOG = sys.argv[2], sys.argv[3], sys.argv[4]
+lock = threading.Lock()
+
+
+def take_fault(kind_of_request):
+    with lock:
+        try:
+            lines = [l.split() for l in open(CONTROL).read().splitlines() if l.strip()]
+        except FileNotFoundError:
+            return None
+        for i, (kind, what) in enumerate(lines):
+            if what in (kind_of_request, "any"):
+                del lines[i]
+                with open(CONTROL + ".tmp", "w") as f:
+                    f.write("".join("%s %s\n" % tuple(l) for l in lines))
+                os.rename(CONTROL + ".tmp", CONTROL)
+                return kind
+    return None
+
+
+def error(status, reason, code, extra=()):
+    body = ('<?xml version="1.0" encoding="utf-8"?><Error><Code>%s</Code><Message>injected</Message></Error>'
+            % code).encode()
+    head = ["HTTP/1.1 %d %s" % (status, reason), "Content-Type: application/xml",
+            "Content-Length: %d" % len(body), "x-ms-error-code: %s" % code] + list(extra)
+    return ("\r\n".join(head) + "\r\n\r\n").encode() + body
+
+
+class Handler(socketserver.BaseRequestHandler):
+    def handle(self):
+        sock = self.request
+        up = http.client.HTTPConnection("127.0.0.1", UPSTREAM, timeout=60)
+        buf = b""
+        while True:
+            while b"\r\n\r\n" not in buf:
+                data = sock.recv(65536)
+                if not data:
+                    return
+                buf += data
+            head, buf = buf.split(b"\r\n\r\n", 1)
+            lines = head.decode("latin-1").split("\r\n")
+            method, target, _ = lines[0].split(" ", 2)
+            headers = dict(l.split(": ", 1) for l in lines[1:] if ": " in l)
+            length = int(headers.get("Content-Length", headers.get("content-length", "0")))
+            while len(buf) < length:
+                buf += sock.recv(65536)
+            body, buf = buf[:length], buf[length:]
+            kind = "list" if "comp=list" in target else "read" if "comp=" not in target else "other"
+            fault = take_fault(kind)
+            if fault:
+                with open(LOG, "a") as f:
+                    f.write("%s %s %s\n" % (fault, kind, target.split("?")[0]))
+            if fault == "503":
+                sock.sendall(error(503, "Server Busy", "ServerBusy", ["Retry-After: 1"]))
+                continue
+            if fault == "429":
+                sock.sendall(error(429, "Too Many Requests", "TooManyRequests", ["x-ms-retry-after-ms: 300"]))
+                continue
+            if fault == "500":
+                sock.sendall(error(500, "Internal Server Error", "OperationTimedOut"))
+                continue
+            if fault == "403":
+                sock.sendall(error(403, "Forbidden", "AuthorizationFailure"))
+                continue
+            headers.pop("Host", None)
+            up.request(method, target, body=body or None, headers=headers)
+            r = up.getresponse()
+            data = r.read()
+            out = ["HTTP/1.1 %d %s" % (r.status, r.reason)]
+            out += ["%s: %s" % (k, v) for k, v in r.getheaders()
+                    if k.lower() not in ("transfer-encoding", "content-length", "connection", "keep-alive")]
+            out.append("Content-Length: %d" % len(data))
+            wire = ("\r\n".join(out) + "\r\n\r\n").encode()
+            if fault == "reset":
+                sock.sendall(wire + data[: len(data) // 2])
+                sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+                sock.close()
+                return
+            if fault == "stall":
+                sock.sendall(wire + data[: len(data) // 2])
+                time.sleep(30)
+                return
+            sock.sendall(wire + data)
+
+
+class Server(socketserver.ThreadingTCPServer):
+    daemon_threads = True
+    allow_reuse_address = True
+
+
+def main():
+    srv = Server(("127.0.0.1", 0), Handler)
+    with open(PORTFILE + ".tmp", "w") as f:
+        f.write(str(srv.server_address[1]))
+    os.rename(PORTFILE + ".tmp", PORTFILE)
+    srv.serve_forever()
+
+
+if __name__ == "__main__":
+    main()
