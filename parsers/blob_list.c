@@ -16,7 +16,7 @@ enum field { F_NONE, F_NAME, F_SIZE, F_CREATED, F_ETAG, F_MARKER };
 struct pstate {
     struct azf_listing *l;
     int depth;
-    int in_blob, in_prefix;
+    int in_blob, in_prefix; /* depth of the open Blob / BlobPrefix element, 0: none */
     enum field field;
     char text[2048];
     size_t tlen;
@@ -32,19 +32,23 @@ static void on_start(void *u, const XML_Char *name, const XML_Char **attrs)
     p->field = F_NONE;
     p->tlen = 0;
     p->too_long = 0;
-    if (strcmp(name, "Blob") == 0) {
-        p->in_blob = 1;
+    /* Only the elements at their place count: a metadata key called
+     * "Name" is not the blob's name. */
+    int in_props = p->in_blob && p->depth == p->in_blob + 2;
+    if (strcmp(name, "Blob") == 0 && !p->in_blob) {
+        p->in_blob = p->depth;
         memset(&p->cur, 0, sizeof(p->cur));
         p->created[0] = '\0';
-    } else if (strcmp(name, "BlobPrefix") == 0) {
-        p->in_prefix = 1;
-    } else if (strcmp(name, "Name") == 0 && (p->in_blob || p->in_prefix)) {
+    } else if (strcmp(name, "BlobPrefix") == 0 && !p->in_blob) {
+        p->in_prefix = p->depth;
+    } else if (strcmp(name, "Name") == 0 && ((p->in_blob && p->depth == p->in_blob + 1) ||
+                                             (p->in_prefix && p->depth == p->in_prefix + 1))) {
         p->field = F_NAME;
-    } else if (p->in_blob && strcmp(name, "Content-Length") == 0) {
+    } else if (in_props && strcmp(name, "Content-Length") == 0) {
         p->field = F_SIZE;
-    } else if (p->in_blob && strcmp(name, "Creation-Time") == 0) {
+    } else if (in_props && strcmp(name, "Creation-Time") == 0) {
         p->field = F_CREATED;
-    } else if (p->in_blob && strcmp(name, "Etag") == 0) {
+    } else if (in_props && strcmp(name, "Etag") == 0) {
         p->field = F_ETAG;
     } else if (p->depth == 2 && strcmp(name, "NextMarker") == 0) {
         p->field = F_MARKER;
@@ -80,7 +84,7 @@ static int grow(void **v, size_t *cap, size_t n, size_t size)
 static void on_end(void *u, const XML_Char *name)
 {
     struct pstate *p = u;
-    p->depth--;
+    int depth = p->depth--;
     p->text[p->tlen] = '\0';
     struct azf_listing *l = p->l;
     if (p->field != F_NONE && !p->too_long) {
@@ -121,7 +125,7 @@ static void on_end(void *u, const XML_Char *name)
         }
     }
     p->field = F_NONE;
-    if (strcmp(name, "Blob") == 0 && p->in_blob) {
+    if (strcmp(name, "Blob") == 0 && p->in_blob == depth) {
         p->in_blob = 0;
         if (p->cur.name == NULL) {
             p->oom = 1;
@@ -132,7 +136,7 @@ static void on_end(void *u, const XML_Char *name)
             l->blobs[l->nblobs++] = p->cur;
         }
         memset(&p->cur, 0, sizeof(p->cur));
-    } else if (strcmp(name, "BlobPrefix") == 0) {
+    } else if (strcmp(name, "BlobPrefix") == 0 && p->in_prefix == depth) {
         p->in_prefix = 0;
     }
 }

@@ -12,7 +12,7 @@ PACKAGES="build-essential pkg-config python3 python3-yaml python3-jsonschema
 libpcap-dev libnet1-dev libpcre2-dev libjansson-dev libcmocka-dev libyaml-dev
 zlib1g-dev libcap-ng-dev libmagic-dev liblz4-dev
 clang libclang-rt-14-dev iproute2 tcpreplay valgrind
-libcurl4-openssl-dev libssl-dev libexpat1-dev openssl"
+libcurl4-openssl-dev libssl-dev libexpat1-dev openssl libfaketime"
 [ $# -gt 0 ] && PACKAGES="$*"
 
 missing=
