@@ -334,7 +334,9 @@ long azf_follower_poll(struct azf_follower *f, char errbuf[AZF_ERRBUF_SIZE])
     f->tuples = 0;
     f->stopped = 0;
     f->cur = NULL;
-    if (n == 0 && f->bms.n > 0) {
+    /* (A storage source lists only the hours being written: an empty
+     * listing there is an hour without blobs yet, judged blob by blob.) */
+    if (n == 0 && f->bms.n > 0 && f->ops->covers == NULL) {
         /* Every blob gone at once is more likely a share unmounted from
          * under an empty mount point than retention.  Keeping the positions
          * is safe: a blob that comes back with other content fails the

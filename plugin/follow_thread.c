@@ -300,6 +300,13 @@ int AzFollowStart(void)
     if (pthread_create(&g_thread, NULL, FollowLoop, NULL) != 0)
         return -1;
     g_running = true;
+    /* The thread must stop before the crypto library's own exit handler
+     * (registered when the first storage source started libcurl, after
+     * the plugin's) tears down what its requests use: exit handlers run
+     * last-registered first, so this one goes before it. */
+    static bool registered;
+    if (!registered && atexit(AzFollowStop) == 0)
+        registered = true;
     return 0;
 }
 

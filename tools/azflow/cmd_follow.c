@@ -15,11 +15,15 @@
 #include "tuple_json.h"
 
 static volatile sig_atomic_t stop_requested;
+static struct azf_follower *volatile g_follower;
 
 static void on_signal(int sig)
 {
     (void)sig;
     stop_requested = 1;
+    /* A storage request or retry wait under way ends now (an atomic store). */
+    if (g_follower != NULL)
+        azf_follower_cancel(g_follower);
 }
 
 struct follow_ctx {
@@ -167,7 +171,10 @@ int cmd_follow(int argc, char **argv)
         fprintf(stderr, "azflow follow: %s\n", errbuf);
         return 1;
     }
+    g_follower = f;
+    unsigned long polls = 0;
     while (!stop_requested && !c.output_failed) {
+        polls++;
         long n = azf_follower_poll(f, errbuf);
         if (n < 0) {
             fprintf(stderr, "azflow follow: %s\n", errbuf);
@@ -182,10 +189,11 @@ int cmd_follow(int argc, char **argv)
     if (stats) {
         struct azf_blob_stats st;
         azf_follower_blob_stats(f, &st);
-        fprintf(stderr, "azflow: storage: requests %llu retries %llu failures %llu bytes %llu\n",
+        fprintf(stderr, "azflow: storage: requests %llu retries %llu failures %llu bytes %llu polls %lu\n",
                 (unsigned long long)st.requests, (unsigned long long)st.retries,
-                (unsigned long long)st.failures, (unsigned long long)st.bytes);
+                (unsigned long long)st.failures, (unsigned long long)st.bytes, polls);
     }
+    g_follower = NULL;
     /* Saves what a stopped poll or a failed save left behind. */
     azf_follower_free(f);
     on_commit(&c);
