@@ -75,7 +75,9 @@ class Follower:
         if fake:
             # libfaketime preloaded into the tool itself (the faketime
             # wrapper would take the SIGTERM meant for it).
-            env.update(LD_PRELOAD=FAKETIME_LIB, FAKETIME="@" + fake)
+            # After what is preloaded already (the sanitizer runtime comes first).
+            pre = os.environ.get("LD_PRELOAD", "")
+            env.update(LD_PRELOAD=(pre + " " + FAKETIME_LIB).strip(), FAKETIME="@" + fake)
         self.proc = subprocess.Popen([TOOL, "follow", "--interval", "0.3", "--bookmarks", bookmarks, "--stats",
                                       "--since", "2h"] + list(cred) + list(extra) + [url],
                                      stdout=open(self.out, "w"), stderr=open(self.err, "w"), env=env)
