@@ -31,8 +31,9 @@ import sys
 # - the number of stats records, and their intermediate values (only the
 #   last is compared);
 # - azure.detect_calls: the rule engine also runs on the pseudo packets of
-#   flows timed out before the input ended, the flow.reason race below.
-TIMING_STATS_PREFIXES = ("uptime", "detect.engines", "flow_mgr.", "flow.mgr.", "flow.spare",
+#   flows timed out before the input ended, the flow.reason race below;
+# - azure.lag: seconds from the newest record indexed to the clock now.
+TIMING_STATS_PREFIXES = ("azure.lag", "uptime", "detect.engines", "flow_mgr.", "flow.mgr.", "flow.spare",
                          "flow.emerg_mode", "flow.recycler", "memcap_pressure", "flow.end.",
                          "flow.active", "flow.wrk.", "flow_bypassed", "azure.detect_calls")
 # Keys of other records that depend on thread timing, not input: whether the
