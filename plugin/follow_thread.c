@@ -9,6 +9,7 @@
 #include "azblob.h"
 
 #include "follow_thread.h"
+#include "ticker.h"
 #include "index.h"
 #include "stats.h"
 
@@ -30,11 +31,6 @@ struct source {
 
 static struct source *g_sources;
 static size_t g_nsources;
-static pthread_t g_thread;
-static bool g_running;
-static pthread_mutex_t g_lock = PTHREAD_MUTEX_INITIALIZER;
-static pthread_cond_t g_cond = PTHREAD_COND_INITIALIZER;
-static bool g_stop;
 
 static int OnTuple(const struct azf_tuple *t, void *user)
 {
@@ -272,34 +268,19 @@ int AzFollowInit(const struct az_config *cfg, char *err, size_t errlen)
     return 0;
 }
 
-static void *FollowLoop(void *arg)
+static void PollTick(void)
 {
-    pthread_mutex_lock(&g_lock);
-    while (!g_stop) {
-        struct timespec until;
-        clock_gettime(CLOCK_REALTIME, &until);
-        until.tv_nsec += (long)AZ_FOLLOW_INTERVAL_MS * 1000000L;
-        until.tv_sec += until.tv_nsec / 1000000000L;
-        until.tv_nsec %= 1000000000L;
-        pthread_cond_timedwait(&g_cond, &g_lock, &until);
-        if (g_stop)
-            break;
-        pthread_mutex_unlock(&g_lock);
-        PollAll(false);
-        pthread_mutex_lock(&g_lock);
-    }
-    pthread_mutex_unlock(&g_lock);
-    azf_blob_thread_end();
-    return NULL;
+    PollAll(false);
 }
+
+static struct az_ticker g_ticker = AZ_TICKER_INIT(AZ_FOLLOW_INTERVAL_MS, PollTick, azf_blob_thread_end, NULL);
 
 int AzFollowStart(void)
 {
-    if (g_nsources == 0 || g_running)
+    if (g_nsources == 0 || AzTickerRunning(&g_ticker))
         return 0;
-    if (pthread_create(&g_thread, NULL, FollowLoop, NULL) != 0)
+    if (AzTickerStart(&g_ticker) < 0)
         return -1;
-    g_running = true;
     /* The thread must stop before the crypto library's own exit handler
      * (registered when the first storage source started libcurl, after
      * the plugin's) tears down what its requests use: exit handlers run
@@ -312,17 +293,12 @@ int AzFollowStart(void)
 
 void AzFollowStop(void)
 {
-    if (g_running) {
+    if (AzTickerRunning(&g_ticker)) {
         /* A storage request under way or a retry wait ends now; what it
          * was reading is read again after a restart. */
         for (size_t i = 0; i < g_nsources; i++)
             azf_follower_cancel(g_sources[i].follower);
-        pthread_mutex_lock(&g_lock);
-        g_stop = true;
-        pthread_cond_signal(&g_cond);
-        pthread_mutex_unlock(&g_lock);
-        pthread_join(g_thread, NULL);
-        g_running = false;
+        AzTickerStop(&g_ticker);
     }
     for (size_t i = 0; i < g_nsources; i++)
         if (g_sources[i].follower != NULL)

@@ -30,6 +30,7 @@
 #include "recent.h"
 #include "sctime.h"
 #include "stats.h"
+#include "ticker.h"
 
 /* How long records of one poll are gathered before their flows are sent a
  * surrogate; and how often the sender looks. */
@@ -70,11 +71,6 @@ static pthread_mutex_t g_pending_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct pending *g_pending;
 static size_t g_npending, g_pending_cap;
 
-static pthread_t g_thread;
-static bool g_running;
-static pthread_mutex_t g_run_lock = PTHREAD_MUTEX_INITIALIZER;
-static pthread_cond_t g_run_cond = PTHREAD_COND_INITIALIZER;
-static bool g_stop;
 
 bool AzLateActive(void)
 {
@@ -275,7 +271,7 @@ void AzLateRecord(const struct azf_tuple *t)
     int64_t due = WallUs() + AZ_LATE_SETTLE_US;
     pthread_mutex_lock(&g_pending_lock);
     for (size_t i = 0; i < n; i++) {
-        if (!seen[i].has_live || seen[i].live.worker == NULL)
+        if (seen[i].live.worker == NULL) /* not noted live: no worker to reach */
             continue;
         /* The tuples of one record (begin, end) come one after the other:
          * they make one surrogate, sent once the last of them settled. */
@@ -339,25 +335,13 @@ static void SendDue(int64_t now_us)
     free(due);
 }
 
-static void *SenderLoop(void *arg)
+static void SendTick(void)
 {
-    pthread_mutex_lock(&g_run_lock);
-    while (!g_stop) {
-        struct timespec until;
-        clock_gettime(CLOCK_REALTIME, &until);
-        until.tv_nsec += (long)AZ_LATE_TICK_MS * 1000000L;
-        until.tv_sec += until.tv_nsec / 1000000000L;
-        until.tv_nsec %= 1000000000L;
-        pthread_cond_timedwait(&g_run_cond, &g_run_lock, &until);
-        if (g_stop)
-            break;
-        pthread_mutex_unlock(&g_run_lock);
-        SendDue(WallUs());
-        pthread_mutex_lock(&g_run_lock);
-    }
-    pthread_mutex_unlock(&g_run_lock);
-    return NULL;
+    SendDue(WallUs());
 }
+
+/* Named so ps and the bench (bench/late_scale.py) see it. */
+static struct az_ticker g_sender = AZ_TICKER_INIT(AZ_LATE_TICK_MS, SendTick, NULL, "AZ#late");
 
 /* --- the per-worker hook ----------------------------------------------------
  * A packet logger, because loggers run after stream and detection with the
@@ -418,25 +402,14 @@ int AzLateRegister(uint64_t delay_s, bool follow)
 
 int AzLateStart(void)
 {
-    if (!g_follow || g_running)
+    if (!g_follow)
         return 0;
-    if (pthread_create(&g_thread, NULL, SenderLoop, NULL) != 0)
-        return -1;
-    pthread_setname_np(g_thread, "AZ#late"); /* as ps and the bench see it */
-    g_running = true;
-    return 0;
+    return AzTickerStart(&g_sender);
 }
 
 void AzLateStop(void)
 {
-    if (g_running) {
-        pthread_mutex_lock(&g_run_lock);
-        g_stop = true;
-        pthread_cond_signal(&g_run_cond);
-        pthread_mutex_unlock(&g_run_lock);
-        pthread_join(g_thread, NULL);
-        g_running = false;
-    }
+    AzTickerStop(&g_sender);
     free(g_pending);
     g_pending = NULL;
     g_npending = g_pending_cap = 0;

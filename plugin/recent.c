@@ -21,7 +21,6 @@ struct recent {
     struct az_key key;
     uint64_t flow_id;
     int64_t start_us, end_us;
-    bool has_live;
     struct az_live live;
 };
 
@@ -193,10 +192,8 @@ void AzRecentNote(const struct az_key *k, uint64_t flow_id, int64_t start_us, in
     for (struct recent *r = s->buckets[b]; r != NULL; r = r->hnext) {
         if (r->flow_id == flow_id && memcmp(&r->key, k, sizeof(*k)) == 0) {
             r->end_us = end_us;
-            if (live != NULL) {
+            if (live != NULL)
                 r->live = *live;
-                r->has_live = true;
-            }
             pthread_mutex_unlock(&s->lock);
             return;
         }
@@ -213,10 +210,8 @@ void AzRecentNote(const struct az_key *k, uint64_t flow_id, int64_t start_us, in
         r->flow_id = flow_id;
         r->start_us = start_us;
         r->end_us = end_us;
-        if (live != NULL) {
+        if (live != NULL)
             r->live = *live;
-            r->has_live = true;
-        }
         PushTail(s, r, b);
     }
     pthread_mutex_unlock(&s->lock);
@@ -265,7 +260,6 @@ size_t AzRecentFindAll(const struct az_key *k, int64_t ts_us, struct az_flow_see
             out[n].flow_id = r->flow_id;
             out[n].start_us = r->start_us;
             out[n].end_us = r->end_us;
-            out[n].has_live = r->has_live;
             out[n].live = r->live;
         }
         n++;

@@ -45,7 +45,6 @@ struct az_live {
 struct az_flow_seen {
     uint64_t flow_id;
     int64_t start_us, end_us; /* end 0: still in Suricata's flow table */
-    bool has_live;
     struct az_live live;
 };
 
