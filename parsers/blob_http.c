@@ -1,8 +1,9 @@
 /* One storage request with libcurl: URL and headers built (and signed)
  * afresh for every attempt, retries of transient failures with capped
  * exponential backoff and jitter honouring Retry-After, timeouts for a
- * stalled transfer, and counters.  One kept-alive easy handle per source:
- * the follower reads its blobs one after another on one thread. */
+ * stalled transfer, and counters.  Requests of one source run through one
+ * libcurl multi handle on the follower's thread: a batch (the ranged reads
+ * of a poll's changed blobs) runs a few at once over kept-alive connections. */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <stdarg.h>
@@ -20,8 +21,17 @@
 #define BODY_MAX (64u * 1024 * 1024)
 #define MAX_RETRIES 5
 
+/* Requests in flight at once, per source: enough to hide a round trip per
+ * blob, few enough to be a polite client of one storage account.  The
+ * environment may lower it (tests compare with 1). */
+#define PARALLEL 4
+#define PARALLEL_MAX 16
+
 struct azf_http {
-    CURL *h;
+    CURLM *m;                    /* its connection cache keeps them alive */
+    CURL *free_easy[PARALLEL_MAX]; /* easy handles between requests */
+    int free_n;
+    long parallel;
     const struct azf_blob_url *u;
     struct azf_cred *cred;
     char *ca_file;
@@ -55,7 +65,7 @@ struct azf_http *azf_http_new(const struct azf_blob_url *u, struct azf_cred *c, 
         global_done = 1;
     }
     struct azf_http *h = calloc(1, sizeof(*h));
-    if (h == NULL || (h->h = curl_easy_init()) == NULL ||
+    if (h == NULL || (h->m = curl_multi_init()) == NULL ||
         (ca_file != NULL && (h->ca_file = strdup(ca_file)) == NULL)) {
         snprintf(errbuf, AZF_ERRBUF_SIZE, "%s: out of memory", u->printed);
         azf_http_free(h);
@@ -68,7 +78,11 @@ struct azf_http *azf_http_new(const struct azf_blob_url *u, struct azf_cred *c, 
     h->base_ms = env_long("AZFLOW_BLOB_RETRY_BASE_MS", 1000, 1, 60000);
     h->cap_ms = env_long("AZFLOW_BLOB_RETRY_CAP_MS", 30000, 1, 600000);
     h->stall_s = env_long("AZFLOW_BLOB_STALL_S", 30, 1, 3600);
+    h->parallel = env_long("AZFLOW_BLOB_PARALLEL", PARALLEL, 1, PARALLEL_MAX);
     h->seed = (unsigned int)time(NULL) ^ (unsigned int)(uintptr_t)h;
+    /* HTTP/1.1 to Azure: one connection per request in flight, all kept. */
+    curl_multi_setopt(h->m, CURLMOPT_MAX_HOST_CONNECTIONS, h->parallel);
+    curl_multi_setopt(h->m, CURLMOPT_MAXCONNECTS, h->parallel + 1); /* + the token endpoint */
     return h;
 }
 
@@ -76,8 +90,10 @@ void azf_http_free(struct azf_http *h)
 {
     if (h == NULL)
         return;
-    if (h->h != NULL)
-        curl_easy_cleanup(h->h);
+    for (int i = 0; i < h->free_n; i++)
+        curl_easy_cleanup(h->free_easy[i]);
+    if (h->m != NULL)
+        curl_multi_cleanup(h->m);
     free(h->ca_file);
     free(h);
 }
@@ -106,7 +122,11 @@ void azf_http_resp_free(struct azf_http_resp *r)
     memset(r, 0, sizeof(*r));
 }
 
-/* --- one attempt ----------------------------------------------------------- */
+/* --- transfers ---------------------------------------------------------------
+ * Every request goes through one libcurl multi handle, whose connection cache
+ * keeps the connections alive between requests and polls.  A batch of
+ * requests runs at most `parallel` at once, in the order given (the first is
+ * the one the follower needs first); each retries on its own schedule. */
 
 struct sink {
     struct azf_http_resp *resp;
@@ -183,6 +203,15 @@ static int retriable_transport(CURLcode rc)
     }
 }
 
+static void append(char *errbuf, const char *s)
+{
+    size_t n = strlen(errbuf), k = strlen(s);
+    if (n + k >= AZF_ERRBUF_SIZE)
+        k = AZF_ERRBUF_SIZE - 1 - n;
+    memcpy(errbuf + n, s, k);
+    errbuf[n + k] = '\0';
+}
+
 static void transport_error(struct azf_http *h, CURLcode rc, const char *printed, const char *detail,
                             char *errbuf)
 {
@@ -206,110 +235,256 @@ static void transport_error(struct azf_http *h, CURLcode rc, const char *printed
         break;
     }
     const char *tls = fix[0] == ';' && strstr(fix, "ca-file") ? "TLS: " : "";
-    snprintf(errbuf, AZF_ERRBUF_SIZE, "%.150s: %s%s%s", printed, tls, *detail ? detail : curl_easy_strerror(rc), fix);
+    snprintf(errbuf, AZF_ERRBUF_SIZE, "%.150s: %s", printed, tls);
+    /* Cut short at worst: its start names the source. */
+    append(errbuf, *detail ? detail : curl_easy_strerror(rc));
+    append(errbuf, fix);
 }
 
 typedef struct curl_slist *(*headers_fn)(void *ctx, char *errbuf);
 
-/* GET url until a final answer, headers rebuilt per attempt (a fresh
- * x-ms-date, a fresh signature). */
+/* One request of a batch and where it stands. */
+struct xfer {
+    /* given */
+    const char *url;
+    headers_fn mk;
+    void *ctx;
+    const char *printed;
+    struct azf_http_resp *resp;
+    char *errbuf;
+    /* result: 0 a final HTTP status in resp, -1 errbuf */
+    int rc;
+    /* state */
+    enum { X_READY, X_RUNNING, X_DONE } state;
+    int attempt;
+    int64_t not_before_ms; /* a retry waits until then */
+    CURL *c;
+    struct curl_slist *hdrs;
+    struct sink sink;
+    char detail[CURL_ERROR_SIZE];
+};
+
+static int64_t mono_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static void finish(struct xfer *x, int rc)
+{
+    x->rc = rc;
+    x->state = X_DONE;
+}
+
+/* Starts x's next attempt on a free easy handle: headers rebuilt (a fresh
+ * x-ms-date, a fresh signature), the answer started over. */
+static void start(struct azf_http *h, struct xfer *x, CURL *c)
+{
+    if ((x->hdrs = x->mk(x->ctx, x->errbuf)) == NULL) {
+        finish(x, -1);
+        return;
+    }
+    azf_http_resp_free(x->resp);
+    x->sink = (struct sink){ .resp = x->resp };
+    x->detail[0] = '\0';
+    x->c = c;
+    curl_easy_reset(c); /* the connections stay in the multi handle's cache */
+    curl_easy_setopt(c, CURLOPT_URL, x->url);
+    curl_easy_setopt(c, CURLOPT_PRIVATE, x);
+    curl_easy_setopt(c, CURLOPT_HTTPHEADER, x->hdrs);
+    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
+    curl_easy_setopt(c, CURLOPT_WRITEDATA, &x->sink);
+    curl_easy_setopt(c, CURLOPT_ERRORBUFFER, x->detail);
+    curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+    curl_easy_setopt(c, CURLOPT_TCP_KEEPALIVE, 1L);
+    curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, 10L);
+    /* A stuck answer: under 1 byte/s for stall_s seconds ends it. */
+    curl_easy_setopt(c, CURLOPT_LOW_SPEED_LIMIT, 1L);
+    curl_easy_setopt(c, CURLOPT_LOW_SPEED_TIME, h->stall_s);
+    curl_easy_setopt(c, CURLOPT_NOPROGRESS, 0L);
+    curl_easy_setopt(c, CURLOPT_XFERINFOFUNCTION, on_progress);
+    curl_easy_setopt(c, CURLOPT_XFERINFODATA, h);
+    curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
+    curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 1L);
+    curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 2L);
+    curl_easy_setopt(c, CURLOPT_SSLVERSION, (long)CURL_SSLVERSION_TLSv1_2);
+    if (h->ca_file != NULL) {
+        /* Added to the system's roots (which stay in CAPATH), not
+         * instead of them. */
+        curl_easy_setopt(c, CURLOPT_CAINFO, h->ca_file);
+        curl_easy_setopt(c, CURLOPT_CAPATH, "/etc/ssl/certs");
+    }
+    atomic_fetch_add(&h->requests, 1);
+    if (curl_multi_add_handle(h->m, c) != CURLM_OK) {
+        curl_slist_free_all(x->hdrs);
+        x->hdrs = NULL;
+        x->c = NULL;
+        atomic_fetch_add(&h->failures, 1);
+        snprintf(x->errbuf, AZF_ERRBUF_SIZE, "%.150s: libcurl cannot start the request", x->printed);
+        finish(x, -1);
+        return;
+    }
+    x->state = X_RUNNING;
+}
+
+/* An attempt ended with rc: a final answer, an error, or a retry scheduled. */
+static void ended(struct azf_http *h, struct xfer *x, CURLcode rc)
+{
+    CURL *c = x->c;
+    long status = 0;
+    curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
+    long delay = -1;
+    int retry;
+    if (rc == CURLE_ABORTED_BY_CALLBACK) {
+        snprintf(x->errbuf, AZF_ERRBUF_SIZE, "%.150s: cancelled", x->printed);
+        finish(x, -1);
+        return;
+    }
+    if (rc == CURLE_WRITE_ERROR && x->sink.overflow) {
+        atomic_fetch_add(&h->failures, 1);
+        snprintf(x->errbuf, AZF_ERRBUF_SIZE, "%.150s: answer larger than %u MiB", x->printed, BODY_MAX >> 20);
+        finish(x, -1);
+        return;
+    }
+    if (rc != CURLE_OK) {
+        retry = retriable_transport(rc);
+    } else {
+        retry = retriable_status(status);
+        if (retry)
+            delay = asked_delay(c);
+    }
+    if (!retry || x->attempt >= MAX_RETRIES) {
+        if (rc != CURLE_OK) {
+            atomic_fetch_add(&h->failures, 1);
+            transport_error(h, rc, x->printed, x->detail, x->errbuf);
+            if (retry)
+                snprintf(x->errbuf + strlen(x->errbuf), AZF_ERRBUF_SIZE - strlen(x->errbuf), " (%d tries)",
+                         x->attempt + 1);
+            finish(x, -1);
+            return;
+        }
+        x->resp->status = status;
+        struct curl_header *hd;
+        if (curl_easy_header(c, "x-ms-error-code", 0, CURLH_HEADER, -1, &hd) == CURLHE_OK)
+            snprintf(x->resp->error_code, sizeof(x->resp->error_code), "%s", hd->value);
+        if (status >= 400 && status != 412 && status != 416)
+            atomic_fetch_add(&h->failures, 1);
+        finish(x, 0);
+        return;
+    }
+    /* Capped exponential backoff with jitter (half to all of the step),
+     * unless the server said how long. */
+    if (delay < 0) {
+        long step = h->base_ms << (x->attempt < 20 ? x->attempt : 20);
+        if (step > h->cap_ms || step <= 0)
+            step = h->cap_ms;
+        delay = step / 2 + (long)(rand_r(&h->seed) % (unsigned)(step / 2 + 1));
+    } else if (delay > h->cap_ms) {
+        delay = h->cap_ms;
+    }
+    atomic_fetch_add(&h->retries, 1);
+    x->attempt++;
+    x->not_before_ms = mono_ms() + delay;
+    x->state = X_READY;
+}
+
+/* Runs the batch until every request has a final answer, an error, or the
+ * follower is cancelled.  At most h->parallel run at once. */
+static void run(struct azf_http *h, struct xfer *xs, size_t n)
+{
+    size_t done = 0, running = 0;
+    for (size_t i = 0; i < n; i++) {
+        memset(xs[i].resp, 0, sizeof(*xs[i].resp));
+        xs[i].state = X_READY;
+        xs[i].attempt = 0;
+        xs[i].not_before_ms = 0;
+        xs[i].c = NULL;
+        xs[i].hdrs = NULL;
+    }
+    while (done < n) {
+        int64_t now = mono_ms(), wake = now + 50;
+        int cancel = atomic_load(&h->cancel);
+        /* Start what may start: free handles go to requests in order. */
+        for (size_t i = 0; i < n; i++) {
+            struct xfer *x = &xs[i];
+            if (x->state != X_READY)
+                continue;
+            if (cancel) {
+                snprintf(x->errbuf, AZF_ERRBUF_SIZE, "%.150s: cancelled", x->printed);
+                finish(x, -1);
+                done++;
+                continue;
+            }
+            if (x->not_before_ms > now) {
+                if (x->not_before_ms < wake)
+                    wake = x->not_before_ms;
+                continue;
+            }
+            if (running >= (size_t)h->parallel)
+                continue;
+            CURL *c = h->free_n > 0 ? h->free_easy[--h->free_n] : curl_easy_init();
+            if (c == NULL) {
+                snprintf(x->errbuf, AZF_ERRBUF_SIZE, "%.150s: out of memory", x->printed);
+                finish(x, -1);
+                done++;
+                continue;
+            }
+            start(h, x, c);
+            if (x->state == X_RUNNING) {
+                running++;
+            } else {
+                h->free_easy[h->free_n++] = c;
+                done++;
+            }
+        }
+        if (running == 0) {
+            if (done < n) {
+                /* Only retries waiting: sleep in short steps, so a cancel is
+                 * seen within 50 ms. */
+                long ms = (long)(wake - mono_ms());
+                if (ms > 0) {
+                    struct timespec ts = { 0, (ms < 50 ? ms : 50) * 1000000L };
+                    nanosleep(&ts, NULL);
+                }
+            }
+            continue;
+        }
+        int still = 0;
+        curl_multi_perform(h->m, &still);
+        CURLMsg *msg;
+        int q;
+        while ((msg = curl_multi_info_read(h->m, &q)) != NULL) {
+            if (msg->msg != CURLMSG_DONE)
+                continue;
+            CURL *c = msg->easy_handle;
+            CURLcode rc = msg->data.result;
+            struct xfer *x = NULL;
+            curl_easy_getinfo(c, CURLINFO_PRIVATE, (char **)&x);
+            ended(h, x, rc);
+            curl_multi_remove_handle(h->m, c);
+            curl_slist_free_all(x->hdrs);
+            x->hdrs = NULL;
+            x->c = NULL;
+            h->free_easy[h->free_n++] = c;
+            running--;
+            if (x->state == X_DONE)
+                done++;
+        }
+        if (running > 0) {
+            long ms = (long)(wake - mono_ms());
+            curl_multi_poll(h->m, NULL, 0, ms > 0 ? (int)ms : 0, NULL);
+        }
+    }
+}
+
+/* One GET until a final answer. */
 static int transfer(struct azf_http *h, const char *url, headers_fn mk, void *ctx, const char *printed,
                     struct azf_http_resp *resp, char *errbuf)
 {
-    memset(resp, 0, sizeof(*resp));
-    CURL *c = h->h;
-    for (int attempt = 0;; attempt++) {
-        if (atomic_load(&h->cancel)) {
-            snprintf(errbuf, AZF_ERRBUF_SIZE, "%.150s: cancelled", printed);
-            return -1;
-        }
-        struct curl_slist *hdrs = mk(ctx, errbuf);
-        if (hdrs == NULL)
-            return -1;
-        azf_http_resp_free(resp);
-        struct sink s = { .resp = resp };
-        char detail[CURL_ERROR_SIZE] = "";
-        curl_easy_reset(c); /* keeps the connection cache: kept-alive */
-        curl_easy_setopt(c, CURLOPT_URL, url);
-        curl_easy_setopt(c, CURLOPT_HTTPHEADER, hdrs);
-        curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
-        curl_easy_setopt(c, CURLOPT_WRITEDATA, &s);
-        curl_easy_setopt(c, CURLOPT_ERRORBUFFER, detail);
-        curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-        curl_easy_setopt(c, CURLOPT_TCP_KEEPALIVE, 1L);
-        curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, 10L);
-        /* A stuck answer: under 1 byte/s for stall_s seconds ends it. */
-        curl_easy_setopt(c, CURLOPT_LOW_SPEED_LIMIT, 1L);
-        curl_easy_setopt(c, CURLOPT_LOW_SPEED_TIME, h->stall_s);
-        curl_easy_setopt(c, CURLOPT_NOPROGRESS, 0L);
-        curl_easy_setopt(c, CURLOPT_XFERINFOFUNCTION, on_progress);
-        curl_easy_setopt(c, CURLOPT_XFERINFODATA, h);
-        curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
-        curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 1L);
-        curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 2L);
-        curl_easy_setopt(c, CURLOPT_SSLVERSION, (long)CURL_SSLVERSION_TLSv1_2);
-        if (h->ca_file != NULL) {
-            /* Added to the system's roots (which stay in CAPATH), not
-             * instead of them. */
-            curl_easy_setopt(c, CURLOPT_CAINFO, h->ca_file);
-            curl_easy_setopt(c, CURLOPT_CAPATH, "/etc/ssl/certs");
-        }
-        atomic_fetch_add(&h->requests, 1);
-        CURLcode rc = curl_easy_perform(c);
-        curl_slist_free_all(hdrs);
-        long status = 0;
-        curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
-        long delay = -1;
-        int retry;
-        if (rc == CURLE_ABORTED_BY_CALLBACK) {
-            snprintf(errbuf, AZF_ERRBUF_SIZE, "%.150s: cancelled", printed);
-            return -1;
-        }
-        if (rc == CURLE_WRITE_ERROR && s.overflow) {
-            atomic_fetch_add(&h->failures, 1);
-            snprintf(errbuf, AZF_ERRBUF_SIZE, "%.150s: answer larger than %u MiB", printed, BODY_MAX >> 20);
-            return -1;
-        }
-        if (rc != CURLE_OK) {
-            retry = retriable_transport(rc);
-        } else {
-            retry = retriable_status(status);
-            if (retry)
-                delay = asked_delay(c);
-        }
-        if (!retry || attempt >= MAX_RETRIES) {
-            if (rc != CURLE_OK) {
-                atomic_fetch_add(&h->failures, 1);
-                transport_error(h, rc, printed, detail, errbuf);
-                if (retry)
-                    snprintf(errbuf + strlen(errbuf), AZF_ERRBUF_SIZE - strlen(errbuf),
-                             " (%d tries)", attempt + 1);
-                return -1;
-            }
-            resp->status = status;
-            struct curl_header *hd;
-            if (curl_easy_header(c, "x-ms-error-code", 0, CURLH_HEADER, -1, &hd) == CURLHE_OK)
-                snprintf(resp->error_code, sizeof(resp->error_code), "%s", hd->value);
-            if (status >= 400 && status != 412 && status != 416)
-                atomic_fetch_add(&h->failures, 1);
-            return 0;
-        }
-        /* Capped exponential backoff with jitter (half to all of the step),
-         * unless the server said how long. */
-        if (delay < 0) {
-            long step = h->base_ms << (attempt < 20 ? attempt : 20);
-            if (step > h->cap_ms || step <= 0)
-                step = h->cap_ms;
-            delay = step / 2 + (long)(rand_r(&h->seed) % (unsigned)(step / 2 + 1));
-        } else if (delay > h->cap_ms) {
-            delay = h->cap_ms;
-        }
-        atomic_fetch_add(&h->retries, 1);
-        for (long waited = 0; waited < delay && !atomic_load(&h->cancel); waited += 50) {
-            struct timespec ts = { 0, (delay - waited < 50 ? delay - waited : 50) * 1000000L };
-            nanosleep(&ts, NULL);
-        }
-    }
+    struct xfer x = { .url = url, .mk = mk, .ctx = ctx, .printed = printed, .resp = resp, .errbuf = errbuf };
+    run(h, &x, 1);
+    return x.rc;
 }
 
 /* --- storage requests -------------------------------------------------------- */
@@ -367,8 +542,10 @@ static struct curl_slist *storage_headers(void *u, char *errbuf)
         return NULL;
     }
     if (cr->kind == AZF_CRED_TOKEN) {
-        if (azf_http_token(x->h, errbuf) < 0) {
+        /* Renewed before the batch (azf_http_get_many). */
+        if (cr->token == NULL) {
             curl_slist_free_all(l);
+            snprintf(errbuf, AZF_ERRBUF_SIZE, "%.150s: no token from the managed identity", rq->printed);
             return NULL;
         }
         l = add(l, "Authorization: Bearer %s", cr->token);
@@ -395,27 +572,23 @@ static struct curl_slist *storage_headers(void *u, char *errbuf)
     return l;
 }
 
-int azf_http_get(struct azf_http *h, const struct azf_http_req *rq, struct azf_http_resp *resp,
-                 char errbuf[AZF_ERRBUF_SIZE])
+/* The request's URL: origin, path, query, and the SAS last; malloc'd. */
+static char *request_url(struct azf_http *h, const struct azf_http_req *rq)
 {
-    memset(resp, 0, sizeof(*resp));
     size_t cap = strlen(h->u->origin) + strlen(rq->path) + 16 +
                  (h->cred->kind == AZF_CRED_SAS ? strlen(h->cred->sas) : 0);
     for (size_t i = 0; rq->query[i] != NULL; i += 2)
         cap += strlen(rq->query[i]) + 3 * strlen(rq->query[i + 1]) + 2;
     char *url = malloc(cap);
-    if (url == NULL) {
-        snprintf(errbuf, AZF_ERRBUF_SIZE, "%.150s: out of memory", rq->printed);
-        return -1;
-    }
+    if (url == NULL)
+        return NULL;
     int n = snprintf(url, cap, "%s%s", h->u->origin, rq->path);
     char sep = '?';
     for (size_t i = 0; rq->query[i] != NULL; i += 2) {
         char *v = azf_pct_encode(rq->query[i + 1], 0);
         if (v == NULL) {
             free(url);
-            snprintf(errbuf, AZF_ERRBUF_SIZE, "%.150s: out of memory", rq->printed);
-            return -1;
+            return NULL;
         }
         n += snprintf(url + n, cap - (size_t)n, "%c%s=%s", sep, rq->query[i], v);
         sep = '&';
@@ -423,11 +596,60 @@ int azf_http_get(struct azf_http *h, const struct azf_http_req *rq, struct azf_h
     }
     if (h->cred->kind == AZF_CRED_SAS)
         snprintf(url + n, cap - (size_t)n, "%c%s", sep, h->cred->sas);
-    struct storage_ctx x = { h, rq };
-    int rc = transfer(h, url, storage_headers, &x, rq->printed, resp, errbuf);
-    explicit_bzero(url, strlen(url));
-    free(url);
-    return rc;
+    return url;
+}
+
+void azf_http_get_many(struct azf_http *h, struct azf_http_job *jobs, size_t n)
+{
+    struct xfer *xs = calloc(n ? n : 1, sizeof(*xs));
+    struct storage_ctx *ctx = calloc(n ? n : 1, sizeof(*ctx));
+    char **urls = calloc(n ? n : 1, sizeof(*urls));
+    char tokerr[AZF_ERRBUF_SIZE] = "";
+    /* A managed identity's token is renewed before the batch, not while it
+     * runs: its own request goes through the same multi handle. */
+    int tok = h->cred->kind == AZF_CRED_TOKEN ? azf_http_token(h, tokerr) : 0;
+    size_t k = 0;
+    for (size_t i = 0; i < n; i++) {
+        struct azf_http_job *j = &jobs[i];
+        memset(&j->resp, 0, sizeof(j->resp));
+        j->rc = -1;
+        j->errbuf[0] = '\0';
+        if (tok < 0) {
+            snprintf(j->errbuf, AZF_ERRBUF_SIZE, "%s", tokerr);
+            continue;
+        }
+        if (xs == NULL || ctx == NULL || urls == NULL || (urls[i] = request_url(h, j->rq)) == NULL) {
+            snprintf(j->errbuf, AZF_ERRBUF_SIZE, "%.150s: out of memory", j->rq->printed);
+            continue;
+        }
+        ctx[k] = (struct storage_ctx){ h, j->rq };
+        xs[k] = (struct xfer){ .url = urls[i], .mk = storage_headers, .ctx = &ctx[k], .printed = j->rq->printed,
+                               .resp = &j->resp, .errbuf = j->errbuf, .rc = -1 };
+        k++;
+    }
+    if (k > 0)
+        run(h, xs, k);
+    for (size_t i = 0, x = 0; i < n; i++) {
+        if (urls == NULL || urls[i] == NULL)
+            continue;
+        jobs[i].rc = xs[x++].rc;
+        explicit_bzero(urls[i], strlen(urls[i]));
+        free(urls[i]);
+    }
+    free(urls);
+    free(ctx);
+    free(xs);
+}
+
+int azf_http_get(struct azf_http *h, const struct azf_http_req *rq, struct azf_http_resp *resp,
+                 char errbuf[AZF_ERRBUF_SIZE])
+{
+    struct azf_http_job j = { .rq = rq };
+    azf_http_get_many(h, &j, 1);
+    *resp = j.resp;
+    if (j.rc < 0)
+        snprintf(errbuf, AZF_ERRBUF_SIZE, "%s", j.errbuf);
+    return j.rc;
 }
 
 void azf_http_status_error(const struct azf_http_req *rq, const struct azf_http_resp *r,

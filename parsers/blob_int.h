@@ -74,6 +74,17 @@ void azf_http_free(struct azf_http *h);
  * -1: no answer (transport, TLS, retries exhausted, cancelled) with errbuf. */
 int azf_http_get(struct azf_http *h, const struct azf_http_req *rq, struct azf_http_resp *resp,
                  char errbuf[AZF_ERRBUF_SIZE]);
+/* Several GETs at once (the ranged reads of a poll): at most a few in
+ * flight (4; AZFLOW_BLOB_PARALLEL lowers it for tests), started in the
+ * order given, each with its own retries as azf_http_get; each job's rc,
+ * resp and errbuf as azf_http_get's. */
+struct azf_http_job {
+    const struct azf_http_req *rq;
+    struct azf_http_resp resp;
+    int rc;
+    char errbuf[AZF_ERRBUF_SIZE];
+};
+void azf_http_get_many(struct azf_http *h, struct azf_http_job *jobs, size_t n);
 void azf_http_resp_free(struct azf_http_resp *r);
 /* "URL: 403 AuthorizationFailure: what to fix" for a non-2xx answer. */
 void azf_http_status_error(const struct azf_http_req *rq, const struct azf_http_resp *r,

@@ -23,6 +23,8 @@
 #define DISCOVER_S (10 * 60)
 /* The most bytes one ranged read asks for. */
 #define WINDOW (16u * 1024 * 1024)
+/* The most bytes of reads fetched ahead and held at once (a batch). */
+#define AHEAD_MAX (2u * WINDOW)
 #define OUTSIDE_NOTICES 10
 
 struct blob_source {
@@ -39,6 +41,20 @@ struct blob_source {
     int64_t res_at, res_hour;
     unsigned outside;      /* names outside the layout noticed so far */
     struct azf_follow_cbs cbs;
+    struct ahead *ahead;   /* this poll's reads, in the follower's order */
+    size_t nahead, ahead_next;
+};
+
+/* A ranged read the follower will make this poll, fetched ahead with the
+ * ones after it (azf_http_get_many), then handed to blob_read. */
+struct ahead {
+    char *key;
+    char *path, *printed; /* of the request */
+    char etag[84];
+    uint64_t from, to;    /* the range blob_read will ask for: [from, to) */
+    int state;            /* 0 not fetched, 1 fetched (job), 2 taken */
+    struct azf_http_job job;
+    struct azf_http_req rq;
 };
 
 struct blob_handle {
@@ -48,6 +64,7 @@ struct blob_handle {
     uint64_t size;
     struct azf_http_resp r; /* the bytes of the last read */
     uint64_t boff;          /* offset of r.body in the blob */
+    struct ahead *ahead;    /* its read planned this poll, or NULL */
 };
 
 /* --- names ------------------------------------------------------------------ */
@@ -301,6 +318,96 @@ static int blob_covers(void *src, const char *key)
 
 /* --- reading ------------------------------------------------------------------ */
 
+static void drop_ahead(struct blob_source *s)
+{
+    for (size_t i = 0; i < s->nahead; i++) {
+        struct ahead *a = &s->ahead[i];
+        azf_http_resp_free(&a->job.resp);
+        free(a->key);
+        free(a->path);
+        free(a->printed);
+    }
+    free(s->ahead);
+    s->ahead = NULL;
+    s->nahead = s->ahead_next = 0;
+}
+
+/* The ranged read of a blob's new bytes, as blob_read will ask for it. */
+static uint64_t range_end(uint64_t from, uint64_t size)
+{
+    return size - from > WINDOW ? from + WINDOW : size;
+}
+
+static void blob_plan(void *src, const struct azf_entry *const *e, const uint64_t *from, size_t n)
+{
+    struct blob_source *s = src;
+    drop_ahead(s);
+    if (n < 2)
+        return; /* nothing to overlap */
+    if ((s->ahead = calloc(n, sizeof(*s->ahead))) == NULL)
+        return; /* read one by one, as without a plan */
+    for (size_t i = 0; i < n; i++) {
+        if (from[i] >= e[i]->size)
+            continue; /* nothing to read: no request */
+        struct ahead *a = &s->ahead[s->nahead];
+        char *enc = azf_pct_encode(e[i]->key + strlen(s->keyprefix), 1);
+        a->key = strdup(e[i]->key);
+        a->printed = strdup(e[i]->path);
+        if (enc == NULL || a->key == NULL || a->printed == NULL ||
+            asprintf(&a->path, "%s/%s", s->u.path, enc) < 0) {
+            a->path = NULL;
+            free(enc);
+            s->nahead++; /* freed with the rest */
+            drop_ahead(s);
+            return;
+        }
+        free(enc);
+        if (e[i]->etag != NULL && e[i]->etag[0] != '\0')
+            snprintf(a->etag, sizeof(a->etag), "\"%s\"", e[i]->etag);
+        a->from = from[i];
+        a->to = range_end(from[i], e[i]->size);
+        s->nahead++;
+    }
+}
+
+/* Fetches planned reads from i on, several at once, as many as AHEAD_MAX
+ * bytes hold (at least i's): what a poll holds stays bounded whatever the
+ * number of changed blobs. */
+static void fetch_ahead(struct blob_source *s, size_t i)
+{
+    size_t k = i;
+    uint64_t bytes = 0;
+    for (; k < s->nahead && s->ahead[k].state == 0; k++) {
+        struct ahead *a = &s->ahead[k];
+        if (k > i && bytes + (a->to - a->from) > AHEAD_MAX)
+            break;
+        bytes += a->to - a->from;
+        a->rq = (struct azf_http_req){ .path = a->path, .printed = a->printed, .range_from = a->from,
+                                       .range_to = a->to - 1, .if_match = a->etag[0] ? a->etag : NULL };
+        a->rq.query[0] = NULL;
+    }
+    struct azf_http_job *jobs = calloc(k - i, sizeof(*jobs));
+    if (jobs == NULL) {
+        k = i + 1; /* one at a time */
+        jobs = calloc(1, sizeof(*jobs));
+    }
+    if (jobs == NULL) {
+        s->ahead[i].job.rc = -1;
+        snprintf(s->ahead[i].job.errbuf, AZF_ERRBUF_SIZE, "%.150s: out of memory", s->ahead[i].printed);
+        s->ahead[i].state = 1;
+        return;
+    }
+    for (size_t j = i; j < k; j++)
+        jobs[j - i].rq = &s->ahead[j].rq;
+    azf_http_get_many(s->http, jobs, k - i);
+    for (size_t j = i; j < k; j++) {
+        s->ahead[j].job = jobs[j - i];
+        s->ahead[j].job.rq = &s->ahead[j].rq;
+        s->ahead[j].state = 1;
+    }
+    free(jobs);
+}
+
 static int blob_open(void *src, struct azf_entry *e, void **hp, char *why)
 {
     struct blob_source *s = src;
@@ -326,6 +433,15 @@ static int blob_open(void *src, struct azf_entry *e, void **hp, char *why)
     free(enc);
     if (e->etag != NULL && e->etag[0] != '\0')
         snprintf(h->etag, sizeof(h->etag), "\"%s\"", e->etag);
+    /* Opened in the order planned: look from where the last one was. */
+    for (size_t k = 0; k < s->nahead; k++) {
+        size_t i = (s->ahead_next + k) % s->nahead;
+        if (s->ahead[i].state != 2 && strcmp(s->ahead[i].key, e->key) == 0) {
+            h->ahead = &s->ahead[i];
+            s->ahead_next = i + 1;
+            break;
+        }
+    }
     *hp = h;
     return 0;
 }
@@ -347,7 +463,23 @@ static long blob_read(void *hp, void *buf, size_t len, uint64_t off, uint64_t up
         rq.query[0] = NULL;
         struct azf_http_resp r;
         char errbuf[AZF_ERRBUF_SIZE];
-        if (azf_http_get(h->s->http, &rq, &r, errbuf) < 0) {
+        int rc;
+        struct ahead *a = h->ahead;
+        if (a != NULL && a->from == off && a->to == end && strcmp(a->etag, h->etag) == 0) {
+            /* The read planned: fetched now with the ones after it, or
+             * earlier with one before it. */
+            if (a->state == 0)
+                fetch_ahead(h->s, (size_t)(a - h->s->ahead));
+            r = a->job.resp;
+            rc = a->job.rc;
+            snprintf(errbuf, sizeof(errbuf), "%s", a->job.errbuf);
+            memset(&a->job.resp, 0, sizeof(a->job.resp));
+            a->state = 2;
+            h->ahead = NULL;
+        } else {
+            rc = azf_http_get(h->s->http, &rq, &r, errbuf);
+        }
+        if (rc < 0) {
             snprintf(why, AZF_ERRBUF_SIZE, "%s", errbuf);
             return -1;
         }
@@ -402,6 +534,7 @@ static void blob_free(void *src)
     if (s == NULL)
         return;
     free_res(s);
+    drop_ahead(s);
     azf_http_free(s->http);
     azf_cred_free(&s->cred);
     azf_blob_url_free(&s->u);
@@ -416,6 +549,7 @@ static const struct azf_source_ops blob_ops = {
     .close = blob_close,
     .same_blob = blob_same,
     .covers = blob_covers,
+    .plan = blob_plan,
     .free = blob_free,
 };
 

@@ -232,11 +232,15 @@ static int same_state(const struct azf_bookmark *b, const struct azf_entry *e)
     return b->size == e->size && b->dev == e->dev && b->ino == e->ino && b->mtime_ns == e->mtime_ns;
 }
 
+/* Unchanged since the bookmark: not even opened. */
+static int needs_read(const struct azf_bookmark *b, const struct azf_entry *e)
+{
+    return b->recheck || !same_state(b, e);
+}
+
 static void follow_blob(struct azf_follower *f, struct azf_bookmark *b, struct azf_entry *e)
 {
     const char *path = e->path;
-    if (!b->recheck && same_state(b, e))
-        return; /* unchanged: not even opened */
 
     void *h = NULL;
     char failure[AZF_ERRBUF_SIZE];
@@ -357,7 +361,13 @@ long azf_follower_poll(struct azf_follower *f, char errbuf[AZF_ERRBUF_SIZE])
         snprintf(errbuf, AZF_ERRBUF_SIZE, "%s: out of memory", f->root);
         return -1;
     }
-    int oom = 0;
+    /* The blobs to read this poll, in listing order: bookmark (in next,
+     * which never moves) and entry. */
+    struct azf_bookmark **rb = calloc(n ? n : 1, sizeof(*rb));
+    const struct azf_entry **re = calloc(n ? n : 1, sizeof(*re));
+    uint64_t *rfrom = calloc(n ? n : 1, sizeof(*rfrom));
+    size_t nr = 0;
+    int oom = rb == NULL || re == NULL || rfrom == NULL;
     size_t i = 0;
     /* Listing and bookmarks are both sorted by path: one merge pass. */
     for (size_t j = 0; j < n && !oom; j++) {
@@ -384,10 +394,12 @@ long azf_follower_poll(struct azf_follower *f, char errbuf[AZF_ERRBUF_SIZE])
         } else {
             continue;
         }
-        /* A blob the filter rejects keeps its bookmark untouched; after a
-         * stop the rest wait for the next poll. */
-        if (accepted && !f->stopped)
-            follow_blob(f, b, &ents[j]);
+        /* A blob the filter rejects keeps its bookmark untouched. */
+        if (accepted && needs_read(b, &ents[j])) {
+            rb[nr] = b;
+            re[nr] = &ents[j];
+            rfrom[nr++] = b->offset;
+        }
     }
     for (; i < old.n; i++) {
         if (oom) {
@@ -399,6 +411,18 @@ long azf_follower_poll(struct azf_follower *f, char errbuf[AZF_ERRBUF_SIZE])
     }
     free(old.v);
     f->bms = next;
+    /* The source may fetch them ahead, several at once; they are decoded
+     * one by one in listing order all the same.  After a stop the rest
+     * wait for the next poll. */
+    if (nr > 0 && f->ops->plan != NULL)
+        f->ops->plan(f->src, re, rfrom, nr);
+    for (size_t k = 0; k < nr && !f->stopped; k++)
+        follow_blob(f, rb[k], (struct azf_entry *)re[k]);
+    if (f->ops->plan != NULL)
+        f->ops->plan(f->src, NULL, NULL, 0); /* what a stop left fetched goes */
+    free(rb);
+    free(re);
+    free(rfrom);
     f->cur = NULL;
     azf_entries_free(ents, n);
     if (oom) {

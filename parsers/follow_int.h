@@ -79,6 +79,11 @@ struct azf_source_ops {
      * forgotten), or outside what this source lists now (0, an hour no
      * longer written: forgotten silently). */
     int (*covers)(void *src, const char *key);
+    /* May be NULL.  Before it reads them, the follower names the blobs it
+     * will read this poll, in that order, each from its bookmark: a source
+     * may fetch them ahead, several at once (storage).  n == 0: the poll's
+     * reads are over; drop what is left. */
+    void (*plan)(void *src, const struct azf_entry *const *e, const uint64_t *from, size_t n);
     void (*free)(void *src);
 };
 

@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """Storage cases for `azflow follow|decode URL` against real Azurite.
 
-    blob_tool.py SCENARIO      (grow | key | errors | faults | hour | paging)
+    blob_tool.py SCENARIO      (grow | key | errors | faults | hour | paging | parallel)
 
 Runs in $OUTPUT_DIR with $TOOL (build/azflow).  Each scenario starts its own
 Azurite (azstore.py), grows PT1H.json blobs there as Azure does (Put Block +
@@ -418,6 +418,90 @@ def scenario_faults():
         log("stats: %s" % s)
 
 
+class Proxy:
+    """tools/faultproxy.py between the tool and Azurite; url() goes through it."""
+
+    def __init__(self, az, env=None):
+        self.portfile, self.control, self.log = (os.path.join(OUT, n) for n in ("proxy.port", "faults", "faults.log"))
+        open(self.control, "w").close()
+        self.proc = subprocess.Popen([sys.executable, os.path.join(HERE, "faultproxy.py"), str(az.port),
+                                      self.portfile, self.control, self.log], env=dict(os.environ, **(env or {})))
+        wait_for("the proxy", lambda: os.path.exists(self.portfile))
+
+    def url(self):
+        return "http://127.0.0.1:%s/%s/%s" % (open(self.portfile).read(), azstore.ACCOUNT, CONTAINER)
+
+    def inflight(self):
+        """(most requests in flight at once, Get Blob requests) so far."""
+        try:
+            m = re.match(r"max (\d+) reads (\d+)", open(self.log + ".inflight").read())
+        except FileNotFoundError:
+            return 0, 0
+        return int(m.group(1)), int(m.group(2))
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.proc.kill()
+        self.proc.wait()
+
+
+BOUND = 4  # blob_http.c's PARALLEL
+
+
+def scenario_parallel(nblobs=10):
+    """The ranged reads of a poll's changed blobs run several at once (each
+    answered 300 ms late by the proxy), never more than the bound, and the
+    tuples still come out once each, in the blobs' order."""
+    rel, records = corpus()
+    now_ms = int(time.time() * 1000)
+    with azstore.Azurite(log=open(os.path.join(OUT, "azurite.log"), "w")) as az:
+        c = azstore.Client(az.base())
+        c.create_container(CONTAINER)
+        names = sorted(name_at(rel, now_ms, mac="000D3AF8C%03d" % i) for i in range(nblobs))
+        cred = ["--account-key-file", secret_file("key", azstore.KEY)]
+        bm = os.path.join(OUT, "bookmarks")
+        with Proxy(az, {"FAULTPROXY_READ_DELAY_MS": "300"}) as px:
+            url = px.url()
+            before = {}
+            reads0 = 0
+            for k in range(2):
+                for i, nm in enumerate(names):
+                    # Each blob's minute a second apart from the others': no
+                    # two tuples alike.
+                    azstore.commit(c, CONTAINER, nm, azblob.rebase(records, now_ms + k * 60000 + i * 1000))
+                t = time.time()
+                r = run_tool(["follow", "--once", "--stats", "--since", "1h", "--bookmarks", bm] + cred + [url],
+                             want_rc=0)
+                wall = time.time() - t
+                with open(os.path.join(OUT, "pass%d.err" % (k + 1)), "w") as f:
+                    f.write(r.stderr)
+                got = tuple_keys(r.stdout.splitlines())
+                want = []
+                for nm in names:
+                    all_now = decoded([blob_bytes(c, nm)])
+                    want += all_now[before.get(nm, 0):]
+                    before[nm] = len(all_now)
+                if got != want:
+                    same_once(got, want, "pass %d" % (k + 1))  # says what differs
+                    fail("pass %d: the tuples came out in another order than the blobs'" % (k + 1))
+                if len(set(got)) != len(got):
+                    fail("pass %d: a tuple came out twice" % (k + 1))
+                most, reads = px.inflight()
+                s = stats_of(r.stderr)
+                log("pass %d: %d changed blobs, %d tuples in order, each once; %d requests (%d reads), "
+                    "at most %d in flight, %.2f s" % (k + 1, nblobs, len(got), s["requests"], reads - reads0, most,
+                                                      wall))
+                if reads - reads0 != nblobs:
+                    fail("pass %d: %d ranged reads, expected one per changed blob (%d)" % (k + 1, reads - reads0,
+                                                                                         nblobs))
+                if not 2 <= most <= BOUND:
+                    fail("pass %d: at most %d requests in flight at once, expected 2..%d" % (k + 1, most, BOUND))
+                reads0 = reads
+        no_secrets([azstore.KEY], [os.path.join(OUT, "pass1.err"), os.path.join(OUT, "pass2.err"), bm])
+
+
 def put_many(base, names, data, threads=8):
     import concurrent.futures
     def work(chunk):
@@ -496,6 +580,8 @@ def main():
         scenario_hour()
     elif which == "paging":
         scenario_paging()
+    elif which == "parallel":
+        scenario_parallel()
     else:
         sys.exit(__doc__)
     log("all checks hold")

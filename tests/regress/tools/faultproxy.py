@@ -17,6 +17,10 @@ line, `KIND WHAT`, each used once, in order, on the first request it fits:
 
 Each fault used is appended to LOG (`KIND WHAT PATH`), so a case can check
 that it happened.  Azurite injects no faults itself; this is the only fake.
+
+With FAULTPROXY_READ_DELAY_MS set, every Get Blob is answered that much
+later (a slow storage account), and LOG + ".inflight" always holds the most
+requests the proxy had in flight at once (`max N reads R`).
 """
 import http.client
 import os
@@ -30,6 +34,19 @@ import time
 UPSTREAM = int(sys.argv[1])
 PORTFILE, CONTROL, LOG = sys.argv[2], sys.argv[3], sys.argv[4]
 lock = threading.Lock()
+READ_DELAY = int(os.environ.get("FAULTPROXY_READ_DELAY_MS", "0")) / 1000.0
+inflight = {"now": 0, "max": 0, "reads": 0}
+
+
+def count(delta, read=False):
+    with lock:
+        inflight["now"] += delta
+        inflight["reads"] += read
+        if inflight["now"] > inflight["max"] or read:
+            inflight["max"] = max(inflight["max"], inflight["now"])
+            with open(LOG + ".inflight.tmp", "w") as f:
+                f.write("max %d reads %d\n" % (inflight["max"], inflight["reads"]))
+            os.rename(LOG + ".inflight.tmp", LOG + ".inflight")
 
 
 def take_fault(kind_of_request):
@@ -76,41 +93,53 @@ class Handler(socketserver.BaseRequestHandler):
                 buf += sock.recv(65536)
             body, buf = buf[:length], buf[length:]
             kind = "list" if "comp=list" in target else "read" if "comp=" not in target else "other"
-            fault = take_fault(kind)
-            if fault:
-                with open(LOG, "a") as f:
-                    f.write("%s %s %s\n" % (fault, kind, target.split("?")[0]))
-            if fault == "503":
-                sock.sendall(error(503, "Server Busy", "ServerBusy", ["Retry-After: 1"]))
-                continue
-            if fault == "429":
-                sock.sendall(error(429, "Too Many Requests", "TooManyRequests", ["x-ms-retry-after-ms: 300"]))
-                continue
-            if fault == "500":
-                sock.sendall(error(500, "Internal Server Error", "OperationTimedOut"))
-                continue
-            if fault == "403":
-                sock.sendall(error(403, "Forbidden", "AuthorizationFailure"))
-                continue
-            headers.pop("Host", None)
-            up.request(method, target, body=body or None, headers=headers)
-            r = up.getresponse()
-            data = r.read()
-            out = ["HTTP/1.1 %d %s" % (r.status, r.reason)]
-            out += ["%s: %s" % (k, v) for k, v in r.getheaders()
-                    if k.lower() not in ("transfer-encoding", "content-length", "connection", "keep-alive")]
-            out.append("Content-Length: %d" % len(data))
-            wire = ("\r\n".join(out) + "\r\n\r\n").encode()
-            if fault == "reset":
-                sock.sendall(wire + data[: len(data) // 2])
-                sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
-                sock.close()
-                return
-            if fault == "stall":
-                sock.sendall(wire + data[: len(data) // 2])
-                time.sleep(30)
-                return
-            sock.sendall(wire + data)
+            count(1, kind == "read")
+            try:
+                if not self.answer(sock, method, target, headers, body, kind, up):
+                    return
+            finally:
+                count(-1)
+
+    def answer(self, sock, method, target, headers, body, kind, up):
+        """False when the connection is to end."""
+        fault = take_fault(kind)
+        if fault:
+            with open(LOG, "a") as f:
+                f.write("%s %s %s\n" % (fault, kind, target.split("?")[0]))
+        if fault == "503":
+            sock.sendall(error(503, "Server Busy", "ServerBusy", ["Retry-After: 1"]))
+            return True
+        if fault == "429":
+            sock.sendall(error(429, "Too Many Requests", "TooManyRequests", ["x-ms-retry-after-ms: 300"]))
+            return True
+        if fault == "500":
+            sock.sendall(error(500, "Internal Server Error", "OperationTimedOut"))
+            return True
+        if fault == "403":
+            sock.sendall(error(403, "Forbidden", "AuthorizationFailure"))
+            return True
+        headers.pop("Host", None)
+        up.request(method, target, body=body or None, headers=headers)
+        r = up.getresponse()
+        data = r.read()
+        out = ["HTTP/1.1 %d %s" % (r.status, r.reason)]
+        out += ["%s: %s" % (k, v) for k, v in r.getheaders()
+                if k.lower() not in ("transfer-encoding", "content-length", "connection", "keep-alive")]
+        out.append("Content-Length: %d" % len(data))
+        wire = ("\r\n".join(out) + "\r\n\r\n").encode()
+        if fault == "reset":
+            sock.sendall(wire + data[: len(data) // 2])
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+            sock.close()
+            return False
+        if fault == "stall":
+            sock.sendall(wire + data[: len(data) // 2])
+            time.sleep(30)
+            return False
+        if READ_DELAY and kind == "read":
+            time.sleep(READ_DELAY)
+        sock.sendall(wire + data)
+        return True
 
 
 class Server(socketserver.ThreadingTCPServer):
