@@ -37,6 +37,7 @@ struct azf_http {
     char *ca_file;
     long base_ms, cap_ms, stall_s;
     atomic_uint_fast64_t requests, retries, failures, bytes;
+    _Atomic int64_t skew_s;      /* of the last answer with a Date header */
     atomic_int cancel;
     unsigned int seed;
 };
@@ -104,6 +105,11 @@ void azf_http_stats(const struct azf_http *h, struct azf_blob_stats *out)
     out->retries = atomic_load(&h->retries);
     out->failures = atomic_load(&h->failures);
     out->bytes = atomic_load(&h->bytes);
+}
+
+int64_t azf_http_skew(const struct azf_http *h)
+{
+    return atomic_load(&((struct azf_http *)h)->skew_s);
 }
 
 void azf_http_add_bytes(struct azf_http *h, uint64_t n)
@@ -366,6 +372,15 @@ static void ended(struct azf_http *h, struct xfer *x, CURLcode rc)
         }
         x->resp->status = status;
         struct curl_header *hd;
+        /* The service's clock against ours: Azure refuses a Shared Key
+         * request whose x-ms-date is 15 minutes off, as a bad signature. */
+        if (curl_easy_header(c, "Date", 0, CURLH_HEADER, -1, &hd) == CURLHE_OK) {
+            int64_t t = azf_rfc1123(hd->value);
+            if (t > 0) {
+                x->resp->skew_s = t - (int64_t)time(NULL);
+                atomic_store(&h->skew_s, x->resp->skew_s);
+            }
+        }
         if (curl_easy_header(c, "x-ms-error-code", 0, CURLH_HEADER, -1, &hd) == CURLHE_OK)
             snprintf(x->resp->error_code, sizeof(x->resp->error_code), "%s", hd->value);
         if (status >= 400 && status != 412 && status != 416)
@@ -656,7 +671,12 @@ void azf_http_status_error(const struct azf_http_req *rq, const struct azf_http_
                            char errbuf[AZF_ERRBUF_SIZE])
 {
     const char *fix = "";
-    if (r->status == 403)
+    char skew[120];
+    if (r->status == 403 && (r->skew_s > AZF_SKEW_MAX_S || r->skew_s < -AZF_SKEW_MAX_S)) {
+        /* Not the key: Azure refuses requests dated 15 minutes off. */
+        snprintf(skew, sizeof(skew), ": clock skew of %lld s: fix the sensor's clock (NTP)", (long long)r->skew_s);
+        fix = skew;
+    } else if (r->status == 403)
         fix = ": access denied; check the credential (SAS: sp=rl, se= ahead; the account's key; "
               "identity: Storage Blob Data Reader)";
     else if (r->status == 404)

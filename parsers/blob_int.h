@@ -65,7 +65,12 @@ struct azf_http_resp {
     char *body;            /* NUL-terminated (a retry starts it over) */
     size_t len;
     char error_code[64];   /* x-ms-error-code */
+    int64_t skew_s;        /* the answer's Date minus our clock (0: no Date) */
 };
+
+/* Azure's Shared Key window: a request dated further off is refused
+ * (403 AuthenticationFailed). */
+#define AZF_SKEW_MAX_S (15 * 60)
 
 struct azf_http *azf_http_new(const struct azf_blob_url *u, struct azf_cred *c, const char *ca_file,
                               char errbuf[AZF_ERRBUF_SIZE]);
@@ -91,6 +96,8 @@ void azf_http_status_error(const struct azf_http_req *rq, const struct azf_http_
                            char errbuf[AZF_ERRBUF_SIZE]);
 void azf_http_stats(const struct azf_http *h, struct azf_blob_stats *out);
 void azf_http_add_bytes(struct azf_http *h, uint64_t n);
+/* The service's clock minus ours at the last answer with a Date header. */
+int64_t azf_http_skew(const struct azf_http *h);
 void azf_http_cancel(struct azf_http *h);
 /* Managed identity: a fresh token from the endpoint when the one held
  * expires within 5 minutes. */

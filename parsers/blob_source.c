@@ -26,6 +26,7 @@
 /* The most bytes of reads fetched ahead and held at once (a batch). */
 #define AHEAD_MAX (2u * WINDOW)
 #define OUTSIDE_NOTICES 10
+#define SKEW_NOTICE_S 3600
 
 struct blob_source {
     struct azf_blob_url u;
@@ -40,6 +41,7 @@ struct blob_source {
     size_t nres;
     int64_t res_at, res_hour;
     unsigned outside;      /* names outside the layout noticed so far */
+    int64_t skew_noticed;  /* when clock skew was last said; 0: never */
     struct azf_follow_cbs cbs;
     struct ahead *ahead;   /* this poll's reads, in the follower's order */
     size_t nahead, ahead_next;
@@ -228,6 +230,22 @@ static int ends_with(const char *s, const char *suffix)
     return n >= m && strcmp(s + n - m, suffix) == 0;
 }
 
+/* The service answered, yet its clock is far from ours (a SAS does not
+ * sign the request's date; a Shared Key would be refused): said once an
+ * hour, for this sensor's clock steers the hours listed too. */
+static void skew_notice(struct blob_source *s, int64_t now)
+{
+    int64_t skew = azf_http_skew(s->http);
+    if ((skew <= AZF_SKEW_MAX_S && skew >= -AZF_SKEW_MAX_S) ||
+        (s->skew_noticed != 0 && now - s->skew_noticed < SKEW_NOTICE_S && now >= s->skew_noticed))
+        return;
+    s->skew_noticed = now;
+    char what[160];
+    snprintf(what, sizeof(what), "clock skew of %lld s against the storage service: fix the sensor's clock (NTP)",
+             (long long)skew);
+    note(s, s->u.printed, what);
+}
+
 static int blob_list(void *src, struct azf_entry **v, size_t *n, char errbuf[AZF_ERRBUF_SIZE])
 {
     struct blob_source *s = src;
@@ -298,6 +316,7 @@ static int blob_list(void *src, struct azf_entry **v, size_t *n, char errbuf[AZF
     }
     if (k > 1)
         qsort(e, k, sizeof(*e), cmp_entry);
+    skew_notice(s, now);
     s->listed_from = s->first_hour;
     s->listed_to = cur;
     /* The hour just over stays listed for late commits, then its bookmarks go. */

@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """Storage cases for `azflow follow|decode URL` against real Azurite.
 
-    blob_tool.py SCENARIO      (grow | key | errors | faults | hour | paging | parallel)
+    blob_tool.py SCENARIO      (grow | key | errors | faults | hour | paging | parallel | skew)
 
 Runs in $OUTPUT_DIR with $TOOL (build/azflow).  Each scenario starts its own
 Azurite (azstore.py), grows PT1H.json blobs there as Azure does (Put Block +
@@ -502,6 +502,45 @@ def scenario_parallel(nblobs=10):
         no_secrets([azstore.KEY], [os.path.join(OUT, "pass1.err"), os.path.join(OUT, "pass2.err"), bm])
 
 
+def scenario_skew(shift=1200):
+    """The storage service's clock 20 minutes ahead of the sensor's (the
+    proxy's Date headers; it refuses Shared Key requests dated more than 15
+    minutes off, as Azure does): the 403 is named as clock skew, not a bad
+    key; with a SAS the requests succeed and the skew is said once."""
+    rel, records = corpus()
+    now_ms = int(time.time() * 1000)
+    with azstore.Azurite(log=open(os.path.join(OUT, "azurite.log"), "w")) as az:
+        c = azstore.Client(az.base())
+        c.create_container(CONTAINER)
+        name = name_at(rel, now_ms)
+        azstore.commit(c, CONTAINER, name, records)
+        with Proxy(az, {"FAULTPROXY_CLOCK_SHIFT_S": str(shift)}) as px:
+            url = px.url()
+            key = secret_file("key", azstore.KEY)
+            r = run_tool(["follow", "--once", "--account-key-file", key, url], want_rc=1)
+            m = re.search(re.escape(url) + r": HTTP 403 AuthenticationFailed: clock skew of (\d+) s: "
+                          r"fix the sensor's clock \(NTP\)", r.stderr)
+            if m is None or abs(int(m.group(1)) - shift) > 2:
+                fail("Shared Key, clock 20 min off: no clock-skew error naming the source:\n" + r.stderr)
+            if "check the credential" in r.stderr:
+                fail("clock skew called a credential problem:\n" + r.stderr)
+            log("Shared Key refused for skew: says %r" % m.group(0))
+            sas = azstore.container_sas(CONTAINER, "rl", "2099-01-01T00:00:00Z")
+            f = Follower(url, ["--sas-file", secret_file("sas", sas)], os.path.join(OUT, "bookmarks"), "skew")
+            wait_for("the blob read over SAS", lambda: len(open(f.out).read().splitlines()) == 17, proc=f)
+            time.sleep(2)  # several more polls, each with answers 20 min ahead
+            if f.stop() != 0:
+                fail("follower exit %d:\n%s" % (f.proc.returncode, f.stderr()))
+            said = re.findall(re.escape(url) + r": clock skew of (\d+) s against the storage service: "
+                              r"fix the sensor's clock \(NTP\)", f.stderr())
+            polls = re.findall(r"polls (\d+)", f.stderr())
+            if not polls or int(polls[-1]) < 3:
+                fail("the follower polled %s times, expected several" % polls)
+            if len(said) != 1 or abs(int(said[0]) - shift) > 2:
+                fail("SAS with the clock 20 min off: %d skew notices, expected 1:\n%s" % (len(said), f.stderr()))
+            log("SAS works with the clock off; the skew said once (%s s) over %s polls" % (said[0], polls[-1]))
+
+
 def put_many(base, names, data, threads=8):
     import concurrent.futures
     def work(chunk):
@@ -582,6 +621,8 @@ def main():
         scenario_paging()
     elif which == "parallel":
         scenario_parallel()
+    elif which == "skew":
+        scenario_skew()
     else:
         sys.exit(__doc__)
     log("all checks hold")

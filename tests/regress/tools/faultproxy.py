@@ -21,7 +21,13 @@ that it happened.  Azurite injects no faults itself; this is the only fake.
 With FAULTPROXY_READ_DELAY_MS set, every Get Blob is answered that much
 later (a slow storage account), and LOG + ".inflight" always holds the most
 requests the proxy had in flight at once (`max N reads R`).
+
+With FAULTPROXY_CLOCK_SHIFT_S set, the proxy is a service whose clock is that
+far ahead of the client's: its Date headers say so, and, as Azure does, it
+refuses a Shared Key request whose x-ms-date is more than 15 minutes from its
+clock with 403 AuthenticationFailed (a SAS request is not refused).
 """
+import email.utils
 import http.client
 import os
 import socket
@@ -35,6 +41,20 @@ UPSTREAM = int(sys.argv[1])
 PORTFILE, CONTROL, LOG = sys.argv[2], sys.argv[3], sys.argv[4]
 lock = threading.Lock()
 READ_DELAY = int(os.environ.get("FAULTPROXY_READ_DELAY_MS", "0")) / 1000.0
+SHIFT = int(os.environ.get("FAULTPROXY_CLOCK_SHIFT_S", "0"))
+
+
+def http_date(t):
+    return email.utils.formatdate(t, usegmt=True)
+
+
+def too_far(headers):
+    """A Shared Key request dated more than 15 minutes from our clock."""
+    auth = next((v for k, v in headers.items() if k.lower() == "authorization"), "")
+    date = next((v for k, v in headers.items() if k.lower() == "x-ms-date"), None)
+    if not SHIFT or not auth.startswith("SharedKey") or date is None:
+        return False
+    return abs(email.utils.parsedate_to_datetime(date).timestamp() - (time.time() + SHIFT)) > 15 * 60
 inflight = {"now": 0, "max": 0, "reads": 0}
 
 
@@ -68,7 +88,7 @@ def take_fault(kind_of_request):
 def error(status, reason, code, extra=()):
     body = ('<?xml version="1.0" encoding="utf-8"?><Error><Code>%s</Code><Message>injected</Message></Error>'
             % code).encode()
-    head = ["HTTP/1.1 %d %s" % (status, reason), "Content-Type: application/xml",
+    head = ["HTTP/1.1 %d %s" % (status, reason), "Content-Type: application/xml", "Date: " + http_date(time.time() + SHIFT),
             "Content-Length: %d" % len(body), "x-ms-error-code: %s" % code] + list(extra)
     return ("\r\n".join(head) + "\r\n\r\n").encode() + body
 
@@ -102,6 +122,11 @@ class Handler(socketserver.BaseRequestHandler):
 
     def answer(self, sock, method, target, headers, body, kind, up):
         """False when the connection is to end."""
+        if too_far(headers):
+            with open(LOG, "a") as f:
+                f.write("skew %s %s\n" % (kind, target.split("?")[0]))
+            sock.sendall(error(403, "Server failed to authenticate the request", "AuthenticationFailed"))
+            return True
         fault = take_fault(kind)
         if fault:
             with open(LOG, "a") as f:
@@ -124,7 +149,10 @@ class Handler(socketserver.BaseRequestHandler):
         data = r.read()
         out = ["HTTP/1.1 %d %s" % (r.status, r.reason)]
         out += ["%s: %s" % (k, v) for k, v in r.getheaders()
-                if k.lower() not in ("transfer-encoding", "content-length", "connection", "keep-alive")]
+                if k.lower() not in ("transfer-encoding", "content-length", "connection", "keep-alive")
+                and not (SHIFT and k.lower() == "date")]
+        if SHIFT:
+            out.append("Date: " + http_date(time.time() + SHIFT))
         out.append("Content-Length: %d" % len(data))
         wire = ("\r\n".join(out) + "\r\n\r\n").encode()
         if fault == "reset":
