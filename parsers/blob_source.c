@@ -570,6 +570,7 @@ static const struct azf_source_ops blob_ops = {
     .covers = blob_covers,
     .plan = blob_plan,
     .free = blob_free,
+    .committed = 1,
 };
 
 /* --- the public face ------------------------------------------------------------ */

@@ -1,6 +1,7 @@
 /* decoder: frames complete top-level records in a byte stream fed in any
  * pieces ({"records":[...]} envelope, bare records, NDJSON, the storage
  * account's leading commas), hands each to record.c when its brace closes. */
+#define _GNU_SOURCE /* memmem */
 #include <stdlib.h>
 #include <string.h>
 
@@ -372,6 +373,49 @@ int azf_decoder_feed(struct azf_decoder *d, const void *data, size_t n)
     d->pos += n;
     return AZF_OK;
 #undef ABS
+}
+
+int azf__decoder_skip_torn(struct azf_decoder *d, int *rc)
+{
+    static const char mark[] = "{\"time\"";
+    const size_t ml = sizeof(mark) - 1;
+    if (d->stopped || d->st != FR_REC || d->len < ml + 1)
+        return 0;
+    /* Every record starts with "time", and no object inside one does: the
+     * first `,{"time"` after its start is the next record's. */
+    size_t i = 1;
+    for (;; i++) {
+        const char *q = memmem(d->buf + i, d->len - i, mark, ml);
+        if (q == NULL)
+            return 0;
+        i = (size_t)(q - d->buf);
+        size_t j = i;
+        while (j > 0 && is_ws(d->buf[j - 1]))
+            j--;
+        if (j > 0 && d->buf[j - 1] == ',')
+            break;
+    }
+    uint64_t next = d->rec_start + i;
+    azf__error(d, d->rec_start, "record cut short by its writer: a later record begins at byte %llu (skipped)",
+               (unsigned long long)next);
+    size_t rest = d->len - i;
+    char *tmp = malloc(rest);
+    if (tmp == NULL) {
+        *rc = AZF_ENOMEM;
+        return 1;
+    }
+    memcpy(tmp, d->buf + i, rest);
+    /* Framing starts over at the later record, inside the same envelope. */
+    d->st = FR_TOP;
+    d->len = 0;
+    d->depth = 0;
+    d->kinds = 0;
+    d->in_str = d->esc = 0;
+    d->pos = next;
+    d->safe = next;
+    *rc = azf_decoder_feed(d, tmp, rest);
+    free(tmp);
+    return 1;
 }
 
 int azf_decoder_finish(struct azf_decoder *d)

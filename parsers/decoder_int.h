@@ -83,6 +83,12 @@ void azf__error(struct azf_decoder *d, uint64_t offset, const char *fmt, ...)
 /* Decodes one framed record; returns 0, AZF_STOPPED, or -1 when it was
  * not a flow-log record at all (so resync can stay quiet about it). */
 int azf__record_decode(struct azf_decoder *d, const char *rec, size_t len, uint64_t off, int quiet);
+/* For bytes that are final (a storage blob's committed blocks): the input
+ * fed so far ends inside a record, yet a later record (`,{"time"`) began
+ * within it, so the writer cut it.  Reports it at its offset, skips it and
+ * decodes on from the later record.  Returns 1 (skipped; feed's result in
+ * *rc), 0 (nothing to skip: not inside a record, or no later record yet). */
+int azf__decoder_skip_torn(struct azf_decoder *d, int *rc);
 const char *rec_keep(struct rec_ctx *c, const struct js_str *s);
 /* rec_keep, then upper-case with '-' and ':' dropped. */
 const char *azf__keep_mac(struct rec_ctx *c, const struct js_str *s);

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "flowlog.h"
+#include "decoder_int.h"
 #include "follow_int.h"
 
 /* One read; memory is this plus the decoder's one-record buffer, whatever
@@ -202,6 +203,22 @@ static void read_new_bytes(struct azf_follower *f, struct azf_bookmark *b, const
         }
         if (nul != NULL)
             break;
+    }
+
+    /* Committed bytes hold whole records but for the "]}" tail: a record
+     * still open at their end, with a later one begun inside it, was cut by
+     * its writer and never completes. */
+    while (f->ops->committed && !incomplete && !stopped && pos == size) {
+        int rc;
+        if (!azf__decoder_skip_torn(f->dec, &rc))
+            break;
+        if (rc == AZF_STOPPED) {
+            stopped = 1;
+            f->stopped = 1;
+        } else if (rc < 0) {
+            on_error(pos, "out of memory", f);
+            incomplete = 1;
+        }
     }
 
     uint64_t safe = azf_decoder_safe_offset(f->dec);
