@@ -119,6 +119,45 @@ static void torn_then_rest(void **state)
     collect_reset(&c);
 }
 
+/* Committed storage blocks: a record the writer cut, a later record begun
+ * inside it.  Skipped and named at its start; the later records decode. */
+static void cut_by_writer(void **state)
+{
+    static const char rec2[] = REC(1594238637, 3, 4);
+    char in[4096];
+    int n = snprintf(in, sizeof(in), "{\"records\":[%s,%.40s,%s]}", REC(1594238636, 1, 2), rec2,
+                     REC(1594238638, 5, 6));
+    uint64_t torn = offset_of(in, ",{\"time\"", 0) + 1;
+    uint64_t later = offset_of(in, ",{\"time\"", 1) + 1;
+    struct collect c = {0};
+    struct azf_decoder *d = azf_decoder_new(collect_tuple, collect_error, &c);
+    assert_int_equal(azf_decoder_feed(d, in, (size_t)n), AZF_OK);
+    assert_int_equal(c.n, 2); /* the cut record swallows the rest */
+    int rc = -1;
+    assert_int_equal(azf__decoder_skip_torn(d, &rc), 1);
+    assert_int_equal(rc, AZF_OK);
+    assert_int_equal(c.n, 4);
+    assert_int_equal(c.v[2].t.sport, 5);
+    assert_int_equal(c.nerr, 1);
+    assert_int_equal(c.err[0].off, torn);
+    assert_non_null(strstr(c.err[0].why, "cut short by its writer"));
+    assert_int_equal(azf_decoder_safe_offset(d), (uint64_t)n - 2);
+    assert_true(c.v[2].t.offset > later); /* decoded from the later record on */
+    assert_int_equal(azf__decoder_skip_torn(d, &rc), 0); /* nothing more */
+    azf_decoder_free(d);
+    collect_reset(&c);
+    /* The cut record last: no later record yet, nothing skipped (a file's
+     * last record may still be being written). */
+    n = snprintf(in, sizeof(in), "{\"records\":[%s,%.40s", REC(1594238636, 1, 2), rec2);
+    d = azf_decoder_new(collect_tuple, collect_error, &c);
+    assert_int_equal(azf_decoder_feed(d, in, (size_t)n), AZF_OK);
+    assert_int_equal(azf__decoder_skip_torn(d, &rc), 0);
+    assert_int_equal(c.nerr, 0);
+    assert_int_equal(azf_decoder_safe_offset(d), torn - 1);
+    azf_decoder_free(d);
+    collect_reset(&c);
+}
+
 /* A follower resumes at a bookmark: the stream then reads ",{...}]}" or
  * "]}" or ",{partial"; offsets stay absolute. */
 static void resume_from_bookmark(void **state)
@@ -276,6 +315,7 @@ int main(void)
         cmocka_unit_test(split_anywhere),
         cmocka_unit_test(bare_and_ndjson),
         cmocka_unit_test(torn_then_rest),
+        cmocka_unit_test(cut_by_writer),
         cmocka_unit_test(resume_from_bookmark),
         cmocka_unit_test(finish_reports_unclosed),
         cmocka_unit_test(trailing_comma_record),
