@@ -75,16 +75,22 @@ def ingestion(a, az, c, url, key, work):
     print("ingestion: %d blobs x %d minutes, %.1f MB" % (a.blobs, a.minutes, total / 1e6))
     rows = []
     # Storage twice: reads 1 at a time (AZFLOW_BLOB_PARALLEL=1, as before
-    # they ran concurrently) and with the default bound of 4 in flight.
-    for label, target, env in (("files", files, {}), ("azurite-1", url, {"AZFLOW_BLOB_PARALLEL": "1"}),
-                               ("azurite", url, {})):
+    # they ran concurrently) and with the default bound of 4 in flight; then
+    # both again through the fault proxy answering each Get Blob 20 ms late
+    # (a round trip to a storage account in the region and its service time,
+    # which loopback Azurite does not have).
+    proxy = blob_tool.Proxy(az, {"FAULTPROXY_READ_DELAY_MS": "20"})
+    slow = proxy.url()
+    readers = (("files", files, {}), ("azurite-1", url, {"AZFLOW_BLOB_PARALLEL": "1"}), ("azurite", url, {}),
+               ("+20ms-1", slow, {"AZFLOW_BLOB_PARALLEL": "1"}), ("+20ms", slow, {}))
+    for label, target, env in readers:
         bm = os.path.join(work, "bm-" + label)
         best = None
         for rep in range(3):
             if os.path.exists(bm):
                 os.unlink(bm)
             args = [a.tool, "follow", "--once", "--stats", "--bookmarks", bm]
-            if target == url:
+            if target != files:
                 args += ["--since", "1h", "--account-key-file", key]
             r, wall, cpu = timed(args + [target], env=dict(os.environ, **env))
             n = len(r.stdout.splitlines())
@@ -93,10 +99,10 @@ def ingestion(a, az, c, url, key, work):
         wall, cpu, n, err = best
         rows.append((label, n, wall, cpu))
         extra = ""
-        if target == url:
+        if target != files:
             s = stats_of(err)
             extra = "  requests %d, bytes %d" % (s["requests"], s["bytes"])
-        print("  %-8s %7d records  %6.2f s wall  %6.2f s CPU  %9.0f records/s  %6.1f MB/s%s" % (
+        print("  %-9s %7d records  %6.2f s wall  %6.2f s CPU  %9.0f records/s  %6.1f MB/s%s" % (
             label, n, wall, cpu, n / wall, total / 1e6 / wall, extra))
     # Azurite alone: the same blobs fetched whole by a keep-alive client.
     t0 = time.time()
@@ -105,8 +111,10 @@ def ingestion(a, az, c, url, key, work):
     bare = time.time() - t0
     print("  bare GET of the same blobs from Azurite (python keep-alive): %.2f s (%.1f MB/s)" % (bare, total / 1e6 / bare))
     f_wall, a_wall = rows[0][2], rows[2][2]
-    print("  concurrent reads: %.2f s against %.2f s one at a time (%.1fx)" % (a_wall, rows[1][2],
-                                                                            rows[1][2] / a_wall))
+    proxy.__exit__()
+    print("  concurrent reads: %.2f s against %.2f s one at a time (%.1fx); with 20 ms per read: %.2f s against "
+          "%.2f s (%.1fx)" % (a_wall, rows[1][2], rows[1][2] / a_wall, rows[4][2], rows[3][2],
+                              rows[3][2] / rows[4][2]))
     print("  azurite/files wall ratio %.1f; of the %.2f s gap, %.2f s (%.0f %%) is Azurite serving the bytes" % (
         a_wall / f_wall, a_wall - f_wall, min(bare, a_wall - f_wall), 100 * min(bare, a_wall - f_wall) / max(a_wall - f_wall, 1e-9)))
 
@@ -200,6 +208,7 @@ def main():
     a = ap.parse_args()
     work = tempfile.mkdtemp(prefix="azflow-blob-bench.")
     os.environ["OUTPUT_DIR"] = work
+    blob_tool.OUT = work  # its files (key, proxy's) there, not in the working folder
     try:
         for part in ("ingestion", "latency", "poll"):
             if a.only and a.only != part:

@@ -423,6 +423,9 @@ class Proxy:
 
     def __init__(self, az, env=None):
         self.portfile, self.control, self.log = (os.path.join(OUT, n) for n in ("proxy.port", "faults", "faults.log"))
+        for p in (self.portfile, self.log + ".inflight"):
+            if os.path.exists(p):
+                os.unlink(p)  # an earlier proxy's
         open(self.control, "w").close()
         self.proc = subprocess.Popen([sys.executable, os.path.join(HERE, "faultproxy.py"), str(az.port),
                                       self.portfile, self.control, self.log], env=dict(os.environ, **(env or {})))
