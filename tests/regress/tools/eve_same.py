@@ -32,7 +32,11 @@ import sys
 #   last is compared);
 # - azure.detect_calls: the rule engine also runs on the pseudo packets of
 #   flows timed out before the input ended, the flow.reason race below;
-# - azure.lag: seconds from the newest record indexed to the clock now.
+# - azure.lag: seconds from the newest record indexed to the clock now;
+# - whether a TCP session or segment came from the packet thread's cache or
+#   from the shared pool: the cache is refilled as the flow recycler returns
+#   memory, so the split is timing; their sum is the input's and is compared
+#   (SPLIT_STATS).
 TIMING_STATS_PREFIXES = ("azure.lag", "uptime", "detect.engines", "flow_mgr.", "flow.mgr.", "flow.spare",
                          "flow.emerg_mode", "flow.recycler", "memcap_pressure", "flow.end.",
                          "flow.active", "flow.wrk.", "flow_bypassed", "azure.detect_calls")
@@ -40,6 +44,7 @@ TIMING_STATS_PREFIXES = ("azure.lag", "uptime", "detect.engines", "flow_mgr.", "
 # flow manager timed a flow out before the input ended (flow.reason) is a
 # race between its wall-clock passes and the packet threads.
 TIMING_TOP = set()
+SPLIT_STATS = {"tcp.segment_from_": ("cache", "pool"), "tcp.ssn_from_": ("cache", "pool")}
 TIMING_FLOW = {"reason"}
 
 
@@ -65,6 +70,10 @@ def last_stats(records, only):
     if not stats:
         return None
     flat = {k: v for k, v in flatten(stats[-1]).items() if not k.startswith(TIMING_STATS_PREFIXES)}
+    for prefix, parts in SPLIT_STATS.items():
+        keys = [prefix + part for part in parts]
+        if all(k in flat for k in keys):
+            flat[prefix + "+".join(parts)] = sum(flat.pop(k) for k in keys)
     if only:
         return {k: v for k, v in flat.items() if k == only or k.startswith(only + ".")}
     return flat
