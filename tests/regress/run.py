@@ -312,7 +312,10 @@ VALGRIND_EXIT = 99
 # Errors and definite leaks fail a case; Suricata keeps some memory
 # "reachable" at exit by design.
 VALGRIND = ["valgrind", "-q", "--error-exitcode=%d" % VALGRIND_EXIT, "--leak-check=full",
-            "--errors-for-leak-kinds=definite", "--show-leak-kinds=definite"]
+            "--errors-for-leak-kinds=definite", "--show-leak-kinds=definite",
+            # Leaks of the host Suricata's own, each explained in the file.
+            "--suppressions=" + os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                                             "valgrind-suricata.supp")]
 
 
 def sanitizer_env():
