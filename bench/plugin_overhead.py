@@ -315,6 +315,7 @@ def callgrind(opts, variants, work):
           % "{:,}".format(opts.callgrind))
     base = None
     irs = {}
+    misses = {}
     for key, name, config, extra in variants:
         if key in ("F", "G"):
             # The records of all four hours come due at the end of the
@@ -339,14 +340,23 @@ def callgrind(opts, variants, work):
             extra = kept
         else:
             source = ["-r", sub]
-        cmd = ["valgrind", "--tool=callgrind", "--collect-atstart=no",
+        cmd = ["valgrind", "--tool=callgrind", "--collect-atstart=no"] + (
+               ["--cache-sim=yes"] if opts.cache_sim else []) + [
                "--toggle-collect=TmThreadsSlotPktAcqLoop", "--toggle-collect=FlowManager",
                "--toggle-collect=FlowRecycler", "--callgrind-out-file=" + cg_out,
                opts.suricata, "-c", config, "--runmode", "single", "-k", "none",
                "--init-errors-fatal", "-l", outdir] + source + extra
         spawn(cmd, outdir)
-        m = re.search(r"^summary: (\d+)", open(cg_out).read(), re.M)
+        text = open(cg_out).read()
+        m = re.search(r"^summary: (\d+)", text, re.M)
         ir = int(m.group(1)) if m else 0
+        if opts.cache_sim:
+            # Simulated first-level misses (valgrind's model of this host's
+            # caches): what instruction counts do not weigh.
+            names = re.search(r"^events: (.*)$", text, re.M).group(1).split()
+            values = [int(v) for v in re.search(r"^summary: (.*)$", text, re.M).group(1).split()]
+            ev = dict(zip(names, values))
+            misses[key] = (ev.get("I1mr", 0), ev.get("D1mr", 0) + ev.get("D1mw", 0))
         # The flow manager wakes on the wall clock, so how much of its work
         # falls in a run depends on how long the run took under valgrind:
         # its share is reported apart from the packet thread + recycler,
@@ -362,10 +372,17 @@ def callgrind(opts, variants, work):
                  100.0 * ((ir - fm) / base[1] - 1), "{:,}".format(fm)))
         irs[key] = ir - fm
         sys.stdout.flush()
-    for a, b in (("D", "C"), ("P", "C"), ("N", "C"), ("M", "C"), ("D", "N")):
+    for a, b in (("D", "C"), ("P", "C"), ("N", "C"), ("M", "C"), ("D", "N"), ("D", "S")):
         if a in irs and b in irs:
             print("  %s vs %s (packet thread + recycler): %+.2f %% (%+.1f M Ir)"
                   % (a, b, 100.0 * (irs[a] / irs[b] - 1), (irs[a] - irs[b]) / 1e6))
+    if misses and "A" in misses:
+        ai, ad = misses["A"]
+        print("simulated L1 misses (all three threads; --cache-sim):")
+        for key, (i1, d1) in misses.items():
+            print("  %s I1 %12s (%+6.2f %% vs A)  D1 %12s (%+6.2f %% vs A)"
+                  % (key, "{:,}".format(i1), 100.0 * (i1 / ai - 1) if ai else 0,
+                     "{:,}".format(d1), 100.0 * (d1 / ad - 1) if ad else 0))
 
 
 def thread_ir(cg_out, function):
@@ -405,16 +422,22 @@ def main():
     ap.add_argument("--callgrind", type=int, default=0, metavar="N",
                     help="then count instructions per variant under callgrind on the first N "
                          "packets (load-independent; ~1 minute per variant for N=100000)")
+    ap.add_argument("--cache-sim", action="store_true",
+                    help="with --callgrind: also simulate the caches and print first-level "
+                         "instruction and data misses per variant (about twice as slow)")
     ap.add_argument("--mixed-rules", default=os.path.join(SRCDIR, "bench", "azure-mixed.rules"),
                     help="the rules of variant M (default bench/azure-mixed.rules)")
     ap.add_argument("--capture", action="store_true",
                     help="also run capture mode (--capture-plugin=azure): E without flow logs, "
                          "F with them, against stock -r (A)")
+    ap.add_argument("--stock-rules", default=os.path.join(SRCDIR, "bench", "stock-alerts.rules"),
+                    help="the rules of variant S: no plugin, as many alerts as D (default "
+                         "bench/stock-alerts.rules)")
     ap.add_argument("--azure-rules", default=os.path.join(SRCDIR, "signatures", "azure.rules"),
                     help="the azflow ruleset every variant loads (default signatures/azure.rules)")
     ap.add_argument("--variants", default="ABCD",
-                    help="which of A B C D G (E F with --capture) to run; A is always run "
-                         "(default ABCD; G = C + azure_flow events)")
+                    help="which of A B C D P N M S G (E F with --capture) to run; A is always "
+                         "run (default ABCD; see bench/plugin_overhead.md)")
     ap.add_argument("--logdir", help="write the runs' EVE output here (e.g. a tmpfs such as /dev/shm) "
                     "instead of DATA/plugin-overhead, to leave disk noise out")
     ap.add_argument("--cpus", help="pin every run to these CPUs (taskset -c), e.g. 1")
@@ -441,6 +464,7 @@ def main():
             ("suricata.yaml", "", ""),
             ("suricata-azure-rules.yaml", "  - %s\n" % os.path.abspath(opts.azure_rules), ""),
             ("suricata-azure-mixed.yaml", "  - %s\n" % os.path.abspath(opts.mixed_rules), ""),
+            ("suricata-stock-alerts.yaml", "  - %s\n" % os.path.abspath(opts.stock_rules), ""),
             ("suricata-azure-flow.yaml", "", "        - azure_flow\n")):
         configs[name] = os.path.join(work, name)
         with open(configs[name], "w") as f:
@@ -466,6 +490,9 @@ def main():
         ("P", "D, engine off", with_rules, plugin + logs + ["--set", "azure.detect.prefilter=no"]),
         ("N", "D, no alert output", configs["suricata-azure-rules-noalert.yaml"], plugin + logs),
         ("M", "C + mixed rules", configs["suricata-azure-mixed.yaml"], plugin + logs),
+        # Suricata alone writing as many alert records as D: the share of
+        # D's cost that any ruleset with that many alerts pays.
+        ("S", "A + 8,000 stock alerts", configs["suricata-stock-alerts.yaml"], []),
         # azure_flow events need the recent-flows memory, which makes every
         # flow look its records up at its first packet (eager correlation);
         # the run also writes one event per record (1M).
@@ -544,8 +571,8 @@ def main():
     names = {"B": "plugin alone", "C": "plugin + %s records" % "{:,}".format(records),
              "D": "with azure.rules too", "P": "azure.rules, engine off",
              "N": "azure.rules, no alert output", "M": "mixed rules (fallback)",
-             "G": "with azure_flow events too"}
-    shown = [k for k in "BCDPNMG" if k in runs]
+             "G": "with azure_flow events too", "S": "no plugin, stock rule, same alert count"}
+    shown = [k for k in "BCDPNMGS" if k in runs]
     if shown:
         print("overhead (wall pkts/s, paired median): " + ", ".join(
             "%s %5.2f %%%s" % (names[k], 100.0 * (1 - paired(k)),
@@ -593,6 +620,9 @@ def main():
               "%.2f per enriched flow; %s candidates = %.3f per packet, %.2f per enriched flow"
               % ("{:,}".format(calls), calls / pkts, "{:,}".format(changes), changes / pkts,
                  changes / flows, "{:,}".format(cands), cands / pkts, cands / flows))
+    if "S" in runs:
+        print("variant S: %s alerts from one stock rule, no plugin (D's alert volume)"
+              % "{:,}".format(runs["S"][-1].get("events", {}).get("alert", 0)))
     if "D" in runs and "P" in runs:
         same, per_sid = alert_sets_equal(os.path.join(runs_dir, "D", "eve.json"),
                                          os.path.join(runs_dir, "P", "eve.json"))
