@@ -80,7 +80,7 @@ void azf_http_free(struct azf_http *h);
 int azf_http_get(struct azf_http *h, const struct azf_http_req *rq, struct azf_http_resp *resp,
                  char errbuf[AZF_ERRBUF_SIZE]);
 /* Several GETs at once (the ranged reads of a poll): at most a few in
- * flight (4; AZFLOW_BLOB_PARALLEL lowers it for tests), started in the
+ * flight (4; AZFLOW_BLOB_PARALLEL sets 1-16 for tests), started in the
  * order given, each with its own retries as azf_http_get; each job's rc,
  * resp and errbuf as azf_http_get's. */
 struct azf_http_job {
