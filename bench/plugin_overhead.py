@@ -473,7 +473,7 @@ def main():
             ("suricata.yaml", "", ""),
             ("suricata-azure-rules.yaml", "  - %s\n" % os.path.abspath(opts.azure_rules), ""),
             ("suricata-azure-mixed.yaml", "  - %s\n" % os.path.abspath(opts.mixed_rules), ""),
-            ("suricata-stock-alerts.yaml", "  - %s\n" % os.path.abspath(opts.stock_rules), ""),
+            ("suricata-stock.yaml", "  - %s\n" % os.path.abspath(opts.stock_rules), ""),
             ("suricata-azure-flow.yaml", "", "        - azure_flow\n")):
         configs[name] = os.path.join(work, name)
         with open(configs[name], "w") as f:
@@ -502,7 +502,7 @@ def main():
         # Suricata alone with stock rules: by default one rule writing as many
         # alert records as D (the share of D's cost any ruleset with that
         # many alerts pays); bench/stock-headers.rules, D's rule groups.
-        ("S", "no plugin, stock rules", configs["suricata-stock-alerts.yaml"], []),
+        ("S", "no plugin, stock rules", configs["suricata-stock.yaml"], []),
         # azure_flow events need the recent-flows memory, which makes every
         # flow look its records up at its first packet (eager correlation);
         # the run also writes one event per record (1M).

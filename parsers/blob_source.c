@@ -25,6 +25,8 @@
 #define WINDOW (16u * 1024 * 1024)
 /* The most bytes of reads fetched ahead and held at once (a batch). */
 #define AHEAD_MAX (2u * WINDOW)
+/* A listed ETag in quotes, as If-Match sends it. */
+#define QUOTED_ETAG 84
 #define OUTSIDE_NOTICES 10
 #define SKEW_NOTICE_S 3600
 
@@ -52,7 +54,7 @@ struct blob_source {
 struct ahead {
     char *key;
     char *path, *printed; /* of the request */
-    char etag[84];
+    char etag[QUOTED_ETAG];
     uint64_t from, to;    /* the range blob_read will ask for: [from, to) */
     int state;            /* 0 not fetched, 1 fetched (job), 2 taken */
     struct azf_http_job job;
@@ -61,8 +63,8 @@ struct ahead {
 
 struct blob_handle {
     struct blob_source *s;
-    char *name, *path, *printed;
-    char etag[84];
+    char *path, *printed;
+    char etag[QUOTED_ETAG];
     uint64_t size;
     struct azf_http_resp r; /* the bytes of the last read */
     uint64_t boff;          /* offset of r.body in the blob */
@@ -351,6 +353,27 @@ static void drop_ahead(struct blob_source *s)
     s->nahead = s->ahead_next = 0;
 }
 
+/* What a ranged read of listed blob e sends: the URL path (the container's
+ * and the percent-encoded blob name), the name errors print, and the
+ * If-Match ETag ("" if none listed).  -1 when out of memory, nothing kept. */
+static int request_target(const struct blob_source *s, const struct azf_entry *e, char **path,
+                          char **printed, char etag[QUOTED_ETAG])
+{
+    char *enc = azf_pct_encode(e->key + strlen(s->keyprefix), 1);
+    *printed = strdup(e->path);
+    if (enc == NULL || *printed == NULL || asprintf(path, "%s/%s", s->u.path, enc) < 0) {
+        free(enc);
+        free(*printed);
+        *path = *printed = NULL;
+        return -1;
+    }
+    free(enc);
+    etag[0] = '\0';
+    if (e->etag != NULL && e->etag[0] != '\0')
+        snprintf(etag, QUOTED_ETAG, "\"%s\"", e->etag);
+    return 0;
+}
+
 /* The ranged read of a blob's new bytes, as blob_read will ask for it. */
 static uint64_t range_end(uint64_t from, uint64_t size)
 {
@@ -369,20 +392,12 @@ static void blob_plan(void *src, const struct azf_entry *const *e, const uint64_
         if (from[i] >= e[i]->size)
             continue; /* nothing to read: no request */
         struct ahead *a = &s->ahead[s->nahead];
-        char *enc = azf_pct_encode(e[i]->key + strlen(s->keyprefix), 1);
         a->key = strdup(e[i]->key);
-        a->printed = strdup(e[i]->path);
-        if (enc == NULL || a->key == NULL || a->printed == NULL ||
-            asprintf(&a->path, "%s/%s", s->u.path, enc) < 0) {
-            a->path = NULL;
-            free(enc);
+        if (a->key == NULL || request_target(s, e[i], &a->path, &a->printed, a->etag) < 0) {
             s->nahead++; /* freed with the rest */
             drop_ahead(s);
             return;
         }
-        free(enc);
-        if (e[i]->etag != NULL && e[i]->etag[0] != '\0')
-            snprintf(a->etag, sizeof(a->etag), "\"%s\"", e[i]->etag);
         a->from = from[i];
         a->to = range_end(from[i], e[i]->size);
         s->nahead++;
@@ -437,21 +452,11 @@ static int blob_open(void *src, struct azf_entry *e, void **hp, char *why)
     }
     h->s = s;
     h->size = e->size;
-    h->printed = strdup(e->path);
-    h->name = strdup(e->key + strlen(s->keyprefix));
-    char *enc = h->name ? azf_pct_encode(h->name, 1) : NULL;
-    if (h->printed == NULL || enc == NULL || asprintf(&h->path, "%s/%s", s->u.path, enc) < 0) {
-        h->path = NULL;
-        free(enc);
-        free(h->name);
-        free(h->printed);
+    if (request_target(s, e, &h->path, &h->printed, h->etag) < 0) {
         free(h);
         snprintf(why, AZF_ERRBUF_SIZE, "out of memory");
         return -1;
     }
-    free(enc);
-    if (e->etag != NULL && e->etag[0] != '\0')
-        snprintf(h->etag, sizeof(h->etag), "\"%s\"", e->etag);
     /* Opened in the order planned: look from where the last one was. */
     for (size_t k = 0; k < s->nahead; k++) {
         size_t i = (s->ahead_next + k) % s->nahead;
@@ -541,7 +546,6 @@ static void blob_close(void *hp)
 {
     struct blob_handle *h = hp;
     azf_http_resp_free(&h->r);
-    free(h->name);
     free(h->path);
     free(h->printed);
     free(h);

@@ -722,28 +722,13 @@ def scenario_paging(count=5001):
 def main():
     os.makedirs(OUT, exist_ok=True)
     which = sys.argv[1] if len(sys.argv) > 1 else ""
-    if which == "grow":
-        scenario_grow("sas")
-    elif which == "key":
-        scenario_grow("key")
-    elif which == "errors":
-        scenario_errors()
-    elif which == "faults":
-        scenario_faults()
-    elif which == "hour":
-        scenario_hour()
-    elif which == "paging":
-        scenario_paging()
-    elif which == "parallel":
-        scenario_parallel()
-    elif which == "skew":
-        scenario_skew()
-    elif which == "torn":
-        scenario_torn()
-    elif which == "crash":
-        scenario_crash()
-    else:
+    scenarios = {"grow": lambda: scenario_grow("sas"), "key": lambda: scenario_grow("key"),
+                 "errors": scenario_errors, "faults": scenario_faults, "hour": scenario_hour,
+                 "paging": scenario_paging, "parallel": scenario_parallel, "skew": scenario_skew,
+                 "torn": scenario_torn, "crash": scenario_crash}
+    if which not in scenarios:
         sys.exit(__doc__)
+    scenarios[which]()
     log("all checks hold")
     return 0
 
