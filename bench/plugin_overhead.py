@@ -12,6 +12,8 @@ with and without azflow, measured in one run (ABCD ABCD ..., medians, ratios).
   M  C + mixed rules        (--variants M) bench/azure-mixed.rules: azure keywords beside payload
                             and per-packet conditions, Suricata's own lists (the fallback path)
   G  C + azure_flow events  (--variants G) eager correlation, and 1M more EVE events
+  S  no plugin, stock rules (--variants S) bench/stock-alerts.rules: D's alert volume
+  R  A again                (--variants R) the method's own noise: R/A should be 1
 
 Every variant loads Suricata's own *-events.rules, so detection runs in all.
 Packets/s = decoder.pkts / Suricata's "time elapsed", which runs from the end
@@ -402,7 +404,7 @@ def callgrind(opts, variants, work):
     irs = {}
     misses = {}
     for key, name, config, extra in variants:
-        if key in ("F", "G"):
+        if key in ("F", "G", "R"):
             # The records of all four hours come due at the end of the
             # prefix: callgrind would count 800k synthetic packets (F) or
             # a million azure_flow events (G), not the 100k-packet prefix.
@@ -588,6 +590,8 @@ def main():
     base, with_rules = configs["suricata.yaml"], configs["suricata-azure-rules.yaml"]
     variants = [
         ("A", "no plugin", base, []),
+        # A against itself: how far a ratio moves with nothing changed.
+        ("R", "A again (noise)", base, []),
         ("B", "plugin, no flow logs", base, plugin),
         ("C", "plugin + flow logs", base, plugin + logs),
         ("D", "C + azure.rules", with_rules, plugin + logs),
@@ -717,8 +721,9 @@ def main():
     names = {"B": "plugin alone", "C": "plugin + %s records" % "{:,}".format(records),
              "D": "with azure.rules too", "P": "azure.rules, engine off",
              "N": "azure.rules, no alert output", "M": "mixed rules (fallback)",
-             "G": "with azure_flow events too", "S": "no plugin, stock rules"}
-    shown = [k for k in "BCDPNMGS" if k in runs]
+             "G": "with azure_flow events too", "S": "no plugin, stock rules",
+             "R": "A again"}
+    shown = [k for k in "BCDPNMGSR" if k in runs]
     def verdict(k, field):
         # The issues' targets: C (issue 4) and D (issue 11) at most 5 %.
         if k not in ("C", "D"):
