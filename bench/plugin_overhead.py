@@ -408,7 +408,7 @@ def callgrind(opts, variants, work):
             # The records of all four hours come due at the end of the
             # prefix: callgrind would count 800k synthetic packets (F) or
             # a million azure_flow events (G), not the 100k-packet prefix.
-            # F and G are measured by time only.
+            # F and G are measured by time only; R is A again.
             continue
         outdir = os.path.join(work, "cg-" + key)
         if os.path.isdir(outdir):
