@@ -309,9 +309,8 @@ def run_pair(opts, runs, outdirs, count):
     other."""
     procs = []
     for (key, config, extra), outdir in zip(runs, outdirs):
-        for d in (outdir, outdir + "-T"):
-            if os.path.isdir(d):
-                shutil.rmtree(d)
+        if os.path.isdir(outdir):
+            shutil.rmtree(outdir)
         os.makedirs(outdir)
         cmd = [opts.suricata, "-c", config, "--runmode", "single",
                "-k", "none", "--init-errors-fatal", "-l", outdir, "-r", opts.pcap] + extra
@@ -320,12 +319,12 @@ def run_pair(opts, runs, outdirs, count):
                       time.monotonic(), outdir, out))
     held = set()
     while len(held) < len(procs):
-        for _, p, _, _, _ in procs:
+        for key, p, _, outdir, _ in procs:
             if p.pid in held:
                 continue
             if p.poll() is not None:
-                sys.exit("plugin_overhead: suricata exited during start-up: see %s"
-                         % os.path.join(outdirs[0], "stdout.txt"))
+                sys.exit("plugin_overhead: suricata (%s) exited during start-up: see %s"
+                         % (key, os.path.join(outdir, "stdout.txt")))
             if packet_thread_born(p.pid):
                 os.kill(p.pid, signal.SIGSTOP)
                 held.add(p.pid)
