@@ -217,31 +217,47 @@ def thread_cpu(pid, seen):
             pass
 
 
-def spawn(cmd, outdir, cpus=None):
-    """Runs cmd (pinned to `cpus` with taskset when given); returns (wall
-    seconds, CPU seconds of all its threads, CPU seconds of the packet
-    threads "W#nn").  Packet-thread CPU is polled from /proc every 20 ms:
-    it leaves out the time the thread waited for a CPU (the other threads,
-    this machine's other guests), which wall time counts."""
-    if cpus:
-        cmd = ["taskset", "-c", cpus] + cmd
-    seen = {}
+def start(cmd, outdir):
+    """Starts cmd, its output in outdir/stdout.txt; the handle watch() takes."""
     with open(os.path.join(outdir, "stdout.txt"), "w") as out:
-        t0 = time.monotonic()
         p = subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT)
-        while True:
+    return p, cmd, outdir, time.monotonic()
+
+
+def watch(runs):
+    """Waits for started runs; returns for each (wall seconds, CPU seconds of
+    all its threads, CPU seconds of its packet threads "W#nn").
+    Packet-thread CPU is polled from /proc every 20 ms: it leaves out the
+    time the thread waited for a CPU (the other threads, this machine's other
+    guests), which wall time counts."""
+    seen, done = {}, {}
+    while len(done) < len(runs):
+        for p, _, _, t0 in runs:
+            if p.pid in done:
+                continue
             pid, status, ru = os.wait4(p.pid, os.WNOHANG)
             if pid != 0:
-                break
-            thread_cpu(p.pid, seen)
-            time.sleep(0.02)
-        wall = time.monotonic() - t0
-        p.returncode = os.waitstatus_to_exitcode(status)
-    rc = p.returncode
-    if rc != 0:
-        sys.stderr.write(open(os.path.join(outdir, "stdout.txt")).read()[-4000:])
-        sys.exit("plugin_overhead: suricata exited %d: %s" % (rc, " ".join(cmd)))
-    return wall, ru.ru_utime + ru.ru_stime, sum(v for k, v in seen.items() if k.startswith("W#"))
+                done[p.pid] = (time.monotonic() - t0, status, ru)
+                continue
+            thread_cpu(p.pid, seen.setdefault(p.pid, {}))
+        time.sleep(0.02)
+    results = []
+    for p, cmd, outdir, _ in runs:
+        wall, status, ru = done[p.pid]
+        rc = os.waitstatus_to_exitcode(status)
+        if rc != 0:
+            sys.stderr.write(open(os.path.join(outdir, "stdout.txt")).read()[-4000:])
+            sys.exit("plugin_overhead: suricata exited %d: %s" % (rc, " ".join(cmd)))
+        results.append((wall, ru.ru_utime + ru.ru_stime,
+                        sum(v for k, v in seen.get(p.pid, {}).items() if k.startswith("W#"))))
+    return results
+
+
+def spawn(cmd, outdir, cpus=None):
+    """Runs cmd (pinned to `cpus` with taskset when given): watch()'s figures."""
+    if cpus:
+        cmd = ["taskset", "-c", cpus] + cmd
+    return watch([start(cmd, outdir)])[0]
 
 
 def run_once(opts, variant, config, extra, outdir, count):
@@ -307,51 +323,29 @@ def run_pair(opts, runs, outdirs, count):
     (SIGSTOP) as soon as its packet thread exists and both are let go
     together, so their packets begin within a few milliseconds of each
     other."""
-    procs = []
+    started = []
     for (key, config, extra), outdir in zip(runs, outdirs):
         if os.path.isdir(outdir):
             shutil.rmtree(outdir)
         os.makedirs(outdir)
-        cmd = [opts.suricata, "-c", config, "--runmode", "single",
-               "-k", "none", "--init-errors-fatal", "-l", outdir, "-r", opts.pcap] + extra
-        out = open(os.path.join(outdir, "stdout.txt"), "w")
-        procs.append((key, subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT),
-                      time.monotonic(), outdir, out))
+        started.append(start([opts.suricata, "-c", config, "--runmode", "single", "-k", "none",
+                              "--init-errors-fatal", "-l", outdir, "-r", opts.pcap] + extra, outdir))
     held = set()
-    while len(held) < len(procs):
-        for key, p, _, outdir, _ in procs:
+    while len(held) < len(started):
+        for p, _, outdir, _ in started:
             if p.pid in held:
                 continue
             if p.poll() is not None:
-                sys.exit("plugin_overhead: suricata (%s) exited during start-up: see %s"
-                         % (key, os.path.join(outdir, "stdout.txt")))
+                sys.exit("plugin_overhead: suricata exited during start-up: see %s"
+                         % os.path.join(outdir, "stdout.txt"))
             if packet_thread_born(p.pid):
                 os.kill(p.pid, signal.SIGSTOP)
                 held.add(p.pid)
         time.sleep(0.002)
-    for _, p, _, _, _ in procs:
+    for p, _, _, _ in started:
         os.kill(p.pid, signal.SIGCONT)
-    seen, status = {}, {}
-    while len(status) < len(procs):
-        for key, p, t0, outdir, _ in procs:
-            if p.pid in status:
-                continue
-            pid, st, ru = os.wait4(p.pid, os.WNOHANG)
-            if pid != 0:
-                status[p.pid] = (st, ru, time.monotonic() - t0)
-                continue
-            thread_cpu(p.pid, seen.setdefault(p.pid, {}))
-        time.sleep(0.02)
-    results = []
-    for key, p, t0, outdir, out in procs:
-        out.close()
-        st, ru, wall = status[p.pid]
-        if os.waitstatus_to_exitcode(st) != 0:
-            sys.stderr.write(open(os.path.join(outdir, "stdout.txt")).read()[-4000:])
-            sys.exit("plugin_overhead: suricata exited %d (%s)" % (os.waitstatus_to_exitcode(st), key))
-        results.append(finish(key, outdir, wall, ru.ru_utime + ru.ru_stime,
-                              sum(v for k, v in seen[p.pid].items() if k.startswith("W#")), count))
-    return results
+    return [finish(key, outdir, wall, cpu, pkt_cpu, count)
+            for (key, _, _), outdir, (wall, cpu, pkt_cpu) in zip(runs, outdirs, watch(started))]
 
 
 def alert_set(eve):

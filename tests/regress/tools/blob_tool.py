@@ -11,6 +11,7 @@ saved as files.  It prints what it checked and exits 1 at the first thing
 that does not hold.  Every wait is bounded.
 """
 import collections
+import contextlib
 import datetime
 import json
 import os
@@ -47,6 +48,20 @@ def secret_file(name, text):
     with open(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "w") as f:
         f.write(text)
     return path
+
+
+@contextlib.contextmanager
+def storage():
+    """Azurite (logging to OUT/azurite.log) with CONTAINER made: (az, client)."""
+    with azstore.Azurite(log=open(os.path.join(OUT, "azurite.log"), "w")) as az:
+        c = azstore.Client(az.base())
+        c.create_container(CONTAINER)
+        yield az, c
+
+
+def key_cred():
+    """The follower's options for Shared Key auth with Azurite's key."""
+    return ["--account-key-file", secret_file("key", azstore.KEY)]
 
 
 def corpus():
@@ -169,15 +184,13 @@ def no_secrets(secrets, paths):
 def scenario_grow(cred_kind):
     rel, records = corpus()
     now_ms = int(time.time() * 1000)
-    with azstore.Azurite(log=open(os.path.join(OUT, "azurite.log"), "w")) as az:
-        c = azstore.Client(az.base())
-        c.create_container(CONTAINER)
+    with storage() as (az, c):
         url = "%s/%s" % (az.base(), CONTAINER)
         if cred_kind == "sas":
             sas = azstore.container_sas(CONTAINER, "rl", "2099-01-01T00:00:00Z")
             cred, secrets = ["--sas-file", secret_file("sas", sas)], [re.search(r"sig=([^&]+)", sas).group(1)]
         else:
-            cred, secrets = ["--account-key-file", secret_file("key", azstore.KEY)], [azstore.KEY]
+            cred, secrets = key_cred(), [azstore.KEY]
         bm = os.path.join(OUT, "bookmarks")
         # Blob A of one NIC, then B of another, both this hour.
         a = name_at(rel, now_ms)
@@ -260,11 +273,9 @@ def scenario_hour():
     now = time.time()
     hour = int(now) - int(now) % 3600
     fake = datetime.datetime.fromtimestamp(hour + 3597, datetime.timezone.utc).strftime("%Y-%m-%d %H:%M:%S")
-    with azstore.Azurite(log=open(os.path.join(OUT, "azurite.log"), "w")) as az:
-        c = azstore.Client(az.base())
-        c.create_container(CONTAINER)
+    with storage() as (az, c):
         url = "%s/%s" % (az.base(), CONTAINER)
-        cred = ["--account-key-file", secret_file("key", azstore.KEY)]
+        cred = key_cred()
         bm = os.path.join(OUT, "bookmarks")
         h1 = name_at(rel, hour * 1000)
         h2 = name_at(rel, (hour + 3600) * 1000)
@@ -303,9 +314,7 @@ def expect_in(text, what, label):
 def scenario_errors():
     rel, records = corpus()
     now_ms = int(time.time() * 1000)
-    with azstore.Azurite(log=open(os.path.join(OUT, "azurite.log"), "w")) as az:
-        c = azstore.Client(az.base())
-        c.create_container(CONTAINER)
+    with storage() as (az, c):
         url = "%s/%s" % (az.base(), CONTAINER)
         good = name_at(rel, now_ms)
         azstore.commit(c, CONTAINER, good, records)
@@ -368,9 +377,7 @@ def scenario_errors():
 def scenario_faults():
     rel, records = corpus()
     now_ms = int(time.time() * 1000)
-    with azstore.Azurite(log=open(os.path.join(OUT, "azurite.log"), "w")) as az:
-        c = azstore.Client(az.base())
-        c.create_container(CONTAINER)
+    with storage() as (az, c):
         portfile, control, flog = (os.path.join(OUT, n) for n in ("proxy.port", "faults", "faults.log"))
         open(control, "w").close()
         proxy = subprocess.Popen([sys.executable, os.path.join(HERE, "faultproxy.py"), str(az.port), portfile,
@@ -378,7 +385,7 @@ def scenario_faults():
         try:
             wait_for("the proxy", lambda: os.path.exists(portfile))
             url = "http://127.0.0.1:%s/%s/%s" % (open(portfile).read(), azstore.ACCOUNT, CONTAINER)
-            cred = ["--account-key-file", secret_file("key", azstore.KEY)]
+            cred = key_cred()
             bm = os.path.join(OUT, "bookmarks")
             name = name_at(rel, now_ms)
             faults = [("503", "list"), ("429", "read"), ("reset", "read"), ("500", "list"), ("stall", "read"),
@@ -459,11 +466,9 @@ def scenario_parallel(nblobs=10):
     tuples still come out once each, in the blobs' order."""
     rel, records = corpus()
     now_ms = int(time.time() * 1000)
-    with azstore.Azurite(log=open(os.path.join(OUT, "azurite.log"), "w")) as az:
-        c = azstore.Client(az.base())
-        c.create_container(CONTAINER)
+    with storage() as (az, c):
         names = sorted(name_at(rel, now_ms, mac="000D3AF8C%03d" % i) for i in range(nblobs))
-        cred = ["--account-key-file", secret_file("key", azstore.KEY)]
+        cred = key_cred()
         bm = os.path.join(OUT, "bookmarks")
         with Proxy(az, {"FAULTPROXY_READ_DELAY_MS": "300"}) as px:
             url = px.url()
@@ -512,9 +517,7 @@ def scenario_skew(shift=1200):
     key; with a SAS the requests succeed and the skew is said once."""
     rel, records = corpus()
     now_ms = int(time.time() * 1000)
-    with azstore.Azurite(log=open(os.path.join(OUT, "azurite.log"), "w")) as az:
-        c = azstore.Client(az.base())
-        c.create_container(CONTAINER)
+    with storage() as (az, c):
         name = name_at(rel, now_ms)
         azstore.commit(c, CONTAINER, name, records)
         with Proxy(az, {"FAULTPROXY_CLOCK_SHIFT_S": str(shift)}) as px:
@@ -551,9 +554,7 @@ def scenario_torn():
     around them are read, each once, however many polls look again."""
     rel, records = corpus()
     now_ms = int(time.time() * 1000)
-    with azstore.Azurite(log=open(os.path.join(OUT, "azurite.log"), "w")) as az:
-        c = azstore.Client(az.base())
-        c.create_container(CONTAINER)
+    with storage() as (az, c):
         url = "%s/%s" % (az.base(), CONTAINER)
         sas = azstore.container_sas(CONTAINER, "rl", "2099-01-01T00:00:00Z")
         cred = ["--sas-file", secret_file("sas", sas)]
@@ -615,11 +616,9 @@ def scenario_crash(nblobs=4):
     over the two runs, none lost, none twice."""
     rel, records = corpus()
     now_ms = int(time.time() * 1000)
-    with azstore.Azurite(log=open(os.path.join(OUT, "azurite.log"), "w")) as az:
-        c = azstore.Client(az.base())
-        c.create_container(CONTAINER)
+    with storage() as (az, c):
         names = sorted(name_at(rel, now_ms, mac="000D3AF8D%03d" % i) for i in range(nblobs))
-        cred = ["--account-key-file", secret_file("key", azstore.KEY)]
+        cred = key_cred()
         bm = os.path.join(OUT, "bookmarks")
         with Proxy(az) as px:
             url = px.url()
@@ -672,9 +671,7 @@ def scenario_paging(count=5001):
     now_ms = int(time.time() * 1000)
     one = azstore.encode(azblob.rebase(azblob.select(records[:1], lambda t: t[1] == "10.0.0.4" and t[3] == "50000"),
                                        now_ms))
-    with azstore.Azurite(log=open(os.path.join(OUT, "azurite.log"), "w")) as az:
-        c = azstore.Client(az.base())
-        c.create_container(CONTAINER)
+    with storage() as (az, c):
         url = "%s/%s" % (az.base(), CONTAINER)
         names = [name_at(rel, now_ms, mac="000D3A%06X" % i) for i in range(count)]
         t = time.time()
@@ -686,7 +683,7 @@ def scenario_paging(count=5001):
         for nm in grown:
             azstore.commit(c, CONTAINER, nm, one_recs)
         log("%d blobs written in %.1fs" % (count, time.time() - t))
-        cred = ["--account-key-file", secret_file("key", azstore.KEY)]
+        cred = key_cred()
         bm = os.path.join(OUT, "bookmarks")
 
         def once(tag):
