@@ -44,19 +44,25 @@ void azf_decoder_set_max_record(struct azf_decoder *d, size_t max)
     d->max_record = max ? max : AZF_MAX_RECORD_DEFAULT;
 }
 
-void azf_decoder_reset(struct azf_decoder *d, uint64_t offset)
+/* Framing starts afresh at `offset`, between two records. */
+static void restart_framing(struct azf_decoder *d, uint64_t offset)
 {
     d->pos = d->safe = offset;
-    d->ntuples = d->nerrors = 0;
-    d->stopped = d->resync = 0;
     d->st = FR_TOP;
-    /* A bookmark sits just after a record, usually inside the records array;
-     * which, the bytes after it will tell (`,{...}` or `]}`). */
-    d->env = offset ? ENV_UNKNOWN : ENV_NONE;
     d->len = 0;
     d->depth = 0;
     d->kinds = 0;
     d->in_str = d->esc = 0;
+}
+
+void azf_decoder_reset(struct azf_decoder *d, uint64_t offset)
+{
+    restart_framing(d, offset);
+    d->ntuples = d->nerrors = 0;
+    d->stopped = d->resync = 0;
+    /* A bookmark sits just after a record, usually inside the records array;
+     * which, the bytes after it will tell (`,{...}` or `]}`). */
+    d->env = offset ? ENV_UNKNOWN : ENV_NONE;
 }
 
 uint64_t azf_decoder_safe_offset(const struct azf_decoder *d)
@@ -406,13 +412,7 @@ int azf__decoder_skip_torn(struct azf_decoder *d, int *rc)
     }
     memcpy(tmp, d->buf + i, rest);
     /* Framing starts over at the later record, inside the same envelope. */
-    d->st = FR_TOP;
-    d->len = 0;
-    d->depth = 0;
-    d->kinds = 0;
-    d->in_str = d->esc = 0;
-    d->pos = next;
-    d->safe = next;
+    restart_framing(d, next);
     *rc = azf_decoder_feed(d, tmp, rest);
     free(tmp);
     return 1;
