@@ -770,10 +770,13 @@ def main():
         flows = stat(dst, "azure.flows_enriched") or 1
         calls, changes, cands = (stat(dst, "azure.detect_" + k)
                                  for k in ("calls", "key_changes", "candidates"))
+        unmatchable = stat(dst, "azure.detect_flows_unmatchable")
         print("rule engine (D): %s calls = %.3f per packet; %s key changes = %.3f per packet, "
-              "%.2f per enriched flow; %s candidates = %.3f per packet, %.2f per enriched flow"
+              "%.2f per enriched flow; %s candidates = %.3f per packet, %.2f per enriched flow; "
+              "%s flows ruled out by their digest (no state, no lookup)"
               % ("{:,}".format(calls), calls / pkts, "{:,}".format(changes), changes / pkts,
-                 changes / flows, "{:,}".format(cands), cands / pkts, cands / flows))
+                 changes / flows, "{:,}".format(cands), cands / pkts, cands / flows,
+                 "{:,}".format(unmatchable)))
     if "S" in runs:
         print("variant S: %s alerts from %s (no plugin)"
               % ("{:,}".format(runs["S"][-1].get("events", {}).get("alert", 0)),

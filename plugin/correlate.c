@@ -75,6 +75,22 @@ static bool g_no_records;
  * that no reader makes a state for it later. */
 static struct az_flowstate g_carrier;
 
+/* A flow the rule engine found no loaded rule could ever match (by its
+ * digest, index.h) keeps no state, only this mark in its storage slot: the
+ * digest epoch and rules version it was decided under, tagged with the low
+ * bit no state's address has.  Every other reader treats the mark as "no
+ * state yet" and makes one, as if nothing had asked before. */
+static inline bool IsMark(const void *p)
+{
+    return ((uintptr_t)p & 1) != 0;
+}
+
+static inline void *Mark(uint64_t epoch, uint32_t version)
+{
+    _Static_assert(sizeof(uintptr_t) == 8, "marks need 64-bit pointers");
+    return (void *)(uintptr_t)((epoch << 33) | ((uint64_t)version << 1) | 1);
+}
+
 static void Refresh(struct az_flowstate *st, int64_t now_us)
 {
     st->refreshed_us = now_us;
@@ -105,7 +121,8 @@ static bool IsCarrier(const Flow *f, const Packet *p)
 /* A new state for a mirrored flow, its records not folded yet; NULL for a
  * flow that is neither IPv4 nor IPv6, or when out of memory (the flow then
  * goes unenriched rather than failing). */
-static struct az_flowstate *StateNew(Flow *f)
+/* The flow's index key; false for a flow that is neither IPv4 nor IPv6. */
+static bool KeyOfFlow(const Flow *f, struct az_key *key)
 {
     uint8_t family;
     if (FLOW_IS_IPV4(f))
@@ -113,9 +130,16 @@ static struct az_flowstate *StateNew(Flow *f)
     else if (FLOW_IS_IPV6(f))
         family = 6;
     else
-        return NULL;
+        return false;
+    AzKeyMake(key, family, f->src.addr_data8, f->sp, f->dst.addr_data8, f->dp, f->proto);
+    return true;
+}
+
+static struct az_flowstate *StateNew(Flow *f)
+{
     struct az_key key;
-    AzKeyMake(&key, family, f->src.addr_data8, f->sp, f->dst.addr_data8, f->dp, f->proto);
+    if (!KeyOfFlow(f, &key))
+        return NULL;
     if (!g_no_records)
         AzIndexPrefetch(&key); /* its cache miss overlaps the allocation below */
     struct az_flowstate *st = calloc(1, sizeof(*st));
@@ -135,6 +159,8 @@ static struct az_flowstate *State(Flow *f)
     struct az_flowstate *st = FlowGetStorageById(f, g_storage);
     if (st == &g_carrier)
         return NULL;
+    if (IsMark(st))
+        st = NULL;
     if (st == NULL && !g_no_records && (st = StateNew(f)) != NULL) {
         Refresh(st, AzTimeUs(f->lastts)); /* the lifetime so far, in one fold */
         FlowSetStorageById(f, g_storage, st);
@@ -171,8 +197,28 @@ const struct az_flowinfo *AzFlowInfoGet(Flow *f)
     return Info(st);
 }
 
+/* The rule engine's first look at a flow without a state: true (and the
+ * flow marked) when its key's digest shows no loaded rule could match. */
+static bool __attribute__((noinline)) Unmatchable(Flow *f, const struct az_facts_filter *filter,
+        bool remark)
+{
+    struct az_key key;
+    if (!KeyOfFlow(f, &key))
+        return false;
+    /* Read before the digest: a record added meanwhile moves the epoch
+     * past this mark, and the next packet decides again. */
+    const uint64_t epoch = AzIndexDigestEpoch();
+    struct az_digest d;
+    if (!AzIndexDigest(&key, &d) || filter->CouldHold(filter->arg, &d))
+        return false;
+    f->storage[g_storage.id].ptr = Mark(epoch, filter->version);
+    if (!remark)
+        AZ_STAT_ADD(detect_flows_unmatchable, 1);
+    return true;
+}
+
 uint32_t AzFlowFactsGeneration(Flow *f, struct az_detect_memo **memo,
-        const struct az_flowinfo **info)
+        const struct az_flowinfo **info, const struct az_facts_filter *filter)
 {
     if (g_storage.id < 0)
         return 0;
@@ -182,6 +228,15 @@ uint32_t AzFlowFactsGeneration(Flow *f, struct az_detect_memo **memo,
     struct az_flowstate *st = f->storage[g_storage.id].ptr;
     if (st == &g_carrier)
         return 0;
+    if (IsMark(st)) {
+        if (filter != NULL && st == Mark(AzIndexDigestEpoch(), filter->version))
+            return 0;
+        if (filter != NULL && Unmatchable(f, filter, true))
+            return 0;
+        st = NULL;
+    } else if (st == NULL && filter != NULL && !g_no_records && Unmatchable(f, filter, false)) {
+        return 0;
+    }
     if (st == NULL && (st = State(f)) == NULL)
         return 0;
     RefreshIfDue(st, f);
@@ -309,7 +364,7 @@ static void OnFlowUpdate(ThreadVars *tv, Flow *f, Packet *p, void *user)
     if (!AzRecentEnabled())
         return;
     struct az_flowstate *st = FlowGetStorageById(f, g_storage);
-    if (st == NULL || st == &g_carrier)
+    if (st == NULL || st == &g_carrier || IsMark(st))
         return;
     if (AzLateIsSurrogate(p)) {
         SurrogateArrived(st, f, p);
@@ -342,7 +397,7 @@ static void OnFlowUpdate(ThreadVars *tv, Flow *f, Packet *p, void *user)
 void AzCorrelateAfterPacket(Flow *f, const Packet *p)
 {
     struct az_flowstate *st = FlowGetStorageById(f, g_storage);
-    if (st == NULL || st == &g_carrier || !st->noted)
+    if (st == NULL || st == &g_carrier || IsMark(st) || !st->noted)
         return;
     if (st->retain) {
         if (RecordsFinal(&st->info)) {
@@ -424,7 +479,7 @@ static void RetainLost(const struct az_flowstate *st)
 static void FlowStateFree(void *ptr)
 {
     struct az_flowstate *st = ptr;
-    if (st == &g_carrier)
+    if (st == &g_carrier || IsMark(st))
         return;
     if (st->noted)
         AzRecentNote(&st->key, st->flow_id, st->start_us, st->last_us, NULL);

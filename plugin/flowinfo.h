@@ -62,13 +62,26 @@ struct az_detect_memo {
     int64_t due_us[2];   /* re-evaluate once packet time passes this; 0: none */
 };
 
+/* The rule engine's test of a key's digest (index.h), for flows nothing
+ * else has asked about yet: false when no loaded rule could hold on any
+ * flow of the key, whatever its records, so the flow needs no state and
+ * no lookup.  `version` names the rules it judged by. */
+struct az_digest;
+struct az_facts_filter {
+    bool (*CouldHold)(void *arg, const struct az_digest *d);
+    void *arg;
+    uint32_t version;
+};
+
 /* The generation of the flow's azure facts for the rule engine: 0 when the
  * flow has none (no azure keyword can be true), else a number that changes
  * whenever the facts do (a record folded in, late or not).  Sets *memo to
  * the flow's engine memo and *info to what AzFlowInfoGet would return.
+ * With a filter, a flow that has no state yet and whose digest no rule
+ * could match returns 0 without one until the digest or the rules change.
  * Same conditions as AzFlowInfoGet. */
 uint32_t AzFlowFactsGeneration(struct Flow_ *f, struct az_detect_memo **memo,
-        const struct az_flowinfo **info);
+        const struct az_flowinfo **info, const struct az_facts_filter *filter);
 
 /* The flow's info, or NULL when it has neither a correlated record nor
  * capture-mode metadata (check records > 0 for the former).  The first call

@@ -142,31 +142,98 @@ static void StringsFree(void)
     g_nstr = 1;
 }
 
+/* --- tables of small fixed-size values --------------------------------------
+ * Envelopes and fact classes (below) repeat across millions of records; a
+ * record keeps a 32-bit id.  Same paging and publication rules as the
+ * strings, under the same lock. */
+#define TAB_VALUE_MAX 24
+
+struct tab_ent {
+    struct tab_ent *next;
+    uint32_t id;
+    unsigned char v[TAB_VALUE_MAX];
+};
+
+struct intern_tab {
+    size_t size; /* of a value, <= TAB_VALUE_MAX */
+    uint32_t n;  /* the next id; 0 means "none" */
+    unsigned char *pages[STR_PAGES];
+    struct tab_ent *hash[STR_BUCKETS];
+};
+
+static inline const void *TabGet(const struct intern_tab *t, uint32_t id)
+{
+    return t->pages[id >> STR_PAGE_BITS] + (size_t)(id & (STR_PAGE - 1)) * t->size;
+}
+
+/* The id of value v, 0 when out of memory or ids. */
+static uint32_t TabIntern(struct intern_tab *t, const void *v)
+{
+    uint32_t b = HashBytes(v, t->size) & (STR_BUCKETS - 1);
+    uint32_t id = 0;
+    pthread_mutex_lock(&g_str_lock);
+    if (t->n == 0)
+        t->n = 1;
+    for (struct tab_ent *x = t->hash[b]; x != NULL && id == 0; x = x->next)
+        if (memcmp(x->v, v, t->size) == 0)
+            id = x->id;
+    uint32_t page = t->n >> STR_PAGE_BITS;
+    if (id == 0 && page < STR_PAGES) {
+        if (t->pages[page] == NULL) {
+            t->pages[page] = calloc(STR_PAGE, t->size);
+            if (t->pages[page] != NULL)
+                AZ_STAT_ADD(memuse, STR_PAGE * t->size);
+        }
+        struct tab_ent *x = calloc(1, sizeof(*x));
+        if (t->pages[page] != NULL && x != NULL) {
+            memcpy(x->v, v, t->size);
+            x->id = id = t->n++;
+            x->next = t->hash[b];
+            t->hash[b] = x;
+            memcpy(t->pages[page] + (size_t)(id & (STR_PAGE - 1)) * t->size, v, t->size);
+            AZ_STAT_ADD(memuse, sizeof(*x));
+        } else {
+            free(x);
+        }
+    }
+    pthread_mutex_unlock(&g_str_lock);
+    return id;
+}
+
+static void TabFree(struct intern_tab *t)
+{
+    for (size_t b = 0; b < STR_BUCKETS; b++) {
+        struct tab_ent *x = t->hash[b];
+        while (x != NULL) {
+            struct tab_ent *next = x->next;
+            free(x);
+            x = next;
+        }
+        t->hash[b] = NULL;
+    }
+    for (size_t p = 0; p < STR_PAGES; p++) {
+        free(t->pages[p]);
+        t->pages[p] = NULL;
+    }
+    t->n = 1;
+}
+
 /* --- envelopes -------------------------------------------------------------
  * The blob, resource ids and MAC are the same for every tuple of a record
- * (and usually of a blob): a record keeps one id for the four of them.
- * Same paging and publication rules as the strings. */
+ * (and usually of a blob): a record keeps one id for the four of them. */
 struct envelope {
     uint32_t resource_id, target_resource_id, mac, blob;
 };
 
-struct env_ent {
-    struct env_ent *next;
-    uint32_t id;
-    struct envelope e;
-};
-
-static struct envelope *g_env_pages[STR_PAGES];
+static struct intern_tab g_envs = { .size = sizeof(struct envelope) };
 /* The last envelope this thread interned, valid while t_memo[MEMO_ENVELOPE]
  * is not 0 (see InternMemo). */
 static __thread struct envelope t_memo_env;
-static struct env_ent *g_env_hash[STR_BUCKETS];
-static uint32_t g_nenv = 1; /* id 0 means "none" */
 
 static inline const struct envelope *Env(uint32_t id)
 {
     static const struct envelope none;
-    return id ? &g_env_pages[id >> STR_PAGE_BITS][id & (STR_PAGE - 1)] : &none;
+    return id ? TabGet(&g_envs, id) : &none;
 }
 
 static uint32_t InternEnvelope(const struct azf_tuple *t, const char *blob)
@@ -176,54 +243,23 @@ static uint32_t InternEnvelope(const struct azf_tuple *t, const char *blob)
         InternMemo(MEMO_BLOB, blob) };
     if (t_memo[MEMO_ENVELOPE] != 0 && memcmp(&e, &t_memo_env, sizeof(e)) == 0)
         return t_memo[MEMO_ENVELOPE];
-    uint32_t b = HashBytes(&e, sizeof(e)) & (STR_BUCKETS - 1);
-    uint32_t id = 0;
-    pthread_mutex_lock(&g_str_lock);
-    for (struct env_ent *x = g_env_hash[b]; x != NULL && id == 0; x = x->next)
-        if (memcmp(&x->e, &e, sizeof(e)) == 0)
-            id = x->id;
-    uint32_t page = g_nenv >> STR_PAGE_BITS;
-    if (id == 0 && page < STR_PAGES) {
-        if (g_env_pages[page] == NULL) {
-            g_env_pages[page] = calloc(STR_PAGE, sizeof(struct envelope));
-            if (g_env_pages[page] != NULL)
-                AZ_STAT_ADD(memuse, STR_PAGE * sizeof(struct envelope));
-        }
-        struct env_ent *x = calloc(1, sizeof(*x));
-        if (g_env_pages[page] != NULL && x != NULL) {
-            x->e = e;
-            x->id = id = g_nenv++;
-            x->next = g_env_hash[b];
-            g_env_hash[b] = x;
-            g_env_pages[page][id & (STR_PAGE - 1)] = e;
-            AZ_STAT_ADD(memuse, sizeof(*x));
-        } else {
-            free(x);
-        }
-    }
-    pthread_mutex_unlock(&g_str_lock);
+    uint32_t id = TabIntern(&g_envs, &e);
     t_memo_env = e;
     t_memo[MEMO_ENVELOPE] = id;
     return id;
 }
 
-static void EnvelopesFree(void)
-{
-    for (size_t b = 0; b < STR_BUCKETS; b++) {
-        struct env_ent *x = g_env_hash[b];
-        while (x != NULL) {
-            struct env_ent *next = x->next;
-            free(x);
-            x = next;
-        }
-        g_env_hash[b] = NULL;
-    }
-    for (size_t p = 0; p < STR_PAGES; p++) {
-        free(g_env_pages[p]);
-        g_env_pages[p] = NULL;
-    }
-    g_nenv = 1;
-}
+/* --- fact classes ----------------------------------------------------------
+ * What a record tells a rule besides its state and counters.  A key's
+ * records mostly share one (two where both ends' NICs log it). */
+struct fact_class {
+    uint8_t source, version, direction, decision, have;
+    uint8_t pad[3];
+    uint32_t rule, acl, encryption;
+};
+_Static_assert(sizeof(struct fact_class) <= TAB_VALUE_MAX, "fact class too large");
+
+static struct intern_tab g_classes = { .size = sizeof(struct fact_class) };
 
 /* --- records ------------------------------------------------------------ */
 #define REC_HAVE_COUNTERS 0x01
@@ -361,6 +397,162 @@ static inline pthread_rwlock_t *Stripe(size_t bucket)
     return &g_stripes[bucket & (NSTRIPES - 1)];
 }
 
+static inline uint32_t ClampU32(uint64_t v)
+{
+    return v > UINT32_MAX ? UINT32_MAX : (uint32_t)v;
+}
+
+/* --- the facts digest -------------------------------------------------------
+ * Everything any flow of a key could be told by its records, in one slot,
+ * read without a lock or a chain walk: the fact classes of its records,
+ * the states they had, and their counters' sums.  The rule engine asks it
+ * at a flow's first packet whether any loaded rule could ever hold there
+ * (plugin/kw_prefilter.c); a flow no rule can match then makes no state
+ * and looks nothing up.  It must never say less than the records do, so a
+ * slot only widens: keys that share it, and records evicted since, leave
+ * their marks, and a third class makes it say nothing for good.  One
+ * 16-byte slot per bucket, guarded by the bucket's stripe lock: about 4 %
+ * of the memcap. */
+#define DIGEST_MIXED 0xffffffu /* more than two classes: the slot says nothing */
+#define DIGEST_CLASS_MAX 0xfffffeu
+
+struct digest_slot {
+    _Atomic uint64_t classes;  /* class 0 | class 1 << 24 | state bits << 48 */
+    _Atomic uint64_t counters; /* four sums' bounds (Bound16): pkts ts, tc, bytes ts, tc */
+};
+
+static struct digest_slot *g_digest;
+/* Bumped after every change to a slot: a reader that took its decision
+ * under an older epoch decides again. */
+static _Atomic uint64_t g_digest_epoch = 1;
+
+/* A sum's upper bound in 16 bits: 11 bits of mantissa, 5 of exponent,
+ * rounded up (so within 0.1 % of the sum, per record added); 0xffff is
+ * "unbounded". */
+#define BOUND16_INF 0xffffu
+
+static uint64_t Bound16Value(uint16_t b)
+{
+    if (b == BOUND16_INF)
+        return UINT64_MAX;
+    return (uint64_t)(b & 0x7ff) << (b >> 11);
+}
+
+static uint16_t Bound16(uint64_t v)
+{
+    unsigned e = 0;
+    while (v >= 0x800) {
+        v = (v >> 1) + (v & 1); /* rounds up */
+        e++;
+    }
+    if (e > 31)
+        return BOUND16_INF;
+    uint16_t b = (uint16_t)(e << 11 | v);
+    return b == BOUND16_INF ? BOUND16_INF : b;
+}
+
+static uint16_t Bound16Add(uint16_t b, uint64_t v)
+{
+    const uint64_t was = Bound16Value(b);
+    return was > UINT64_MAX - v ? BOUND16_INF : Bound16(was + v);
+}
+
+/* Folds a new record into its bucket's slot; called with the bucket's
+ * stripe write-locked (one slot per bucket). */
+static void DigestAdd(size_t bucket, const struct az_rec *r, uint32_t cls)
+{
+    if (g_digest == NULL)
+        return;
+    struct digest_slot *d = &g_digest[bucket];
+    const uint64_t was = atomic_load_explicit(&d->classes, memory_order_relaxed);
+    uint64_t c0 = was & 0xffffff, c1 = (was >> 24) & 0xffffff, states = was >> 48;
+    if (cls == 0 || cls > DIGEST_CLASS_MAX)
+        c0 = c1 = DIGEST_MIXED;
+    else if (c0 == 0 || c0 == cls)
+        c0 = cls;
+    else if (c0 != DIGEST_MIXED && (c1 == 0 || c1 == cls))
+        c1 = cls;
+    else
+        c0 = c1 = DIGEST_MIXED;
+    states |= 1u << (r->state & 15);
+    const uint64_t now = c0 | c1 << 24 | states << 48;
+    bool changed = now != was;
+    atomic_store_explicit(&d->classes, now, memory_order_relaxed);
+    if (r->flags & REC_HAVE_COUNTERS) {
+        const uint64_t c = atomic_load_explicit(&d->counters, memory_order_relaxed);
+        const uint64_t add[4] = { r->pkts_ts, r->pkts_tc, r->bytes_ts, r->bytes_tc };
+        uint64_t nc = 0;
+        for (int i = 0; i < 4; i++)
+            nc |= (uint64_t)Bound16Add((uint16_t)(c >> (16 * i)), add[i]) << (16 * i);
+        changed |= nc != c;
+        atomic_store_explicit(&d->counters, nc, memory_order_relaxed);
+    }
+    if (changed)
+        atomic_fetch_add_explicit(&g_digest_epoch, 1, memory_order_release);
+}
+
+static int DigestInit(void)
+{
+    g_digest = HugeAlloc(g_nbuckets * sizeof(*g_digest));
+    if (g_digest == NULL)
+        return -1;
+    memset(g_digest, 0, g_nbuckets * sizeof(*g_digest));
+    AZ_STAT_ADD(memuse, g_nbuckets * sizeof(*g_digest));
+    return 0;
+}
+
+static void DigestFree(void)
+{
+    free(g_digest);
+    g_digest = NULL;
+    atomic_fetch_add(&g_digest_epoch, 1);
+}
+
+uint64_t AzIndexDigestEpoch(void)
+{
+    return atomic_load_explicit(&g_digest_epoch, memory_order_acquire);
+}
+
+bool AzIndexDigest(const struct az_key *k, struct az_digest *out)
+{
+    if (g_digest == NULL)
+        return false;
+    const struct digest_slot *d = &g_digest[Bucket(k)];
+    const uint64_t c = atomic_load_explicit(&d->classes, memory_order_acquire);
+    const uint64_t n = atomic_load_explicit(&d->counters, memory_order_relaxed);
+    out->classes[0] = (uint32_t)(c & 0xffffff);
+    out->classes[1] = (uint32_t)((c >> 24) & 0xffffff);
+    if (out->classes[0] == DIGEST_MIXED)
+        return false;
+    out->states = (uint16_t)(c >> 48);
+    out->pkts_toserver = Bound16Value((uint16_t)n);
+    out->pkts_toclient = Bound16Value((uint16_t)(n >> 16));
+    out->bytes_toserver = Bound16Value((uint16_t)(n >> 32));
+    out->bytes_toclient = Bound16Value((uint16_t)(n >> 48));
+    return true;
+}
+
+void AzIndexClassInfo(uint32_t cls, uint8_t state, const struct az_digest *d,
+        struct az_flowinfo *out)
+{
+    const struct fact_class *fc = TabGet(&g_classes, cls);
+    memset(out, 0, sizeof(*out));
+    out->records = 1;
+    out->source = fc->source;
+    out->version = fc->version;
+    out->direction = fc->direction;
+    out->decision = fc->decision;
+    out->state = state;
+    out->have = fc->have;
+    out->encryption = Str(fc->encryption);
+    out->rule = Str(fc->rule);
+    out->acl = Str(fc->acl);
+    out->pkts_toserver = d->pkts_toserver;
+    out->pkts_toclient = d->pkts_toclient;
+    out->bytes_toserver = d->bytes_toserver;
+    out->bytes_toclient = d->bytes_toclient;
+}
+
 int AzIndexInit(uint64_t memcap, uint64_t window_s)
 {
     g_memcap = memcap;
@@ -379,7 +571,7 @@ int AzIndexInit(uint64_t memcap, uint64_t window_s)
     for (size_t i = 0; i < NSTRIPES; i++)
         pthread_rwlock_init(&g_stripes[i], NULL);
     AZ_STAT_ADD(memuse, g_nbuckets * sizeof(*g_buckets));
-    return 0;
+    return DigestInit();
 }
 
 void AzIndexDestroy(void)
@@ -398,7 +590,9 @@ void AzIndexDestroy(void)
     pthread_mutex_unlock(&g_fifo_lock);
     free(g_buckets);
     g_buckets = NULL;
-    EnvelopesFree();
+    TabFree(&g_envs);
+    TabFree(&g_classes);
+    DigestFree();
     StringsFree();
 }
 
@@ -438,10 +632,6 @@ static void EvictOverMemcap(void)
     }
 }
 
-static inline uint32_t ClampU32(uint64_t v)
-{
-    return v > UINT32_MAX ? UINT32_MAX : (uint32_t)v;
-}
 
 static struct az_rec *RecAlloc(void)
 {
@@ -493,9 +683,15 @@ static int Add(const struct azf_tuple *t, const char *blob, uint8_t flags)
     r->acl = InternMemo(MEMO_ACL, t->acl);
     r->encryption = InternMemo(MEMO_ENCRYPTION, t->encryption);
     r->env = InternEnvelope(t, blob);
+    const struct fact_class fc = { .source = r->source, .version = r->version,
+        .direction = r->direction, .decision = r->decision,
+        .have = (r->flags & REC_HAVE_COUNTERS) ? AZ_HAVE_COUNTERS : 0,
+        .rule = r->rule, .acl = r->acl, .encryption = r->encryption };
+    const uint32_t cls = TabIntern(&g_classes, &fc);
 
     size_t b = Bucket(&r->key);
     pthread_rwlock_wrlock(Stripe(b));
+    DigestAdd(b, r, cls);
     r->hnext = g_buckets[b];
     g_buckets[b] = r;
     atomic_fetch_add_explicit(Gen(b), 1, memory_order_release);

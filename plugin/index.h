@@ -84,6 +84,30 @@ uint32_t AzIndexAggregate(const struct az_key *k, int64_t first_us, int64_t last
  * caller with other work to do in between (a lookup is a cache miss). */
 void AzIndexPrefetch(const struct az_key *k);
 
+/* --- the facts digest ------------------------------------------------------
+ * What every record a key ever had could tell a flow of it, without
+ * walking its records: at most two fact classes (source, version,
+ * direction, decision, encryption, rule, acl, whether it has counters),
+ * the states the records had, and an upper bound of each counter's sum.
+ * It only widens (eviction and keys sharing a slot leave their marks), so
+ * a rule that cannot hold on any of it cannot hold on the key's flows. */
+struct az_digest {
+    uint32_t classes[2]; /* 0: none (no record at all when classes[0] is 0) */
+    uint16_t states;     /* bit 1 << enum azf_state for each state seen */
+    uint64_t pkts_toserver, pkts_toclient, bytes_toserver, bytes_toclient;
+};
+
+/* Changes after every change to any key's digest (acquire): a decision
+ * taken on a digest read after it holds until it changes. */
+uint64_t AzIndexDigestEpoch(void);
+/* The key's digest; false when it tells nothing (more than two classes
+ * share its slot), so the key's records must be looked up. */
+bool AzIndexDigest(const struct az_key *k, struct az_digest *d);
+/* The aggregate one record of class `cls` in `state` would fold into, with
+ * d's counter bounds: what a rule would see on the best case of the key. */
+void AzIndexClassInfo(uint32_t cls, uint8_t state, const struct az_digest *d,
+        struct az_flowinfo *out);
+
 /* Offline: orders records by time once everything is loaded, so azure_flow
  * events come out in time order. */
 void AzIndexSortByTime(void);

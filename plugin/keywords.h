@@ -48,9 +48,18 @@ int AzKwNewId(const char *name);
 struct DetectEngineCtx_;
 void AzKwPrefilterInit(bool enabled);
 bool AzKwPrefilterEnabled(void);
-void AzKwPrefilterKeyword(int id, AzKwTestFn Test);
+/* Possible: for the engine's digest test (index.h), whether the keyword
+ * could hold on some flow of a key whose info is its best case (a record
+ * of the key's, counters at their sums' bound); NULL when Test on that
+ * info says exactly that. */
+void AzKwPrefilterKeyword(int id, AzKwTestFn Test, AzKwTestFn Possible);
 void AzKwPrefilterBuffer(const char *name, int buffer_id);
 void AzKwPrefilterRule(struct DetectEngineCtx_ *de_ctx, int id);
+
+/* While set (this thread), the azure buffers read `info` instead of the
+ * packet's flow: the engine's digest test inspects a key's best case.
+ * Each read rebuilds the buffer then, and the first read after it too. */
+void AzKwBufferOverride(const struct az_flowinfo *info);
 
 /* azure.flowlog's id: the gate the engine claims buffer rules on. */
 int AzKwFlowlogId(void);

@@ -18,6 +18,19 @@
 static int g_rule_buffer_id = -1;
 static int g_acl_buffer_id = -1;
 
+/* AzKwBufferOverride's info, and per buffer (rule, acl) whether it may
+ * still hold a string of it: per thread, as a detect thread handles one
+ * packet at a time. */
+static __thread const struct az_flowinfo *t_override;
+static __thread bool t_stale[2];
+
+void AzKwBufferOverride(const struct az_flowinfo *info)
+{
+    t_override = info;
+    if (info != NULL)
+        t_stale[0] = t_stale[1] = true;
+}
+
 /* The buffer of one string of the flow info, transformed once per packet and
  * cached by Suricata in det_ctx; NULL (no buffer) when the log lacks it. */
 static InspectionBuffer *AzBufferGet(DetectEngineThreadCtx *det_ctx,
@@ -25,9 +38,14 @@ static InspectionBuffer *AzBufferGet(DetectEngineThreadCtx *det_ctx,
         const char *(*field)(const struct az_flowinfo *))
 {
     InspectionBuffer *buffer = InspectionBufferGet(det_ctx, list_id);
-    if (buffer->inspect == NULL) {
-        const struct az_flowinfo *info = AzKwRecordInfo(p);
+    bool *stale = &t_stale[list_id == g_rule_buffer_id ? 0 : 1];
+    /* Set up again over a cached one, never cleared by hand: Suricata
+     * queues a buffer for its end-of-packet clean only when it is empty. */
+    if (buffer->inspect == NULL || unlikely(*stale)) {
+        const struct az_flowinfo *info = t_override != NULL ? t_override : AzKwRecordInfo(p);
         const char *s = info != NULL ? field(info) : NULL;
+        if (t_override == NULL && buffer->inspect == NULL)
+            *stale = false; /* cleaned since: nothing left of an override */
         if (s == NULL || *s == '\0')
             return NULL;
         InspectionBufferSetupAndApplyTransforms(

@@ -384,7 +384,7 @@ static int AzEnumRegisterOne(const char *name, const char *desc, const char *url
     sigmatch_table[id].Match = Match;
     sigmatch_table[id].Free = (flags & SIGMATCH_NOOPT) ? NULL : AzEnumFree;
     sigmatch_table[id].flags = flags;
-    AzKwPrefilterKeyword(id, Test);
+    AzKwPrefilterKeyword(id, Test, NULL);
     return id;
 }
 

@@ -27,6 +27,7 @@
 #include "util-prefilter.h"
 
 #include "flowinfo.h"
+#include "index.h"
 #include "keywords.h"
 #include "sctime.h"
 #include "stats.h"
@@ -35,6 +36,7 @@
 #define AZ_PF_MAX_IDS 32
 static int g_kw_ids[AZ_PF_MAX_IDS];
 static AzKwTestFn g_kw_tests[AZ_PF_MAX_IDS];
+static AzKwTestFn g_kw_possible[AZ_PF_MAX_IDS]; /* NULL: the test itself */
 static int g_nkw_ids;
 static int g_buffer_ids[2];
 static int g_nbuffer_ids;
@@ -52,6 +54,14 @@ static AzKwTestFn AzureTest(int type)
 static bool IsAzureKeyword(int type)
 {
     return AzureTest(type) != NULL;
+}
+
+static AzKwTestFn AzurePossible(int type)
+{
+    for (int i = 0; i < g_nkw_ids; i++)
+        if (g_kw_ids[i] == type)
+            return g_kw_possible[i];
+    return NULL;
 }
 
 static bool IsAzureBuffer(int list)
@@ -77,9 +87,33 @@ struct az_pf_verdict {
 
 #define AZ_PF_VERDICTS 256 /* a power of two */
 
+/* The digest test's verdict (CouldHold) on one set of fact classes and
+ * states, counters aside: no rule can hold, some rule can whatever the
+ * counters, or only rules with counter keywords can (`bound`, whose
+ * counter keywords then decide on the key's sums). */
+enum az_pf_could_kind { AZ_PF_NEVER = 1, AZ_PF_ALWAYS, AZ_PF_COUNTERS };
+#define AZ_PF_BOUND_MAX 4
+#define AZ_PF_COULD 256 /* a power of two */
+
+struct az_pf_group;
+struct az_pf_rule;
+struct az_pf_could {
+    uint32_t classes[2];
+    uint16_t states;
+    uint8_t verdict; /* enum az_pf_could_kind; 0: empty */
+    uint8_t nbound;
+    struct {
+        const struct az_pf_group *g;
+        const struct az_pf_rule *r;
+    } bound[AZ_PF_BOUND_MAX];
+};
+
+struct az_pf_engine;
 struct az_pf_thread {
     uint64_t calls, key_changes, candidates;
+    const struct az_pf_engine *engine; /* every group of this detect engine */
     struct az_pf_verdict verdicts[AZ_PF_VERDICTS];
+    struct az_pf_could could[AZ_PF_COULD];
 };
 
 #define AZ_PF_FOLD_EVERY 256
@@ -94,7 +128,10 @@ static void ThreadFold(struct az_pf_thread *t)
 
 static void *ThreadInit(void *data)
 {
-    return SCCalloc(1, sizeof(struct az_pf_thread));
+    struct az_pf_thread *t = SCCalloc(1, sizeof(struct az_pf_thread));
+    if (t != NULL)
+        t->engine = data;
+    return t;
 }
 
 static void ThreadFree(void *ptr)
@@ -196,6 +233,7 @@ typedef int (*AzMatchFn)(DetectEngineThreadCtx *, Packet *, const Signature *, c
 /* An azure keyword (Test on the flow's info) or a `flow` option (Match). */
 struct az_pf_kw {
     AzKwTestFn Test;
+    AzKwTestFn Possible; /* the digest test's, NULL: Test */
     AzMatchFn Match;
     const SigMatchCtx *ctx;
 };
@@ -204,6 +242,7 @@ struct az_pf_rule {
     const Signature *s;
     SigIntId iid;
     bool buffers_cached;    /* its azure buffers' verdict is memoised per thread */
+    bool buffers;           /* it inspects an azure buffer */
     AppProto alproto;       /* the header's app protocol, or ALPROTO_UNKNOWN */
     uint64_t key_mask;      /* the key bits it reads (gated rules) */
     uint16_t first_kw, nkw; /* its azure and `flow` keywords in az_pf_group.kws */
@@ -217,13 +256,86 @@ struct az_pf_group {
     int thread_id;    /* det_ctx keyword thread ctx of the counters */
     struct az_pf_rule *rules;
     struct az_pf_kw *kws;
+    struct az_pf_engine *engine;
 };
+
+/* --- every group of one detect engine ------------------------------------------
+ * A flow's packets meet several rule groups (one per direction at least),
+ * so "no rule could match this flow" is a question for all of them: the
+ * groups of each detect engine are listed here as they are set up, before
+ * any packet thread uses the engine.  Lives as long as its groups. */
+struct az_pf_engine {
+    struct az_pf_engine *next;
+    const DetectEngineCtx *de_ctx;
+    struct az_pf_group **groups;
+    uint32_t ngroups, cap;
+};
+
+static pthread_mutex_t g_engines_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct az_pf_engine *g_engines;
+
+static struct az_pf_engine *EngineJoin(const DetectEngineCtx *de_ctx, struct az_pf_group *g)
+{
+    pthread_mutex_lock(&g_engines_lock);
+    struct az_pf_engine *e = g_engines;
+    while (e != NULL && e->de_ctx != de_ctx)
+        e = e->next;
+    if (e == NULL && (e = SCCalloc(1, sizeof(*e))) != NULL) {
+        e->de_ctx = de_ctx;
+        e->next = g_engines;
+        g_engines = e;
+    }
+    if (e != NULL && e->ngroups == e->cap) {
+        uint32_t cap = e->cap * 2 + 16;
+        struct az_pf_group **groups = SCRealloc(e->groups, cap * sizeof(*groups));
+        if (groups != NULL) {
+            e->groups = groups;
+            e->cap = cap;
+        }
+    }
+    if (e != NULL && e->ngroups < e->cap) {
+        e->groups[e->ngroups++] = g;
+        g->engine = e;
+    }
+    pthread_mutex_unlock(&g_engines_lock);
+    /* A group left out would make the others' verdicts wrong: the rules
+     * fail to load instead (out of memory). */
+    return g->engine;
+}
+
+/* A group's engine is freed with the last of its groups, when Suricata
+ * frees the detect engine: no packet thread uses it any more. */
+static void EngineLeave(struct az_pf_group *g)
+{
+    struct az_pf_engine *e = g->engine;
+    if (e == NULL)
+        return;
+    pthread_mutex_lock(&g_engines_lock);
+    for (uint32_t i = 0; i < e->ngroups; i++) {
+        if (e->groups[i] == g) {
+            e->groups[i] = e->groups[--e->ngroups];
+            break;
+        }
+    }
+    if (e->ngroups == 0) {
+        for (struct az_pf_engine **pp = &g_engines; *pp != NULL; pp = &(*pp)->next) {
+            if (*pp == e) {
+                *pp = e->next;
+                break;
+            }
+        }
+        SCFree(e->groups);
+        SCFree(e);
+    }
+    pthread_mutex_unlock(&g_engines_lock);
+}
 
 static void GroupFree(void *ptr)
 {
     struct az_pf_group *g = ptr;
     if (g == NULL)
         return;
+    EngineLeave(g);
     SCFree(g->rules);
     SCFree(g->kws);
     SCFree(g);
@@ -350,6 +462,147 @@ static void __attribute__((noinline)) Reevaluate(DetectEngineThreadCtx *det_ctx,
     }
 }
 
+/* --- the digest test: could any rule ever hold on a flow of this key? ---------- */
+
+/* What CouldHold needs of the packet being handled. */
+struct az_pf_ask {
+    DetectEngineThreadCtx *det_ctx;
+    Packet *p;
+    struct az_pf_thread *t;
+};
+
+/* The rule's keywords on a key's best case: azure tests exactly, or by
+ * their Possible where they have one (counters: `counters` says whether to
+ * test those at all); `flow` options and the app protocol are the flow's
+ * own and may yet hold, so they count as holding.  Sets *uses_counters. */
+static bool RuleCould(const struct az_pf_group *g, const struct az_pf_rule *r,
+        const struct az_flowinfo *info, bool counters, bool *uses_counters)
+{
+    for (uint16_t k = r->first_kw; k < r->first_kw + r->nkw; k++) {
+        const struct az_pf_kw *kw = &g->kws[k];
+        if (kw->Test == NULL)
+            continue;
+        if (kw->Possible != NULL) {
+            *uses_counters = true;
+            if (counters && !kw->Possible(info, kw->ctx))
+                return false;
+        } else if (!counters && !kw->Test(info, kw->ctx)) {
+            return false;
+        }
+    }
+    return true;
+}
+
+/* Every rule of every group on one class in one state (counters at
+ * their most); true when the verdict is settled as ALWAYS. */
+static bool ClassCould(struct az_pf_ask *a, const struct az_pf_engine *e,
+        const struct az_flowinfo *info, struct az_pf_could *c)
+{
+    for (uint32_t gi = 0; gi < e->ngroups; gi++) {
+        const struct az_pf_group *g = e->groups[gi];
+        for (uint32_t i = 0; i < g->nrules; i++) {
+            const struct az_pf_rule *r = &g->rules[i];
+            bool uses_counters = false;
+            if (!RuleCould(g, r, info, false, &uses_counters))
+                continue;
+            if (uses_counters && !RuleCould(g, r, info, true, &uses_counters))
+                continue;
+            /* Buffers read only the strings, which are the class's:
+             * inspected as the rule would on such a flow (its verdict is
+             * cached per pair of strings either way).  Buffers that are
+             * not side-effect free may hold. */
+            if (r->buffers && r->buffers_cached) {
+                AzKwBufferOverride(info);
+                bool match = BuffersMatch(a->det_ctx, a->p, info, r, a->t);
+                AzKwBufferOverride(NULL);
+                if (!match)
+                    continue;
+            }
+            if (!uses_counters) {
+                c->verdict = AZ_PF_ALWAYS;
+                return true;
+            }
+            /* A rule sits in many groups and holds on many states: its
+             * counter keywords need testing once. */
+            bool known = false;
+            for (uint8_t b = 0; b < c->nbound && !known; b++)
+                known = c->bound[b].r->s == r->s;
+            if (known)
+                continue;
+            if (c->nbound == AZ_PF_BOUND_MAX) {
+                c->verdict = AZ_PF_ALWAYS;
+                return true;
+            }
+            c->bound[c->nbound].g = g;
+            c->bound[c->nbound].r = r;
+            c->nbound++;
+            c->verdict = AZ_PF_COUNTERS;
+        }
+    }
+    return false;
+}
+
+static void CouldCompute(struct az_pf_ask *a, const struct az_digest *d, struct az_pf_could *c)
+{
+    *c = (struct az_pf_could){ .classes = { d->classes[0], d->classes[1] }, .states = d->states,
+        .verdict = AZ_PF_NEVER };
+    /* Counters at their most: a counter keyword with a lower bound passes
+     * here and is tested on the key's sums in CouldHold. */
+    const struct az_digest most = { .pkts_toserver = UINT64_MAX, .pkts_toclient = UINT64_MAX,
+        .bytes_toserver = UINT64_MAX, .bytes_toclient = UINT64_MAX };
+    /* A fold takes its facts from its latest record but sums counters over
+     * all: it has counters if any class of the key does. */
+    uint8_t have = 0;
+    for (int ci = 0; ci < 2 && d->classes[ci] != 0; ci++) {
+        struct az_flowinfo info;
+        AzIndexClassInfo(d->classes[ci], 0, &most, &info);
+        have |= info.have;
+    }
+    for (int ci = 0; ci < 2 && d->classes[ci] != 0; ci++) {
+        for (uint8_t state = 0; state < 16; state++) {
+            if (!(d->states & (1u << state)))
+                continue;
+            struct az_flowinfo info;
+            AzIndexClassInfo(d->classes[ci], state, &most, &info);
+            info.have = have;
+            info.mirrored = true; /* as a state made for this flow would say */
+            if (ClassCould(a, a->t->engine, &info, c))
+                return;
+        }
+    }
+}
+
+/* The filter correlate.c asks at a flow's first packet, before it makes a
+ * state: could any rule of this detect engine hold on some flow whose
+ * records are among the key's? */
+static bool CouldHold(void *arg, const struct az_digest *d)
+{
+    struct az_pf_ask *a = arg;
+    if (d->classes[0] == 0)
+        return false; /* no record: no azure keyword holds */
+    uint32_t h = d->classes[0] * 0x9e3779b1u ^ d->classes[1] * 0x85ebca77u ^ d->states;
+    struct az_pf_could *c = &a->t->could[(h ^ (h >> 16)) & (AZ_PF_COULD - 1)];
+    if (c->verdict == 0 || c->classes[0] != d->classes[0] || c->classes[1] != d->classes[1] ||
+            c->states != d->states)
+        CouldCompute(a, d, c);
+    if (c->verdict != AZ_PF_COUNTERS)
+        return c->verdict == AZ_PF_ALWAYS;
+    struct az_flowinfo sums = { .records = 1, .have = AZ_HAVE_COUNTERS,
+        .pkts_toserver = d->pkts_toserver, .pkts_toclient = d->pkts_toclient,
+        .bytes_toserver = d->bytes_toserver, .bytes_toclient = d->bytes_toclient };
+    for (uint8_t i = 0; i < c->nbound; i++) {
+        const struct az_pf_group *g = c->bound[i].g;
+        const struct az_pf_rule *r = c->bound[i].r;
+        bool could = true;
+        for (uint16_t k = r->first_kw; k < r->first_kw + r->nkw && could; k++)
+            if (g->kws[k].Possible != NULL)
+                could = g->kws[k].Possible(&sums, g->kws[k].ctx);
+        if (could)
+            return true;
+    }
+    return false;
+}
+
 static void AzPfRun(DetectEngineThreadCtx *det_ctx, Packet *p, const void *pectx)
 {
     const struct az_pf_group *g = pectx;
@@ -363,7 +616,10 @@ static void AzPfRun(DetectEngineThreadCtx *det_ctx, Packet *p, const void *pectx
     Flow *f = p->flow; /* the engine's mask requires one */
     struct az_detect_memo *memo = NULL;
     const struct az_flowinfo *info = NULL;
-    const uint32_t generation = AzFlowFactsGeneration(f, &memo, &info);
+    struct az_pf_ask ask = { det_ctx, p, t };
+    const struct az_facts_filter filter = { CouldHold, &ask, det_ctx->de_ctx->version };
+    const uint32_t generation =
+            AzFlowFactsGeneration(f, &memo, &info, t != NULL && t->engine != NULL ? &filter : NULL);
     if (generation == 0)
         return; /* no facts: no azure keyword can hold */
     if (unlikely(PacketGetIPProto(p) != f->proto || (p->flags & PKT_IS_FRAGMENT))) {
@@ -400,6 +656,10 @@ static int RuleAdd(struct az_pf_group *g, uint32_t *kw_cap, const Signature *s)
     r->iid = s->iid;
     r->alproto = (s->flags & SIG_FLAG_APPLAYER) ? s->alproto : ALPROTO_UNKNOWN;
     r->buffers_cached = false;
+    r->buffers = false;
+    for (uint32_t x = 0; x < s->init_data->buffer_index; x++)
+        if (IsAzureBuffer((int)s->init_data->buffers[x].id))
+            r->buffers = true;
     r->nkw = 0;
     uint32_t first = 0;
     for (uint32_t i = 0; i < g->nrules; i++)
@@ -418,6 +678,7 @@ static int RuleAdd(struct az_pf_group *g, uint32_t *kw_cap, const Signature *s)
             *kw_cap = cap;
         }
         g->kws[first + r->nkw].Test = AzureTest(sm->type);
+        g->kws[first + r->nkw].Possible = AzurePossible(sm->type);
         g->kws[first + r->nkw].Match = sigmatch_table[sm->type].Match;
         g->kws[first + r->nkw].ctx = sm->ctx;
         r->nkw++;
@@ -580,7 +841,13 @@ static int AzPfSetup(DetectEngineCtx *de_ctx, SigGroupHead *sgh)
         GroupFree(g);
         return 0;
     }
-    g->thread_id = DetectRegisterThreadCtxFuncs(de_ctx, "azflow.detect", ThreadInit, NULL,
+    if (EngineJoin(de_ctx, g) == NULL) {
+        GroupFree(g);
+        return -1;
+    }
+    /* One per detect engine (mode 1: the first group's data): every group
+     * of it shares one engine list. */
+    g->thread_id = DetectRegisterThreadCtxFuncs(de_ctx, "azflow.detect", ThreadInit, g->engine,
             ThreadFree, 1);
     if (g->thread_id < 0) {
         GroupFree(g);
@@ -629,11 +896,12 @@ bool AzKwPrefilterEnabled(void)
     return g_enabled;
 }
 
-void AzKwPrefilterKeyword(int id, AzKwTestFn Test)
+void AzKwPrefilterKeyword(int id, AzKwTestFn Test, AzKwTestFn Possible)
 {
     if (g_nkw_ids >= AZ_PF_MAX_IDS)
         FatalError("azflow: too many azure keywords for the rule engine");
     g_kw_ids[g_nkw_ids] = id;
+    g_kw_possible[g_nkw_ids] = Possible;
     g_kw_tests[g_nkw_ids++] = Test;
     /* Also when switched off, so `prefilter;` rules load either way. */
     sigmatch_table[id].SupportsPrefilter = AzPfSupports;

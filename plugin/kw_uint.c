@@ -56,27 +56,54 @@ static int AzUintSetup(DetectEngineCtx *de_ctx, Signature *s, const char *arg,
     return 0;
 }
 
+static uint64_t Counter(const struct az_flowinfo *info, enum az_counter counter)
+{
+    switch (counter) {
+        case AZ_PKTS_TOSERVER:
+            return info->pkts_toserver;
+        case AZ_PKTS_TOCLIENT:
+            return info->pkts_toclient;
+        case AZ_BYTES_TOSERVER:
+            return info->bytes_toserver;
+        case AZ_BYTES_TOCLIENT:
+            return info->bytes_toclient;
+    }
+    return 0;
+}
+
 static bool AzUintTest(const struct az_flowinfo *info, const SigMatchCtx *ctx, enum az_counter counter)
 {
     /* NSG v1 records carry no counters: a missing count is not a zero. */
     if (!AzKwHasRecord(info) || !(info->have & AZ_HAVE_COUNTERS))
         return 0;
-    uint64_t v = 0;
-    switch (counter) {
-        case AZ_PKTS_TOSERVER:
-            v = info->pkts_toserver;
+    return SCDetectU64Match(Counter(info, counter), (const DetectUintData_u64 *)ctx);
+}
+
+/* For the rule engine's digest test: could the keyword hold on some flow
+ * whose summed counter is at most info's (a flow folds a subset of its
+ * key's records)?  Only a lower bound can rule that out. */
+static bool AzUintPossible(const struct az_flowinfo *info, const SigMatchCtx *ctx,
+        enum az_counter counter)
+{
+    if (!AzKwHasRecord(info) || !(info->have & AZ_HAVE_COUNTERS))
+        return 0;
+    const DetectUintData_u64 *du = (const DetectUintData_u64 *)ctx;
+    uint64_t least;
+    switch (du->mode) {
+        case DetectUintModeEqual:
+        case DetectUintModeGte:
+            least = du->arg1;
             break;
-        case AZ_PKTS_TOCLIENT:
-            v = info->pkts_toclient;
+        case DetectUintModeGt:
+        case DetectUintModeRange:
+            if (du->arg1 == UINT64_MAX)
+                return false;
+            least = du->arg1 + 1;
             break;
-        case AZ_BYTES_TOSERVER:
-            v = info->bytes_toserver;
-            break;
-        case AZ_BYTES_TOCLIENT:
-            v = info->bytes_toclient;
-            break;
+        default:
+            return true; /* true at 0, or no simple bound: possible */
     }
-    return SCDetectU64Match(v, (const DetectUintData_u64 *)ctx);
+    return least <= Counter(info, counter);
 }
 
 static void AzUintFree(DetectEngineCtx *de_ctx, void *ptr)
@@ -92,31 +119,9 @@ static int PktsToServerSetup(DetectEngineCtx *de_ctx, Signature *s, const char *
     return AzUintSetup(de_ctx, s, arg, &g_pkts_toserver);
 }
 
-static bool PktsToServerTest(const struct az_flowinfo *info, const SigMatchCtx *ctx)
-{
-    return AzUintTest(info, ctx, AZ_PKTS_TOSERVER);
-}
-
-static int PktsToServerMatch(DetectEngineThreadCtx *det_ctx, Packet *p, const Signature *s,
-        const SigMatchCtx *ctx)
-{
-    return PktsToServerTest(AzKwFlowInfo(p), ctx);
-}
-
 static int PktsToClientSetup(DetectEngineCtx *de_ctx, Signature *s, const char *arg)
 {
     return AzUintSetup(de_ctx, s, arg, &g_pkts_toclient);
-}
-
-static bool PktsToClientTest(const struct az_flowinfo *info, const SigMatchCtx *ctx)
-{
-    return AzUintTest(info, ctx, AZ_PKTS_TOCLIENT);
-}
-
-static int PktsToClientMatch(DetectEngineThreadCtx *det_ctx, Packet *p, const Signature *s,
-        const SigMatchCtx *ctx)
-{
-    return PktsToClientTest(AzKwFlowInfo(p), ctx);
 }
 
 static int BytesToServerSetup(DetectEngineCtx *de_ctx, Signature *s, const char *arg)
@@ -124,39 +129,39 @@ static int BytesToServerSetup(DetectEngineCtx *de_ctx, Signature *s, const char 
     return AzUintSetup(de_ctx, s, arg, &g_bytes_toserver);
 }
 
-static bool BytesToServerTest(const struct az_flowinfo *info, const SigMatchCtx *ctx)
-{
-    return AzUintTest(info, ctx, AZ_BYTES_TOSERVER);
-}
-
-static int BytesToServerMatch(DetectEngineThreadCtx *det_ctx, Packet *p, const Signature *s,
-        const SigMatchCtx *ctx)
-{
-    return BytesToServerTest(AzKwFlowInfo(p), ctx);
-}
-
 static int BytesToClientSetup(DetectEngineCtx *de_ctx, Signature *s, const char *arg)
 {
     return AzUintSetup(de_ctx, s, arg, &g_bytes_toclient);
 }
 
-static bool BytesToClientTest(const struct az_flowinfo *info, const SigMatchCtx *ctx)
-{
-    return AzUintTest(info, ctx, AZ_BYTES_TOCLIENT);
-}
+/* Each counter's Test (on an info), Possible (AzUintPossible) and Match
+ * (on the packet's flow). */
+#define AZ_UINT_FUNCS(Name, counter)                                                               \
+    static bool Name##Test(const struct az_flowinfo *info, const SigMatchCtx *ctx)                 \
+    {                                                                                              \
+        return AzUintTest(info, ctx, counter);                                                     \
+    }                                                                                              \
+    static bool Name##Possible(const struct az_flowinfo *info, const SigMatchCtx *ctx)             \
+    {                                                                                              \
+        return AzUintPossible(info, ctx, counter);                                                 \
+    }                                                                                              \
+    static int Name##Match(DetectEngineThreadCtx *det_ctx, Packet *p, const Signature *s,          \
+            const SigMatchCtx *ctx)                                                                \
+    {                                                                                              \
+        return Name##Test(AzKwFlowInfo(p), ctx);                                                   \
+    }
 
-static int BytesToClientMatch(DetectEngineThreadCtx *det_ctx, Packet *p, const Signature *s,
-        const SigMatchCtx *ctx)
-{
-    return BytesToClientTest(AzKwFlowInfo(p), ctx);
-}
+AZ_UINT_FUNCS(PktsToServer, AZ_PKTS_TOSERVER)
+AZ_UINT_FUNCS(PktsToClient, AZ_PKTS_TOCLIENT)
+AZ_UINT_FUNCS(BytesToServer, AZ_BYTES_TOSERVER)
+AZ_UINT_FUNCS(BytesToClient, AZ_BYTES_TOCLIENT)
 
 /* --- registration ---------------------------------------------------------------- */
 
 static void AzUintRegisterOne(struct az_uint_kw *kw, const char *desc, const char *url,
         int (*Setup)(DetectEngineCtx *, Signature *, const char *),
         int (*Match)(DetectEngineThreadCtx *, Packet *, const Signature *, const SigMatchCtx *),
-        AzKwTestFn Test)
+        AzKwTestFn Test, AzKwTestFn Possible)
 {
     /* sigmatch_table may move with each new id: index it, never keep a pointer. */
     kw->id = AzKwNewId(kw->name);
@@ -167,7 +172,7 @@ static void AzUintRegisterOne(struct az_uint_kw *kw, const char *desc, const cha
     sigmatch_table[kw->id].Match = Match;
     sigmatch_table[kw->id].Free = AzUintFree;
     sigmatch_table[kw->id].flags = SIGMATCH_QUOTES_OPTIONAL;
-    AzKwPrefilterKeyword(kw->id, Test);
+    AzKwPrefilterKeyword(kw->id, Test, Possible);
 }
 
 void AzKwUintRegister(void)
@@ -175,17 +180,17 @@ void AzKwUintRegister(void)
     AzUintRegisterOne(&g_pkts_toserver,
             "match the summed Azure flow-log packet count, record source to destination",
             AZ_KW_DOC("azurepkts_toserver-azurepkts_toclient"), PktsToServerSetup,
-            PktsToServerMatch, PktsToServerTest);
+            PktsToServerMatch, PktsToServerTest, PktsToServerPossible);
     AzUintRegisterOne(&g_pkts_toclient,
             "match the summed Azure flow-log packet count, record destination to source",
             AZ_KW_DOC("azurepkts_toserver-azurepkts_toclient"), PktsToClientSetup,
-            PktsToClientMatch, PktsToClientTest);
+            PktsToClientMatch, PktsToClientTest, PktsToClientPossible);
     AzUintRegisterOne(&g_bytes_toserver,
             "match the summed Azure flow-log byte count, record source to destination",
             AZ_KW_DOC("azurebytes_toserver-azurebytes_toclient"), BytesToServerSetup,
-            BytesToServerMatch, BytesToServerTest);
+            BytesToServerMatch, BytesToServerTest, BytesToServerPossible);
     AzUintRegisterOne(&g_bytes_toclient,
             "match the summed Azure flow-log byte count, record destination to source",
             AZ_KW_DOC("azurebytes_toserver-azurebytes_toclient"), BytesToClientSetup,
-            BytesToClientMatch, BytesToClientTest);
+            BytesToClientMatch, BytesToClientTest, BytesToClientPossible);
 }

@@ -24,6 +24,7 @@ GETTER(memuse)
 GETTER(detect_calls)
 GETTER(detect_key_changes)
 GETTER(detect_candidates)
+GETTER(detect_flows_unmatchable)
 GETTER(late_surrogates)
 GETTER(late_flow_gone)
 GETTER(late_dropped)
@@ -56,6 +57,7 @@ void AzStatsRunStart(void)
     atomic_store(&az_stats.detect_calls, 0);
     atomic_store(&az_stats.detect_key_changes, 0);
     atomic_store(&az_stats.detect_candidates, 0);
+    atomic_store(&az_stats.detect_flows_unmatchable, 0);
     /* With stats disabled Suricata reports none; registering would only
      * fill a context nobody reads. */
     if (!StatsEnabled())
@@ -70,6 +72,7 @@ void AzStatsRunStart(void)
     StatsRegisterGlobalCounter("azure.detect_calls", Get_detect_calls);
     StatsRegisterGlobalCounter("azure.detect_key_changes", Get_detect_key_changes);
     StatsRegisterGlobalCounter("azure.detect_candidates", Get_detect_candidates);
+    StatsRegisterGlobalCounter("azure.detect_flows_unmatchable", Get_detect_flows_unmatchable);
     StatsRegisterGlobalCounter("azure.late_surrogates", Get_late_surrogates);
     StatsRegisterGlobalCounter("azure.late_flow_gone", Get_late_flow_gone);
     StatsRegisterGlobalCounter("azure.late_dropped", Get_late_dropped);

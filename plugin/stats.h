@@ -16,10 +16,12 @@ struct az_stats {
     atomic_uint_fast64_t memuse;
     /* The rule engine (kw_prefilter.c): packets it ran on, packets on
      * which it evaluated rules (a flow's facts or state changed, or a
-     * window ran out), rules it made candidates. */
+     * window ran out), rules it made candidates, and flows it found no
+     * loaded rule could match by their digest (no state, no lookup). */
     atomic_uint_fast64_t detect_calls;
     atomic_uint_fast64_t detect_key_changes;
     atomic_uint_fast64_t detect_candidates;
+    atomic_uint_fast64_t detect_flows_unmatchable;
     /* late records (live): see late.h */
     atomic_uint_fast64_t late_surrogates;   /* header-only packets sent to a flow's worker */
     atomic_uint_fast64_t late_flow_gone;    /* of those, for a flow no longer in the table */

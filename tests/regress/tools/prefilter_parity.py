@@ -1,16 +1,27 @@
 #!/usr/bin/python3
 """The rule engine changes when rules are evaluated, never what they find.
 
-    prefilter_parity.py RULES CORPUS...      (a CORPUS is PCAP:FLOWLOG-DIR[:STRETCH])
+    prefilter_parity.py [--alone] RULES CORPUS...   (a CORPUS is PCAP:FLOWLOG-DIR[:STRETCH])
 
-For each corpus, runs Suricata with the plugin and RULES twice, with the
-engine (default) and with `azure.detect.prefilter: no`, and fails unless
-both runs raise the same alerts: the same (sid, 5-tuple, pcap_cnt,
-timestamp) with the same multiplicity.  Also fails when the engine did no
+For each corpus, runs Suricata with the plugin and RULES three times: with
+the engine (default), with `azure.detect.prefilter: no`, and with the
+engine but without `azure_flow` events, so that flows make their state on
+demand and the engine's digest test rules out flows no rule could match
+(without those events every flow has a state from its first packet).  It
+fails unless all runs raise the same alerts: the same (sid, 5-tuple,
+pcap_cnt, timestamp) with the same multiplicity.  Also fails when the engine did no
 work (its stats counters stay 0) or worked when switched off, and when the
 runs raise no alert at all for a sid of RULES marked `# parity: fires`
 (so the comparison cannot pass by having nothing to compare).  Output goes
 to $OUTPUT_DIR/<corpus>-{on,off}.
+
+--alone: then runs each `parity fires` rule of RULES on its own, with states
+on demand and without the engine, on the first corpus where it fired: a
+rule alone is the only one that can keep its flows from being ruled out, so
+each kind of condition the digest test judges is checked by itself; and
+fails unless the digest test ruled some flow out with the whole set.  Not
+under valgrind (REGRESS_VALGRIND), whose runs take too long for that; the
+plain and sanitizer runs do it.
 
 STRETCH (an integer) first rewrites the pcap's timestamps so that each
 packet's offset within its 10-second slot is STRETCH times longer: the
@@ -66,27 +77,64 @@ def stretch(src, dst, factor):
         f.write(b"".join(out))
 
 
-def run(name, rules, pcap, logs, engine):
-    logdir = os.path.join(os.environ["OUTPUT_DIR"], "%s-%s" % (name, "on" if engine else "off"))
+def run(name, rules, pcap, logs, engine, on_demand=False):
+    label = "on-demand" if on_demand else "on" if engine else "off"
+    logdir = os.path.join(os.environ["OUTPUT_DIR"], "%s-%s" % (name, label))
     shutil.rmtree(logdir, ignore_errors=True)  # Suricata appends to an existing eve.json
     os.makedirs(logdir)
     args = ["-r", pcap, "-S", rules, "--set", "azure.flow-logs.0.path=%s" % logs]
     if not engine:
         args += ["--set", "azure.detect.prefilter=no"]
+    yaml = without_azure_flow(logdir) if on_demand else None
     with open(os.path.join(logdir, "stderr"), "w") as err:
-        rc = subprocess.run(suricata_run.command(logdir, args), stdout=err, stderr=err).returncode
+        rc = subprocess.run(suricata_run.command(logdir, args, yaml=yaml), stdout=err,
+                            stderr=err).returncode
     if rc != 0:
         sys.exit("prefilter_parity: %s: Suricata exited %d (see %s/stderr)" % (logdir, rc, logdir))
     return alerts_and_stats(logdir)
 
 
+def without_azure_flow(logdir):
+    """The regression config less its `azure_flow` event type."""
+    src = os.environ.get("SURICATA_YAML") or os.path.join(os.environ["SRCDIR"], "tests", "regress",
+                                                           "suricata.yaml")
+    with open(src) as f:
+        lines = f.readlines()
+    kept = [line for line in lines if line.strip() != "- azure_flow"]
+    if len(kept) != len(lines) - 1:
+        sys.exit("prefilter_parity: %s: expected one '- azure_flow' line" % src)
+    dst = os.path.join(logdir, "suricata-no-azure-flow.yaml")
+    with open(dst, "w") as f:
+        f.writelines(kept)
+    return dst
+
+
+def alone(rule_line, sid, pcap, logs, name):
+    """One rule by itself: the same alerts with states on demand as without the engine."""
+    path = os.path.join(os.environ["OUTPUT_DIR"], "alone-%d.rules" % sid)
+    with open(path, "w") as f:
+        f.write(rule_line)
+    demand, stats = run("%s-alone-%d" % (name, sid), path, pcap, logs, True, on_demand=True)
+    off, _ = run("%s-alone-%d" % (name, sid), path, pcap, logs, False)
+    print("sid %d alone on %s: %d alerts with states on demand (%s flows ruled out), %d without "
+          "the engine" % (sid, name, sum(demand.values()), stats.get("detect_flows_unmatchable"),
+                          sum(off.values())))
+    return demand == off and sum(off.values()) > 0
+
+
 def main():
-    if len(sys.argv) < 3:
+    args = sys.argv[1:]
+    each = args[:1] == ["--alone"]
+    args = args[1:] if each else args
+    if len(args) < 2:
         sys.exit(__doc__)
+    sys.argv[1:] = args
     rules = sys.argv[1]
     must_fire = set(int(m) for m in re.findall(r"metadata:parity fires; sid:(\d+);", open(rules).read()))
     fired = collections.Counter()
     failed = False
+    ruled_out = 0
+    first_fired = {}  # sid -> (pcap, logs, name) of the first corpus it fired on
     for corpus in sys.argv[2:]:
         pcap, logs, factor = (corpus.split(":") + [None])[:3]
         name = os.path.basename(os.path.dirname(pcap)) + "-" + os.path.basename(logs)
@@ -97,17 +145,31 @@ def main():
             pcap = stretched
         on, on_stats = run(name, rules, pcap, logs, True)
         off, off_stats = run(name, rules, pcap, logs, False)
+        demand, demand_stats = run(name, rules, pcap, logs, True, on_demand=True)
         for k, n in on.items():
             fired[k[0]] += n
+            first_fired.setdefault(k[0], (pcap, logs, name))
         per_sid = collections.Counter()
         for k, n in on.items():
             per_sid[k[0]] += n
         print("%s: %d alerts with the engine, %d without; per sid %s; engine calls %s, key "
-              "changes %s, candidates %s" % (name, sum(on.values()), sum(off.values()),
-                                             dict(sorted(per_sid.items())),
-                                             on_stats.get("detect_calls"),
-                                             on_stats.get("detect_key_changes"),
-                                             on_stats.get("detect_candidates")))
+              "changes %s, candidates %s; states on demand: %d alerts, %s flows ruled out"
+              % (name, sum(on.values()), sum(off.values()), dict(sorted(per_sid.items())),
+                 on_stats.get("detect_calls"), on_stats.get("detect_key_changes"),
+                 on_stats.get("detect_candidates"), sum(demand.values()),
+                 demand_stats.get("detect_flows_unmatchable")))
+        ruled_out += demand_stats.get("detect_flows_unmatchable") or 0
+        for label, stats in (("engine off", off_stats), ("every flow's state at its start", on_stats)):
+            if stats.get("detect_flows_unmatchable"):
+                failed = True
+                print("  %s: azure.detect_flows_unmatchable is %r, expected 0"
+                      % (label, stats.get("detect_flows_unmatchable")))
+        if demand != off:
+            failed = True
+            for k in sorted(set(demand) | set(off)):
+                if demand.get(k, 0) != off.get(k, 0):
+                    print("  DIFFERS %s: %d with states on demand, %d without the engine"
+                          % (k, demand.get(k, 0), off.get(k, 0)))
         if on != off:
             failed = True
             for k in sorted(set(on) | set(off)):
@@ -121,6 +183,19 @@ def main():
             if off_stats.get(key):
                 failed = True
                 print("  engine off: azure.%s is %r, expected 0" % (key, off_stats.get(key)))
+    # With selective rules (--alone) the digest test (flows no rule could
+    # match make no state) must have been exercised, or the comparison says
+    # nothing of it.
+    if each and not ruled_out:
+        failed = True
+        print("azure.detect_flows_unmatchable stayed 0 in every corpus: no flow was ruled out")
+    if each and not os.environ.get("REGRESS_VALGRIND"):
+        lines = {int(m.group(1)): m.group(0) for m in
+                 re.finditer(r"^alert .*metadata:parity fires; sid:(\d+);.*$\n?", open(rules).read(), re.M)}
+        for sid in sorted(must_fire & set(first_fired)):
+            if not alone(lines[sid], sid, *first_fired[sid]):
+                failed = True
+                print("  sid %d alone: alerts differ, or none" % sid)
     for sid in sorted(must_fire - set(fired)):
         failed = True
         print("sid %d never fired: nothing compared for it" % sid)

@@ -30,12 +30,12 @@ def under_valgrind():
     return os.path.basename(os.path.dirname(os.path.abspath(out))).endswith("-valgrind") if out else False
 
 
-def command(logdir, args, valgrind_extra=()):
+def command(logdir, args, valgrind_extra=(), yaml=None):
     suricata = os.environ["SURICATA"]
     sysconf, _ = runner.host_sysconfdir(suricata)
     cmd = list(runner.VALGRIND) + list(valgrind_extra) if under_valgrind() else []
     return cmd + [suricata, "--set", "plugins.9=%s" % os.environ["PLUGIN"],
-                  "-c", os.environ.get("SURICATA_YAML") or
+                  "-c", yaml or os.environ.get("SURICATA_YAML") or
                   os.path.join(os.environ["SRCDIR"], "tests", "regress", "suricata.yaml"),
                   "--set", "classification-file=%s" % os.path.join(sysconf, "suricata", "classification.config"),
                   "--set", "reference-config-file=%s" % os.path.join(sysconf, "suricata", "reference.config"),
