@@ -251,10 +251,13 @@ static uint32_t InternEnvelope(const struct azf_tuple *t, const char *blob)
 
 /* --- fact classes ----------------------------------------------------------
  * What a record tells a rule besides its state and counters.  A key's
- * records mostly share one (two where both ends' NICs log it). */
+ * records mostly share one (two where both ends' NICs log it).  Whether a
+ * record has counters is not part of it: a VNet flow's B record has none
+ * and its C and E records do, and a fold has counters when any of its
+ * records does, so the digest keeps that as one bit of its own. */
 struct fact_class {
-    uint8_t source, version, direction, decision, have;
-    uint8_t pad[3];
+    uint8_t source, version, direction, decision;
+    uint8_t pad[4];
     uint32_t rule, acl, encryption;
 };
 _Static_assert(sizeof(struct fact_class) <= TAB_VALUE_MAX, "fact class too large");
@@ -405,26 +408,53 @@ static inline uint32_t ClampU32(uint64_t v)
 /* --- the facts digest -------------------------------------------------------
  * Everything any flow of a key could be told by its records, in one slot,
  * read without a lock or a chain walk: the fact classes of its records,
- * the states they had, and their counters' sums.  The rule engine asks it
- * at a flow's first packet whether any loaded rule could ever hold there
- * (plugin/kw_prefilter.c); a flow no rule can match then makes no state
- * and looks nothing up.  It must never say less than the records do, so a
- * slot only widens: keys that share it, and records evicted since, leave
- * their marks, and a third class makes it say nothing for good.  One
- * 16-byte slot per bucket, guarded by the bucket's stripe lock: about 4 %
- * of the memcap. */
-#define DIGEST_MIXED 0xffffffu /* more than two classes: the slot says nothing */
-#define DIGEST_CLASS_MAX 0xfffffeu
+ * the states each class was seen in, whether any record had counters, and
+ * the counters' sums.  The rule engine asks it at a flow's first packet
+ * whether any loaded rule could ever hold there (plugin/kw_prefilter.c); a
+ * flow no rule can match then makes no state and looks nothing up.  It
+ * must never say less than the records do, so a slot only widens: keys
+ * that share it, and records evicted since, leave their marks, and a third
+ * class makes it say nothing for good.
+ *
+ * About half the buckets hold a second key, mostly of another class, and a
+ * flow must not be judged on its neighbour's class: each class carries a
+ * 6-bit mask of the fingerprints of the keys that brought it, and a reader
+ * takes only the classes whose mask has its own key's fingerprint (a
+ * neighbour's class slips through one time in six).  One 16-byte slot per
+ * bucket, guarded by the bucket's stripe lock: 3.6-7 % of the memcap (one
+ * bucket per four records it allows, rounded up to a power of two). */
+#define DIGEST_CLASS_BITS 20
+#define DIGEST_CLASS_MASK ((1ull << DIGEST_CLASS_BITS) - 1)
+#define DIGEST_MIXED DIGEST_CLASS_MASK /* more than two classes: the slot says nothing */
+#define DIGEST_CLASS_MAX (DIGEST_MIXED - 1)
+#define DIGEST_STATES_AT(i) (40 + 5 * (i)) /* 5 state bits per class */
+#define DIGEST_FPS_AT(i) (50 + 6 * (i))    /* 6 fingerprint bits per class */
+#define DIGEST_HAVE_COUNTERS (1ull << 62)  /* some record had counters */
 
 struct digest_slot {
-    _Atomic uint64_t classes;  /* class 0 | class 1 << 24 | state bits << 48 */
+    /* class 0 | class 1 << 20 | their states << 40, 45 | their
+     * fingerprints << 50, 56 | DIGEST_HAVE_COUNTERS */
+    _Atomic uint64_t classes;
     _Atomic uint64_t counters; /* four sums' bounds (Bound16): pkts ts, tc, bytes ts, tc */
 };
+_Static_assert(AZF_STATE_DENY < 5, "a class keeps 5 state bits");
 
 static struct digest_slot *g_digest;
 /* Bumped after every change to a slot: a reader that took its decision
  * under an older epoch decides again. */
 static _Atomic uint64_t g_digest_epoch = 1;
+
+/* Which of 6 a key is among those of its bucket: from the hash bits the
+ * bucket index does not use up (a multiply spreads all 32 into the top). */
+static inline unsigned DigestFingerprint(const struct az_key *k)
+{
+    return (unsigned)(((uint64_t)(AzKeyHash(k) * 0x9e3779b1u) * 6) >> 32);
+}
+
+static inline uint64_t DigestField(uint64_t w, unsigned at, unsigned bits)
+{
+    return (w >> at) & ((1ull << bits) - 1);
+}
 
 /* A sum's upper bound in 16 bits: 11 bits of mantissa, 5 of exponent,
  * rounded up (so within 0.1 % of the sum, per record added); 0xffff is
@@ -465,17 +495,27 @@ static void DigestAdd(size_t bucket, const struct az_rec *r, uint32_t cls)
         return;
     struct digest_slot *d = &g_digest[bucket];
     const uint64_t was = atomic_load_explicit(&d->classes, memory_order_relaxed);
-    uint64_t c0 = was & 0xffffff, c1 = (was >> 24) & 0xffffff, states = was >> 48;
-    if (cls == 0 || cls > DIGEST_CLASS_MAX)
-        c0 = c1 = DIGEST_MIXED;
+    uint64_t now;
+    const uint64_t c0 = DigestField(was, 0, DIGEST_CLASS_BITS);
+    const uint64_t c1 = DigestField(was, DIGEST_CLASS_BITS, DIGEST_CLASS_BITS);
+    int i;
+    if (c0 == DIGEST_MIXED || cls == 0 || cls > DIGEST_CLASS_MAX)
+        i = -1;
     else if (c0 == 0 || c0 == cls)
-        c0 = cls;
-    else if (c0 != DIGEST_MIXED && (c1 == 0 || c1 == cls))
-        c1 = cls;
+        i = 0;
+    else if (c1 == 0 || c1 == cls)
+        i = 1;
     else
-        c0 = c1 = DIGEST_MIXED;
-    states |= 1u << (r->state & 15);
-    const uint64_t now = c0 | c1 << 24 | states << 48;
+        i = -1;
+    if (i < 0) {
+        now = DIGEST_MIXED;
+    } else {
+        now = was | (uint64_t)cls << (DIGEST_CLASS_BITS * i) |
+              1ull << (DIGEST_STATES_AT(i) + (r->state % 5)) |
+              1ull << (DIGEST_FPS_AT(i) + DigestFingerprint(&r->key));
+        if (r->flags & REC_HAVE_COUNTERS)
+            now |= DIGEST_HAVE_COUNTERS;
+    }
     bool changed = now != was;
     atomic_store_explicit(&d->classes, now, memory_order_relaxed);
     if (r->flags & REC_HAVE_COUNTERS) {
@@ -520,11 +560,20 @@ bool AzIndexDigest(const struct az_key *k, struct az_digest *out)
     const struct digest_slot *d = &g_digest[Bucket(k)];
     const uint64_t c = atomic_load_explicit(&d->classes, memory_order_acquire);
     const uint64_t n = atomic_load_explicit(&d->counters, memory_order_relaxed);
-    out->classes[0] = (uint32_t)(c & 0xffffff);
-    out->classes[1] = (uint32_t)((c >> 24) & 0xffffff);
-    if (out->classes[0] == DIGEST_MIXED)
+    if (DigestField(c, 0, DIGEST_CLASS_BITS) == DIGEST_MIXED)
         return false;
-    out->states = (uint16_t)(c >> 48);
+    const unsigned fp = DigestFingerprint(k);
+    memset(out, 0, sizeof(*out));
+    int got = 0;
+    for (int i = 0; i < 2; i++) {
+        const uint32_t cls = (uint32_t)DigestField(c, DIGEST_CLASS_BITS * i, DIGEST_CLASS_BITS);
+        if (cls == 0 || !(DigestField(c, DIGEST_FPS_AT(i), 6) & (1u << fp)))
+            continue; /* no key with this one's fingerprint brought it */
+        out->classes[got] = cls;
+        out->states |= (uint16_t)(DigestField(c, DIGEST_STATES_AT(i), 5) << (8 * got));
+        got++;
+    }
+    out->have = (c & DIGEST_HAVE_COUNTERS) ? AZ_HAVE_COUNTERS : 0;
     out->pkts_toserver = Bound16Value((uint16_t)n);
     out->pkts_toclient = Bound16Value((uint16_t)(n >> 16));
     out->bytes_toserver = Bound16Value((uint16_t)(n >> 32));
@@ -543,7 +592,7 @@ void AzIndexClassInfo(uint32_t cls, uint8_t state, const struct az_digest *d,
     out->direction = fc->direction;
     out->decision = fc->decision;
     out->state = state;
-    out->have = fc->have;
+    out->have = d->have;
     out->encryption = Str(fc->encryption);
     out->rule = Str(fc->rule);
     out->acl = Str(fc->acl);
@@ -685,7 +734,6 @@ static int Add(const struct azf_tuple *t, const char *blob, uint8_t flags)
     r->env = InternEnvelope(t, blob);
     const struct fact_class fc = { .source = r->source, .version = r->version,
         .direction = r->direction, .decision = r->decision,
-        .have = (r->flags & REC_HAVE_COUNTERS) ? AZ_HAVE_COUNTERS : 0,
         .rule = r->rule, .acl = r->acl, .encryption = r->encryption };
     const uint32_t cls = TabIntern(&g_classes, &fc);
 

@@ -87,24 +87,29 @@ void AzIndexPrefetch(const struct az_key *k);
 /* --- the facts digest ------------------------------------------------------
  * What every record a key ever had could tell a flow of it, without
  * walking its records: at most two fact classes (source, version,
- * direction, decision, encryption, rule, acl, whether it has counters),
- * the states the records had, and an upper bound of each counter's sum.
+ * direction, decision, encryption, rule, acl), the states each was seen
+ * in, whether any record had counters, and an upper bound of each
+ * counter's sum.
  * It only widens (eviction and keys sharing a slot leave their marks), so
  * a rule that cannot hold on any of it cannot hold on the key's flows. */
 struct az_digest {
     uint32_t classes[2]; /* 0: none (no record at all when classes[0] is 0) */
-    uint16_t states;     /* bit 1 << enum azf_state for each state seen */
+    uint16_t states;     /* bit 1 << enum azf_state << 8 * i for each state class i was seen in */
+    uint8_t have;        /* AZ_HAVE_COUNTERS when any record had counters */
     uint64_t pkts_toserver, pkts_toclient, bytes_toserver, bytes_toclient;
 };
 
 /* Changes after every change to any key's digest (acquire): a decision
  * taken on a digest read after it holds until it changes. */
 uint64_t AzIndexDigestEpoch(void);
-/* The key's digest; false when it tells nothing (more than two classes
- * share its slot), so the key's records must be looked up. */
+/* The key's digest: only the classes that keys with k's fingerprint
+ * brought to its slot (so a neighbour's may remain).  False when it tells
+ * nothing (more than two classes share the slot), so the key's records
+ * must be looked up. */
 bool AzIndexDigest(const struct az_key *k, struct az_digest *d);
 /* The aggregate one record of class `cls` in `state` would fold into, with
- * d's counter bounds: what a rule would see on the best case of the key. */
+ * d's counter bounds and `have`: what a rule would see on the best case of
+ * the key. */
 void AzIndexClassInfo(uint32_t cls, uint8_t state, const struct az_digest *d,
         struct az_flowinfo *out);
 

@@ -100,6 +100,7 @@ struct az_pf_rule;
 struct az_pf_could {
     uint32_t classes[2];
     uint16_t states;
+    uint8_t have;
     uint8_t verdict; /* enum az_pf_could_kind; 0: empty */
     uint8_t nbound;
     struct {
@@ -545,26 +546,19 @@ static bool ClassCould(struct az_pf_ask *a, const struct az_pf_engine *e,
 static void CouldCompute(struct az_pf_ask *a, const struct az_digest *d, struct az_pf_could *c)
 {
     *c = (struct az_pf_could){ .classes = { d->classes[0], d->classes[1] }, .states = d->states,
-        .verdict = AZ_PF_NEVER };
+        .have = d->have, .verdict = AZ_PF_NEVER };
     /* Counters at their most: a counter keyword with a lower bound passes
-     * here and is tested on the key's sums in CouldHold. */
-    const struct az_digest most = { .pkts_toserver = UINT64_MAX, .pkts_toclient = UINT64_MAX,
-        .bytes_toserver = UINT64_MAX, .bytes_toclient = UINT64_MAX };
-    /* A fold takes its facts from its latest record but sums counters over
-     * all: it has counters if any class of the key does. */
-    uint8_t have = 0;
+     * here and is tested on the key's sums in CouldHold.  A fold takes its
+     * facts from its latest record but sums counters over all: it has
+     * counters if any record of the key did (d->have). */
+    const struct az_digest most = { .have = d->have, .pkts_toserver = UINT64_MAX,
+        .pkts_toclient = UINT64_MAX, .bytes_toserver = UINT64_MAX, .bytes_toclient = UINT64_MAX };
     for (int ci = 0; ci < 2 && d->classes[ci] != 0; ci++) {
-        struct az_flowinfo info;
-        AzIndexClassInfo(d->classes[ci], 0, &most, &info);
-        have |= info.have;
-    }
-    for (int ci = 0; ci < 2 && d->classes[ci] != 0; ci++) {
-        for (uint8_t state = 0; state < 16; state++) {
-            if (!(d->states & (1u << state)))
+        for (uint8_t state = 0; state < 8; state++) {
+            if (!(d->states & (1u << (8 * ci + state))))
                 continue;
             struct az_flowinfo info;
             AzIndexClassInfo(d->classes[ci], state, &most, &info);
-            info.have = have;
             info.mirrored = true; /* as a state made for this flow would say */
             if (ClassCould(a, a->t->engine, &info, c))
                 return;
@@ -579,11 +573,12 @@ static bool CouldHold(void *arg, const struct az_digest *d)
 {
     struct az_pf_ask *a = arg;
     if (d->classes[0] == 0)
-        return false; /* no record: no azure keyword holds */
-    uint32_t h = d->classes[0] * 0x9e3779b1u ^ d->classes[1] * 0x85ebca77u ^ d->states;
+        return false; /* no record of the key: no azure keyword holds */
+    uint32_t h = d->classes[0] * 0x9e3779b1u ^ d->classes[1] * 0x85ebca77u ^ d->states ^
+                 (uint32_t)d->have << 16;
     struct az_pf_could *c = &a->t->could[(h ^ (h >> 16)) & (AZ_PF_COULD - 1)];
     if (c->verdict == 0 || c->classes[0] != d->classes[0] || c->classes[1] != d->classes[1] ||
-            c->states != d->states)
+            c->states != d->states || c->have != d->have)
         CouldCompute(a, d, c);
     if (c->verdict != AZ_PF_COUNTERS)
         return c->verdict == AZ_PF_ALWAYS;
