@@ -385,9 +385,14 @@ static inline bool KeyEq(const struct az_key *x, const struct az_key *y)
     return memcmp(x, y, sizeof(*x)) == 0;
 }
 
+static inline size_t BucketOfHash(uint32_t hash)
+{
+    return hash & (g_nbuckets - 1);
+}
+
 static inline size_t Bucket(const struct az_key *k)
 {
-    return AzKeyHash(k) & (g_nbuckets - 1);
+    return BucketOfHash(AzKeyHash(k));
 }
 
 static inline _Atomic uint32_t *Gen(size_t bucket)
@@ -446,9 +451,9 @@ static _Atomic uint64_t g_digest_epoch = 1;
 
 /* Which of 6 a key is among those of its bucket: from the hash bits the
  * bucket index does not use up (a multiply spreads all 32 into the top). */
-static inline unsigned DigestFingerprint(const struct az_key *k)
+static inline unsigned DigestFingerprint(uint32_t hash)
 {
-    return (unsigned)(((uint64_t)(AzKeyHash(k) * 0x9e3779b1u) * 6) >> 32);
+    return (unsigned)(((uint64_t)(hash * 0x9e3779b1u) * 6) >> 32);
 }
 
 static inline uint64_t DigestField(uint64_t w, unsigned at, unsigned bits)
@@ -512,7 +517,7 @@ static void DigestAdd(size_t bucket, const struct az_rec *r, uint32_t cls)
     } else {
         now = was | (uint64_t)cls << (DIGEST_CLASS_BITS * i) |
               1ull << (DIGEST_STATES_AT(i) + (r->state % 5)) |
-              1ull << (DIGEST_FPS_AT(i) + DigestFingerprint(&r->key));
+              1ull << (DIGEST_FPS_AT(i) + DigestFingerprint(AzKeyHash(&r->key)));
         if (r->flags & REC_HAVE_COUNTERS)
             now |= DIGEST_HAVE_COUNTERS;
     }
@@ -557,12 +562,13 @@ bool AzIndexDigest(const struct az_key *k, struct az_digest *out)
 {
     if (g_digest == NULL)
         return false;
-    const struct digest_slot *d = &g_digest[Bucket(k)];
+    const uint32_t hash = AzKeyHash(k); /* once: the bucket and the fingerprint */
+    const struct digest_slot *d = &g_digest[BucketOfHash(hash)];
     const uint64_t c = atomic_load_explicit(&d->classes, memory_order_acquire);
     const uint64_t n = atomic_load_explicit(&d->counters, memory_order_relaxed);
     if (DigestField(c, 0, DIGEST_CLASS_BITS) == DIGEST_MIXED)
         return false;
-    const unsigned fp = DigestFingerprint(k);
+    const unsigned fp = DigestFingerprint(hash);
     memset(out, 0, sizeof(*out));
     int got = 0;
     for (int i = 0; i < 2; i++) {
