@@ -429,8 +429,7 @@ static inline uint32_t ClampU32(uint64_t v)
  * bucket, guarded by the bucket's stripe lock: 3.6-7 % of the memcap (one
  * bucket per four records it allows, rounded up to a power of two). */
 #define DIGEST_CLASS_BITS 20
-#define DIGEST_CLASS_MASK ((1ull << DIGEST_CLASS_BITS) - 1)
-#define DIGEST_MIXED DIGEST_CLASS_MASK /* more than two classes: the slot says nothing */
+#define DIGEST_MIXED ((1u << DIGEST_CLASS_BITS) - 1) /* more than two classes: the slot says nothing */
 #define DIGEST_CLASS_MAX (DIGEST_MIXED - 1)
 #define DIGEST_STATES_AT(i) (40 + 5 * (i)) /* 5 state bits per class */
 #define DIGEST_FPS_AT(i) (50 + 6 * (i))    /* 6 fingerprint bits per class */
@@ -459,6 +458,11 @@ static inline unsigned DigestFingerprint(uint32_t hash)
 static inline uint64_t DigestField(uint64_t w, unsigned at, unsigned bits)
 {
     return (w >> at) & ((1ull << bits) - 1);
+}
+
+static inline uint32_t DigestClass(uint64_t w, int i)
+{
+    return (uint32_t)DigestField(w, DIGEST_CLASS_BITS * (unsigned)i, DIGEST_CLASS_BITS);
 }
 
 /* A sum's upper bound in 16 bits: 11 bits of mantissa, 5 of exponent,
@@ -492,17 +496,16 @@ static uint16_t Bound16Add(uint16_t b, uint64_t v)
     return was > UINT64_MAX - v ? BOUND16_INF : Bound16(was + v);
 }
 
-/* Folds a new record into its bucket's slot; called with the bucket's
- * stripe write-locked (one slot per bucket). */
-static void DigestAdd(size_t bucket, const struct az_rec *r, uint32_t cls)
+/* Folds a new record, whose key hashes to `hash`, into its bucket's slot;
+ * called with the bucket's stripe write-locked (one slot per bucket). */
+static void DigestAdd(uint32_t hash, const struct az_rec *r, uint32_t cls)
 {
     if (g_digest == NULL)
         return;
-    struct digest_slot *d = &g_digest[bucket];
+    struct digest_slot *d = &g_digest[BucketOfHash(hash)];
     const uint64_t was = atomic_load_explicit(&d->classes, memory_order_relaxed);
     uint64_t now;
-    const uint64_t c0 = DigestField(was, 0, DIGEST_CLASS_BITS);
-    const uint64_t c1 = DigestField(was, DIGEST_CLASS_BITS, DIGEST_CLASS_BITS);
+    const uint32_t c0 = DigestClass(was, 0), c1 = DigestClass(was, 1);
     int i;
     if (c0 == DIGEST_MIXED || cls == 0 || cls > DIGEST_CLASS_MAX)
         i = -1;
@@ -517,7 +520,7 @@ static void DigestAdd(size_t bucket, const struct az_rec *r, uint32_t cls)
     } else {
         now = was | (uint64_t)cls << (DIGEST_CLASS_BITS * i) |
               1ull << (DIGEST_STATES_AT(i) + (r->state % 5)) |
-              1ull << (DIGEST_FPS_AT(i) + DigestFingerprint(AzKeyHash(&r->key)));
+              1ull << (DIGEST_FPS_AT(i) + DigestFingerprint(hash));
         if (r->flags & REC_HAVE_COUNTERS)
             now |= DIGEST_HAVE_COUNTERS;
     }
@@ -566,13 +569,13 @@ bool AzIndexDigest(const struct az_key *k, struct az_digest *out)
     const struct digest_slot *d = &g_digest[BucketOfHash(hash)];
     const uint64_t c = atomic_load_explicit(&d->classes, memory_order_acquire);
     const uint64_t n = atomic_load_explicit(&d->counters, memory_order_relaxed);
-    if (DigestField(c, 0, DIGEST_CLASS_BITS) == DIGEST_MIXED)
+    if (DigestClass(c, 0) == DIGEST_MIXED)
         return false;
     const unsigned fp = DigestFingerprint(hash);
     memset(out, 0, sizeof(*out));
     int got = 0;
     for (int i = 0; i < 2; i++) {
-        const uint32_t cls = (uint32_t)DigestField(c, DIGEST_CLASS_BITS * i, DIGEST_CLASS_BITS);
+        const uint32_t cls = DigestClass(c, i);
         if (cls == 0 || !(DigestField(c, DIGEST_FPS_AT(i), 6) & (1u << fp)))
             continue; /* no key with this one's fingerprint brought it */
         out->classes[got] = cls;
@@ -743,9 +746,10 @@ static int Add(const struct azf_tuple *t, const char *blob, uint8_t flags)
         .rule = r->rule, .acl = r->acl, .encryption = r->encryption };
     const uint32_t cls = TabIntern(&g_classes, &fc);
 
-    size_t b = Bucket(&r->key);
+    const uint32_t hash = AzKeyHash(&r->key); /* once: the bucket and the digest */
+    const size_t b = BucketOfHash(hash);
     pthread_rwlock_wrlock(Stripe(b));
-    DigestAdd(b, r, cls);
+    DigestAdd(hash, r, cls);
     r->hnext = g_buckets[b];
     g_buckets[b] = r;
     atomic_fetch_add_explicit(Gen(b), 1, memory_order_release);
