@@ -117,7 +117,8 @@ unit: $(UNIT_BIN)
 	@set -e; for t in $(UNIT_BIN); do \
 	    echo "== $$t"; AZF_SAMPLES="$(SAMPLES)" $$t; done
 
-regress: all
+# detect-digest-sharing writes its corpus with the benchmark's generator.
+regress: all $(O)/bench/plugin_overhead_gen
 	$(PYTHON) tests/regress/run.py --suricata build/suricata --plugin $(O)/azflow.so \
 	    --tool $(O)/azflow $(if $(filter 1,$(SANITIZE)),--sanitize) tests/regress/cases
 
@@ -129,7 +130,7 @@ corpus-check: $(O)/azflow
 	@echo "corpus: pcap-corpus/ is byte-identical to a fresh azflow corpus run"
 
 # The regression cases again with Suricata under valgrind memcheck.
-regress-valgrind: all
+regress-valgrind: all $(O)/bench/plugin_overhead_gen
 	$(PYTHON) tests/regress/run.py --suricata build/suricata --plugin $(O)/azflow.so \
 	    --tool $(O)/azflow --valgrind tests/regress/cases
 

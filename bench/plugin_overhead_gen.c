@@ -1,7 +1,7 @@
 /* plugin_overhead_gen: writes the input of the plugin-overhead benchmark — a
  * vTAP VXLAN mirror of >= 1M packets and a VNet flow-log tree of >= 1M tuples.
  *
- * usage: plugin_overhead_gen OUTDIR
+ * usage: plugin_overhead_gen [--scale K] OUTDIR
  *   OUTDIR/mirror-1m.pcap        100,000 inner flows (HTTP, opaque TLS-port, SSH,
  *                                DNS) of four mirrored NICs, 64 flows interleaved
  *   OUTDIR/mirror-1m-vnet/...    VNet v4 PT1H.json blobs, one per MAC and hour, in
@@ -10,6 +10,8 @@
  *   OUTDIR/mirror-1m.MANIFEST    parameters, counts and every file's size; written
  *                                last, and when it matches the files on disk the
  *                                run is skipped (nothing is regenerated)
+ *   --scale K: the same mix with K times fewer flows and tuples, named
+ *   mirror-1m-divK (a corpus for tests: tests/regress/cases/detect-digest-sharing)
  *
  * Everything is derived from the tables and counters below (no clock, no
  * randomness), through the same packet and blob builders as `azflow corpus`. */
@@ -40,17 +42,18 @@
 #define LOG_FIRST_HOUR_S INT64_C(1795834800)
 #define LOG_HOURS 4
 
-#define N_MIRROR_FLOWS 100000
+#define N_MIRROR_FLOWS ((int)(100000 / g_scale))
 #define N_CONCURRENT 64        /* flows interleaved at any time in the mirror */
 #define PKT_GAP_US 1000        /* between consecutive mirrored packets: ~1000 pps */
-#define MIN_TUPLES 1000000     /* the whole tree holds at least this many */
+#define MIN_TUPLES ((int)(1000000 / g_scale)) /* the whole tree holds at least this many */
 
 #define N_MIRRORED_NICS 4
 #define N_NICS 16              /* NICs with a flow log; the first four are mirrored */
 
-#define PCAP_NAME "mirror-1m.pcap"
-#define TREE_NAME "mirror-1m-vnet"
-#define MANIFEST_NAME "mirror-1m.MANIFEST"
+/* --scale K divides the flows and tuples: 1 is the benchmark's input. */
+static unsigned g_scale = 1;
+/* "mirror-1m", or "mirror-1m-divK": the names of the pcap, tree and manifest. */
+static char g_name[32] = "mirror-1m";
 
 #define SUB "00000000-0000-0000-0000-0000000000aa"
 #define NSG_ACL \
@@ -321,7 +324,7 @@ static int write_mirror(const char *path, uint64_t *frames, size_t *ntuples,
         struct slot *sl = &slots[s];
         int rc;
         if (!sl->busy) {
-            if (next == N_MIRROR_FLOWS) {
+            if (next == (uint32_t)N_MIRROR_FLOWS) {
                 if (active == 0)
                     break;
                 continue;
@@ -435,8 +438,8 @@ static void blob_rel_path(unsigned nic, unsigned hour, char *buf, size_t len)
 
     nic_mac_str(nic, mac);
     gmtime_r(&sec, &tm);
-    snprintf(buf, len, TREE_NAME "/" BLOB_PREFIX "/y=%04d/m=%02d/d=%02d/h=%02d/m=00/macAddress=%s/PT1H.json",
-             tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, mac);
+    snprintf(buf, len, "%s-vnet/" BLOB_PREFIX "/y=%04d/m=%02d/d=%02d/h=%02d/m=00/macAddress=%s/PT1H.json",
+             g_name, tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, mac);
 }
 
 /* OUTDIR/rel into `out` (PATH_MAX); -1 when it does not fit. */
@@ -471,7 +474,7 @@ static int up_to_date(const char *outdir)
     FILE *m;
     int ok = 1, files = 0;
 
-    snprintf(path, sizeof(path), "%s/" MANIFEST_NAME, outdir);
+    snprintf(path, sizeof(path), "%s/%s.MANIFEST", outdir, g_name);
     if ((m = fopen(path, "r")) == NULL)
         return 0;
     if (fgets(line, sizeof(line), m) == NULL || strcmp(line, manifest_header()) != 0)
@@ -498,10 +501,25 @@ int main(int argc, char **argv)
     char *text = NULL;
     size_t text_len = 0;
 
+    if (argc == 4 && strcmp(argv[1], "--scale") == 0) {
+        char *end = NULL;
+        unsigned long k = strtoul(argv[2], &end, 10);
+        if (end == argv[2] || *end != '\0' || k < 1 || k > 1000) {
+            fprintf(stderr, "plugin_overhead_gen: --scale %s: not a number from 1 to 1000\n",
+                    argv[2]);
+            return 2;
+        }
+        g_scale = (unsigned)k;
+        if (g_scale > 1)
+            snprintf(g_name, sizeof(g_name), "mirror-1m-div%u", g_scale);
+        argv += 2;
+        argc -= 2;
+    }
     if (argc != 2 || argv[1][0] == '-') {
-        fprintf(stderr, "usage: plugin_overhead_gen OUTDIR\n"
-                        "Writes OUTDIR/" PCAP_NAME ", OUTDIR/" TREE_NAME "/ and OUTDIR/" MANIFEST_NAME
-                        " (skipped when the MANIFEST matches).\n");
+        fprintf(stderr, "usage: plugin_overhead_gen [--scale K] OUTDIR\n"
+                        "Writes OUTDIR/mirror-1m.pcap, OUTDIR/mirror-1m-vnet/ and "
+                        "OUTDIR/mirror-1m.MANIFEST (skipped when the MANIFEST matches);\n"
+                        "with --scale K, K times fewer flows and tuples as mirror-1m-divK.\n");
         return 2;
     }
     const char *outdir = argv[1];
@@ -510,22 +528,22 @@ int main(int argc, char **argv)
         return 2;
     }
     if (up_to_date(outdir)) {
-        printf("plugin_overhead_gen: %s/" MANIFEST_NAME " matches the files: nothing to do\n",
-               outdir);
+        printf("plugin_overhead_gen: %s/%s.MANIFEST matches the files: nothing to do\n",
+               outdir, g_name);
         return 0;
     }
     /* A half-written tree must never pass for a complete one. */
-    snprintf(path, sizeof(path), "%s/" MANIFEST_NAME, outdir);
+    snprintf(path, sizeof(path), "%s/%s.MANIFEST", outdir, g_name);
     if (remove(path) < 0 && errno != ENOENT) {
         fprintf(stderr, "plugin_overhead_gen: %s: %s\n", path, strerror(errno));
         return 1;
     }
 
     fill_opaque();
-    snprintf(path, sizeof(path), "%s/" PCAP_NAME, outdir);
+    snprintf(path, sizeof(path), "%s/%s.pcap", outdir, g_name);
     if (write_mirror(path, &frames, &mirror_tuples, errbuf) < 0)
         goto fail;
-    for (uint32_t j = 0; mirror_tuples + log_tuples < MIN_TUPLES; j++)
+    for (uint32_t j = 0; mirror_tuples + log_tuples < (size_t)MIN_TUPLES; j++)
         if (log_only_flow(j, &log_tuples, errbuf) < 0)
             goto fail;
 
@@ -536,8 +554,8 @@ int main(int argc, char **argv)
     fputs(manifest_header(), m);
     fprintf(m, "# frames=%" PRIu64 " tuples=%zu (mirrored flows' %zu, log-only %zu)\n", frames,
             mirror_tuples + log_tuples, mirror_tuples, log_tuples);
-    snprintf(path, sizeof(path), "%s/" PCAP_NAME, outdir);
-    fprintf(m, "file %lld " PCAP_NAME "\n", file_size(path));
+    snprintf(path, sizeof(path), "%s/%s.pcap", outdir, g_name);
+    fprintf(m, "file %lld %s.pcap\n", file_size(path), g_name);
     for (unsigned nic = 0; nic < N_NICS; nic++) {
         for (unsigned hour = 0; hour < LOG_HOURS; hour++) {
             struct tuple_vec *v = &blobs[nic * LOG_HOURS + hour];
@@ -574,13 +592,13 @@ int main(int argc, char **argv)
         goto fail;
     }
     m = NULL;
-    snprintf(path, sizeof(path), "%s/" MANIFEST_NAME, outdir);
+    snprintf(path, sizeof(path), "%s/%s.MANIFEST", outdir, g_name);
     if (corpus_write_file(path, text, text_len, errbuf) < 0)
         goto fail;
     free(text);
-    printf("plugin_overhead_gen: %s/" PCAP_NAME ": %" PRIu64 " packets, %d inner flows; "
-           "%s/" TREE_NAME ": %zu tuples (%zu of mirrored flows), largest blob %.1f MB\n",
-           outdir, frames, N_MIRROR_FLOWS, outdir, mirror_tuples + log_tuples, mirror_tuples,
+    printf("plugin_overhead_gen: %s/%s.pcap: %" PRIu64 " packets, %d inner flows; "
+           "%s/%s-vnet: %zu tuples (%zu of mirrored flows), largest blob %.1f MB\n",
+           outdir, g_name, frames, N_MIRROR_FLOWS, outdir, g_name, mirror_tuples + log_tuples, mirror_tuples,
            (double)biggest / 1e6);
     return 0;
 fail:

@@ -9,6 +9,7 @@
 
 #include "azblob.h"
 #include "config.h"
+#include "index.h" /* AZ_MAX_BUCKETS */
 
 static int Fail(char *err, size_t errlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 static int Fail(char *err, size_t errlen, const char *fmt, ...)
@@ -262,17 +263,32 @@ static int LoadCapture(const SCConfNode *node, struct az_config *cfg, char *err,
     return 0;
 }
 
-/* azure.detect: not in the documented configuration; `prefilter: no`
- * turns the rule engine off so tests can compare alerts with and without. */
+/* azure.detect: not in the documented configuration, for tests.
+ * `prefilter: no` turns the rule engine off, so they can compare alerts with
+ * and without it; `buckets: N` (a power of two) sizes the index's hash, and
+ * with it the rule engine's digest (one slot per bucket), so that a small
+ * corpus makes its keys share slots as a million records do. */
 static int LoadDetect(const SCConfNode *node, struct az_config *cfg, char *err, size_t errlen)
 {
-    static const char *const known[] = { "prefilter", NULL };
+    static const char *const known[] = { "prefilter", "buckets", NULL };
     if (CheckKnownKeys(node, "azure.detect", known, err, errlen) < 0)
         return -1;
     const char *prefilter = SCConfNodeLookupChildValue(node, "prefilter");
     if (prefilter != NULL &&
             ParseBool("azure.detect.prefilter", prefilter, &cfg->detect_prefilter, err, errlen) < 0)
         return -1;
+    const char *v = SCConfNodeLookupChildValue(node, "buckets");
+    if (v != NULL) {
+        char *end = NULL;
+        errno = 0;
+        unsigned long long n = strtoull(v, &end, 10);
+        if (errno != 0 || end == v || *end != '\0' || v[0] == '-' || n == 0 ||
+                n > AZ_MAX_BUCKETS || (n & (n - 1)) != 0)
+            return Fail(err, errlen,
+                    "azure.detect.buckets: '%s' is not a power of two between 1 and %u", v,
+                    AZ_MAX_BUCKETS);
+        cfg->detect_buckets = (uint32_t)n;
+    }
     return 0;
 }
 

@@ -31,6 +31,7 @@ struct az_config {
     char *capture_input;
     char *capture_interface;
     bool detect_prefilter; /* azure.detect.prefilter (hidden): the rule engine on */
+    uint32_t detect_buckets; /* azure.detect.buckets (hidden): index buckets; 0: from memcap */
 };
 
 #define AZ_DEFAULT_WINDOW_S 120

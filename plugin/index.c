@@ -611,7 +611,7 @@ void AzIndexClassInfo(uint32_t cls, uint8_t state, const struct az_digest *d,
     out->bytes_toclient = d->bytes_toclient;
 }
 
-int AzIndexInit(uint64_t memcap, uint64_t window_s)
+int AzIndexInit(uint64_t memcap, uint64_t window_s, uint32_t buckets)
 {
     g_memcap = memcap;
     g_window_us = (int64_t)window_s * 1000000;
@@ -620,8 +620,10 @@ int AzIndexInit(uint64_t memcap, uint64_t window_s)
      * of buckets per record at full memcap. */
     uint64_t want = memcap / sizeof(struct az_rec) / 4;
     g_nbuckets = 1024;
-    while (g_nbuckets < want && g_nbuckets < (1u << 24))
+    while (g_nbuckets < want && g_nbuckets < AZ_MAX_BUCKETS)
         g_nbuckets <<= 1;
+    if (buckets != 0)
+        g_nbuckets = buckets;
     g_buckets = HugeAlloc(g_nbuckets * sizeof(*g_buckets));
     if (g_buckets == NULL)
         return -1;

@@ -47,7 +47,11 @@ bool AzKeyMake(struct az_key *k, uint8_t family, const uint8_t *a, uint16_t pa, 
 /* The key of a flow-log tuple (its source as `a`). */
 bool AzKeyFromTuple(struct az_key *k, const struct azf_tuple *t);
 
-int AzIndexInit(uint64_t memcap, uint64_t window_s);
+/* The most hash buckets the index makes (a power of two). */
+#define AZ_MAX_BUCKETS (1u << 24)
+
+/* `buckets` (a power of two) overrides the count the memcap gives; 0 keeps it. */
+int AzIndexInit(uint64_t memcap, uint64_t window_s, uint32_t buckets);
 void AzIndexDestroy(void);
 
 /* Adds one tuple; interns its strings; evicts the oldest records past the

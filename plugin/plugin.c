@@ -114,7 +114,7 @@ void AzPluginActivate(void)
                 "s, memcap %" PRIu64 " bytes",
             AZFLOW_VERSION, g_config.nsources, g_config.window_s, g_config.memcap);
 
-    if (AzIndexInit(g_config.memcap, g_config.window_s) < 0 ||
+    if (AzIndexInit(g_config.memcap, g_config.window_s, g_config.detect_buckets) < 0 ||
             AzRecentInit(g_config.history_memcap, g_config.window_s, g_config.delay_s) < 0)
         FatalError("azflow: cannot allocate the correlation index");
     atexit(AzflowAtExit);

@@ -1,7 +1,8 @@
 #!/usr/bin/python3
 """The rule engine changes when rules are evaluated, never what they find.
 
-    prefilter_parity.py [--alone] RULES CORPUS...   (a CORPUS is PCAP:FLOWLOG-DIR[:STRETCH])
+    prefilter_parity.py [--alone] [--buckets N] RULES CORPUS...
+                                    (a CORPUS is PCAP:FLOWLOG-DIR[:STRETCH])
 
 For each corpus, runs Suricata with the plugin and RULES three times: with
 the engine (default), with `azure.detect.prefilter: no`, and with the
@@ -22,6 +23,12 @@ each kind of condition the digest test judges is checked by itself; and
 fails unless the digest test ruled some flow out with the whole set.  Not
 under valgrind (REGRESS_VALGRIND), whose runs take too long for that; the
 plain and sanitizer runs do it.
+
+--buckets N: every run with the hidden `azure.detect.buckets: N` (a power
+of two), the index's hash and the digest's slots; fails unless some
+corpus's flow logs have more keys (5-tuples) than N, so that keys share
+digest slots as they do at a million records (the committed corpora's few
+hundred keys otherwise get a slot each).
 
 STRETCH (an integer) first rewrites the pcap's timestamps so that each
 packet's offset within its 10-second slot is STRETCH times longer: the
@@ -58,6 +65,22 @@ def alerts_and_stats(logdir):
     return alerts, (stats or {}).get("azure", {})
 
 
+def record_keys(logs):
+    """How many index keys (5-tuples, either way round) the flow-log tree's
+    tuples have, by `azflow decode` ($TOOL)."""
+    paths = [os.path.join(d, n) for d, _, names in os.walk(logs) for n in names
+             if n.endswith(".json")]
+    out = subprocess.run([os.environ["TOOL"], "decode"] + sorted(paths), capture_output=True,
+                         text=True, check=True).stdout
+    keys = set()
+    for line in out.splitlines():
+        t = json.loads(line)
+        ends = sorted([(t["src_ip"], t.get("src_port")), (t["dest_ip"], t.get("dest_port"))],
+                      key=repr)
+        keys.add((t["proto"],) + tuple(ends))
+    return len(keys)
+
+
 def stretch(src, dst, factor):
     """Copies a little-endian microsecond pcap, stretching time within 10 s slots."""
     with open(src, "rb") as f:
@@ -77,12 +100,17 @@ def stretch(src, dst, factor):
         f.write(b"".join(out))
 
 
+BUCKETS = None  # --buckets
+
+
 def run(name, rules, pcap, logs, engine, on_demand=False):
     label = "on-demand" if on_demand else "on" if engine else "off"
     logdir = os.path.join(os.environ["OUTPUT_DIR"], "%s-%s" % (name, label))
     shutil.rmtree(logdir, ignore_errors=True)  # Suricata appends to an existing eve.json
     os.makedirs(logdir)
     args = ["-r", pcap, "-S", rules, "--set", "azure.flow-logs.0.path=%s" % logs]
+    if BUCKETS:
+        args += ["--set", "azure.detect.buckets=%d" % BUCKETS]
     if not engine:
         args += ["--set", "azure.detect.prefilter=no"]
     yaml = without_azure_flow(logdir) if on_demand else None
@@ -123,9 +151,13 @@ def alone(rule_line, sid, pcap, logs, name):
 
 
 def main():
+    global BUCKETS
     args = sys.argv[1:]
     each = args[:1] == ["--alone"]
     args = args[1:] if each else args
+    if args[:1] == ["--buckets"] and len(args) > 1:
+        BUCKETS = int(args[1])
+        args = args[2:]
     if len(args) < 2:
         sys.exit(__doc__)
     sys.argv[1:] = args
@@ -134,6 +166,7 @@ def main():
     fired = collections.Counter()
     failed = False
     ruled_out = 0
+    most_keys = 0
     first_fired = {}  # sid -> (pcap, logs, name) of the first corpus it fired on
     for corpus in sys.argv[2:]:
         pcap, logs, factor = (corpus.split(":") + [None])[:3]
@@ -159,6 +192,8 @@ def main():
                  on_stats.get("detect_candidates"), sum(demand.values()),
                  demand_stats.get("detect_flows_unmatchable")))
         ruled_out += demand_stats.get("detect_flows_unmatchable") or 0
+        if BUCKETS:
+            most_keys = max(most_keys, record_keys(logs))
         for label, stats in (("engine off", off_stats), ("every flow's state at its start", on_stats)):
             if stats.get("detect_flows_unmatchable"):
                 failed = True
@@ -189,6 +224,15 @@ def main():
     if each and not ruled_out:
         failed = True
         print("azure.detect_flows_unmatchable stayed 0 in every corpus: no flow was ruled out")
+    # More keys than slots: two of them share one, so the digest's sharing
+    # (neighbours' classes, slots that say nothing) is what was compared.
+    if BUCKETS and most_keys <= BUCKETS:
+        failed = True
+        print("--buckets %d: at most %d record keys in a corpus, so none need share a digest "
+              "slot" % (BUCKETS, most_keys))
+    elif BUCKETS:
+        print("--buckets %d: up to %d record keys in %d digest slots"
+              % (BUCKETS, most_keys, BUCKETS))
     if each and not os.environ.get("REGRESS_VALGRIND"):
         lines = {int(m.group(1)): m.group(0) for m in
                  re.finditer(r"^alert .*metadata:parity fires; sid:(\d+);.*$\n?", open(rules).read(), re.M)}
