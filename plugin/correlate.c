@@ -74,6 +74,8 @@ static bool g_no_records;
 /* Stored for a tunnel's outer (carrier) flow, which never correlates, so
  * that no reader makes a state for it later. */
 static struct az_flowstate g_carrier;
+/* AzFlowFactsFilterLoaded: a rule engine will read new flows' digests. */
+static _Atomic bool g_filter_loaded;
 
 /* A flow the rule engine found no loaded rule could ever match (by its
  * digest, index.h) keeps no state, only this mark in its storage slot: the
@@ -217,6 +219,11 @@ static bool __attribute__((noinline)) Unmatchable(Flow *f, const struct az_facts
     return true;
 }
 
+void AzFlowFactsFilterLoaded(bool loaded)
+{
+    atomic_store_explicit(&g_filter_loaded, loaded, memory_order_relaxed);
+}
+
 uint32_t AzFlowFactsGeneration(Flow *f, struct az_detect_memo **memo,
         const struct az_flowinfo **info, const struct az_facts_filter *filter)
 {
@@ -254,8 +261,15 @@ static void OnFlowInit(ThreadVars *tv, Flow *f, const Packet *p, void *user)
     }
     const struct az_pktmeta *m = AzPktMeta(p);
     bool late = AzLateIsSurrogate(p);
-    if (m == NULL && !late && (g_no_records || !AzRecentEnabled()))
-        return; /* made on demand, if anything asks */
+    if (m == NULL && !late && (g_no_records || !AzRecentEnabled())) {
+        /* Made on demand, if anything asks: the rule engine will, at this
+         * packet's detection, and read the key's digest slot first. */
+        struct az_key key;
+        if (!g_no_records && atomic_load_explicit(&g_filter_loaded, memory_order_relaxed) &&
+                KeyOfFlow(f, &key))
+            AzIndexPrefetchDigest(&key);
+        return;
+    }
     struct az_flowstate *st = StateNew(f);
     if (st == NULL)
         return;

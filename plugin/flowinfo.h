@@ -73,6 +73,12 @@ struct az_facts_filter {
     uint32_t version;
 };
 
+/* Whether some loaded detect engine passes a filter (set by the rule
+ * engine as its engines come and go).  While one does, a flow made without
+ * a state starts loading its digest slot at its first packet, so the
+ * filter's read, after stream and app-layer work, finds it in cache. */
+void AzFlowFactsFilterLoaded(bool loaded);
+
 /* The generation of the flow's azure facts for the rule engine: 0 when the
  * flow has none (no azure keyword can be true), else a number that changes
  * whenever the facts do (a record folded in, late or not).  Sets *memo to

@@ -590,6 +590,12 @@ bool AzIndexDigest(const struct az_key *k, struct az_digest *out)
     return true;
 }
 
+void AzIndexPrefetchDigest(const struct az_key *k)
+{
+    if (g_digest != NULL)
+        __builtin_prefetch(&g_digest[Bucket(k)]);
+}
+
 void AzIndexClassInfo(uint32_t cls, uint8_t state, const struct az_digest *d,
         struct az_flowinfo *out)
 {

@@ -111,6 +111,8 @@ uint64_t AzIndexDigestEpoch(void);
  * nothing (more than two classes share the slot), so the key's records
  * must be looked up. */
 bool AzIndexDigest(const struct az_key *k, struct az_digest *d);
+/* Starts loading k's digest slot, as AzIndexPrefetch does its bucket. */
+void AzIndexPrefetchDigest(const struct az_key *k);
 /* The aggregate one record of class `cls` in `state` would fold into, with
  * d's counter bounds and `have`: what a rule would see on the best case of
  * the key. */

@@ -285,6 +285,7 @@ static struct az_pf_engine *EngineJoin(const DetectEngineCtx *de_ctx, struct az_
         e->de_ctx = de_ctx;
         e->next = g_engines;
         g_engines = e;
+        AzFlowFactsFilterLoaded(true);
     }
     if (e != NULL && e->ngroups == e->cap) {
         uint32_t cap = e->cap * 2 + 16;
@@ -327,6 +328,7 @@ static void EngineLeave(struct az_pf_group *g)
         }
         SCFree(e->groups);
         SCFree(e);
+        AzFlowFactsFilterLoaded(g_engines != NULL);
     }
     pthread_mutex_unlock(&g_engines_lock);
 }
