@@ -17,8 +17,11 @@
 #include "decode.h"
 #include "detect.h"
 #include "detect-engine.h"
+#include "detect-engine-address.h"
 #include "detect-engine-buffer.h"
+#include "detect-engine-port.h"
 #include "detect-engine-prefilter.h"
+#include "detect-engine-proto.h"
 #include "detect-flow.h"
 #include "detect-pcre.h"
 #include "detect-parse.h"
@@ -88,11 +91,12 @@ struct az_pf_verdict {
 #define AZ_PF_VERDICTS 256 /* a power of two */
 
 /* The digest test's verdict (CouldHold) on one set of fact classes and
- * states, counters aside: no rule can hold, some rule can whatever the
- * counters, or only rules with counter keywords can (`bound`, whose
- * counter keywords then decide on the key's sums). */
-enum az_pf_could_kind { AZ_PF_NEVER = 1, AZ_PF_ALWAYS, AZ_PF_COUNTERS };
-#define AZ_PF_BOUND_MAX 4
+ * states: no rule can hold, some rule can on any flow (more candidates than
+ * fit), or only the candidate rules in `bound` can, each on a flow its
+ * header admits (and, when it reads counters, whose key's sums its counter
+ * keywords admit). */
+enum az_pf_could_kind { AZ_PF_NEVER = 1, AZ_PF_ALWAYS, AZ_PF_CANDIDATES };
+#define AZ_PF_BOUND_MAX 8
 #define AZ_PF_COULD 256 /* a power of two */
 
 struct az_pf_group;
@@ -103,11 +107,13 @@ struct az_pf_could {
     uint8_t have;
     uint8_t verdict; /* enum az_pf_could_kind; 0: empty */
     uint8_t nbound;
+    uint8_t counters; /* bit i: bound[i]'s counter keywords decide too */
     struct {
         const struct az_pf_group *g;
         const struct az_pf_rule *r;
     } bound[AZ_PF_BOUND_MAX];
 };
+_Static_assert(AZ_PF_BOUND_MAX <= 8, "one bit of `counters` per candidate");
 
 struct az_pf_engine;
 struct az_pf_thread {
@@ -497,7 +503,8 @@ static bool RuleCould(const struct az_pf_group *g, const struct az_pf_rule *r,
 }
 
 /* Every rule of every group on one class in one state (counters at
- * their most); true when the verdict is settled as ALWAYS. */
+ * their most), gathering the candidates; true when the verdict is settled
+ * as ALWAYS. */
 static bool ClassCould(struct az_pf_ask *a, const struct az_pf_engine *e,
         const struct az_flowinfo *info, struct az_pf_could *c)
 {
@@ -521,12 +528,8 @@ static bool ClassCould(struct az_pf_ask *a, const struct az_pf_engine *e,
                 if (!match)
                     continue;
             }
-            if (!uses_counters) {
-                c->verdict = AZ_PF_ALWAYS;
-                return true;
-            }
-            /* A rule sits in many groups and holds on many states: its
-             * counter keywords need testing once. */
+            /* A rule sits in many groups and holds on many states: it is
+             * one candidate. */
             bool known = false;
             for (uint8_t b = 0; b < c->nbound && !known; b++)
                 known = c->bound[b].r->s == r->s;
@@ -538,11 +541,65 @@ static bool ClassCould(struct az_pf_ask *a, const struct az_pf_engine *e,
             }
             c->bound[c->nbound].g = g;
             c->bound[c->nbound].r = r;
+            if (uses_counters)
+                c->counters |= (uint8_t)(1u << c->nbound);
             c->nbound++;
-            c->verdict = AZ_PF_COUNTERS;
+            c->verdict = AZ_PF_CANDIDATES;
         }
     }
     return false;
+}
+
+/* Could one end of the flow as source, the other as destination, pass the
+ * rule's header?  DetectRunInspectRuleHeader's tests (IP version, protocol,
+ * ports, addresses) on the flow's own ends: Suricata's rule groups sort
+ * rules by protocol, direction and port, not by address, so a group holds
+ * rules whose addresses no packet of the flow has. */
+static bool EndsCould(const Signature *s, const Flow *f, const Address *src, Port sp,
+        const Address *dst, Port dp)
+{
+    const uint32_t sflags = s->flags;
+    if (f->proto == IPPROTO_TCP || f->proto == IPPROTO_UDP || f->proto == IPPROTO_SCTP) {
+        if (!(sflags & SIG_FLAG_DP_ANY) && DetectPortLookupGroup(s->dp, dp) == NULL)
+            return false;
+        if (!(sflags & SIG_FLAG_SP_ANY) && DetectPortLookupGroup(s->sp, sp) == NULL)
+            return false;
+    } else if ((sflags & (SIG_FLAG_DP_ANY | SIG_FLAG_SP_ANY)) !=
+               (SIG_FLAG_DP_ANY | SIG_FLAG_SP_ANY)) {
+        return false;
+    }
+    const bool v4 = FLOW_IS_IPV4(f);
+    if (!(sflags & SIG_FLAG_DST_ANY) &&
+            !(v4 ? DetectAddressMatchIPv4(s->addr_dst_match4, s->addr_dst_match4_cnt, dst)
+                 : DetectAddressMatchIPv6(s->addr_dst_match6, s->addr_dst_match6_cnt, dst)))
+        return false;
+    if (!(sflags & SIG_FLAG_SRC_ANY) &&
+            !(v4 ? DetectAddressMatchIPv4(s->addr_src_match4, s->addr_src_match4_cnt, src)
+                 : DetectAddressMatchIPv6(s->addr_src_match6, s->addr_src_match6_cnt, src)))
+        return false;
+    return true;
+}
+
+/* Could a packet of the flow pass the rule's header, either way round (so
+ * a flow Suricata turns round later, FlowSwap, is judged the same)?  Only
+ * for the flow's own packets: an ICMP error or a fragment on it has other
+ * headers (AzPfRun gives those no filter). */
+static bool HeaderCould(const Signature *s, const Flow *f)
+{
+    if (!FLOW_IS_IPV4(f) && !FLOW_IS_IPV6(f))
+        return true;
+    if (((s->proto.flags & DETECT_PROTO_IPV4) && !FLOW_IS_IPV4(f)) ||
+            ((s->proto.flags & DETECT_PROTO_IPV6) && !FLOW_IS_IPV6(f)))
+        return false;
+    if (DetectProtoContainsProto(&s->proto, f->proto) == 0)
+        return false;
+    Address a, b;
+    memset(&a, 0, sizeof(a));
+    memset(&b, 0, sizeof(b));
+    a.family = b.family = FLOW_IS_IPV4(f) ? AF_INET : AF_INET6;
+    memcpy(a.address.address_un_data8, f->src.addr_data8, 16);
+    memcpy(b.address.address_un_data8, f->dst.addr_data8, 16);
+    return EndsCould(s, f, &a, f->sp, &b, f->dp) || EndsCould(s, f, &b, f->dp, &a, f->sp);
 }
 
 static void CouldCompute(struct az_pf_ask *a, const struct az_digest *d, struct az_pf_could *c)
@@ -582,7 +639,7 @@ static bool CouldHold(void *arg, const struct az_digest *d)
     if (c->verdict == 0 || c->classes[0] != d->classes[0] || c->classes[1] != d->classes[1] ||
             c->states != d->states || c->have != d->have)
         CouldCompute(a, d, c);
-    if (c->verdict != AZ_PF_COUNTERS)
+    if (c->verdict != AZ_PF_CANDIDATES)
         return c->verdict == AZ_PF_ALWAYS;
     struct az_flowinfo sums = { .records = 1, .have = AZ_HAVE_COUNTERS,
         .pkts_toserver = d->pkts_toserver, .pkts_toclient = d->pkts_toclient,
@@ -590,10 +647,13 @@ static bool CouldHold(void *arg, const struct az_digest *d)
     for (uint8_t i = 0; i < c->nbound; i++) {
         const struct az_pf_group *g = c->bound[i].g;
         const struct az_pf_rule *r = c->bound[i].r;
+        if (!HeaderCould(r->s, a->p->flow))
+            continue;
         bool could = true;
-        for (uint16_t k = r->first_kw; k < r->first_kw + r->nkw && could; k++)
-            if (g->kws[k].Possible != NULL)
-                could = g->kws[k].Possible(&sums, g->kws[k].ctx);
+        if (c->counters & (1u << i))
+            for (uint16_t k = r->first_kw; k < r->first_kw + r->nkw && could; k++)
+                if (g->kws[k].Possible != NULL)
+                    could = g->kws[k].Possible(&sums, g->kws[k].ctx);
         if (could)
             return true;
     }
@@ -615,11 +675,14 @@ static void AzPfRun(DetectEngineThreadCtx *det_ctx, Packet *p, const void *pectx
     const struct az_flowinfo *info = NULL;
     struct az_pf_ask ask = { det_ctx, p, t };
     const struct az_facts_filter filter = { CouldHold, &ask, det_ctx->de_ctx->version };
-    const uint32_t generation =
-            AzFlowFactsGeneration(f, &memo, &info, t != NULL && t->engine != NULL ? &filter : NULL);
+    /* The filter judges rule headers on the flow's own ends: a packet with
+     * other headers (ICMP error, fragment) makes the flow's state instead. */
+    const bool unstable = PacketGetIPProto(p) != f->proto || (p->flags & PKT_IS_FRAGMENT);
+    const uint32_t generation = AzFlowFactsGeneration(f, &memo, &info,
+            t != NULL && t->engine != NULL && !unstable ? &filter : NULL);
     if (generation == 0)
         return; /* no facts: no azure keyword can hold */
-    if (unlikely(PacketGetIPProto(p) != f->proto || (p->flags & PKT_IS_FRAGMENT))) {
+    if (unlikely(unstable)) {
         RunUnstable(det_ctx, p, info, g, t);
         return;
     }
