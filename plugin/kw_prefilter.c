@@ -250,6 +250,7 @@ struct az_pf_rule {
     SigIntId iid;
     bool buffers_cached;    /* its azure buffers' verdict is memoised per thread */
     bool buffers;           /* it inspects an azure buffer */
+    bool any_header;        /* its header admits every flow (ip any any -> any any) */
     AppProto alproto;       /* the header's app protocol, or ALPROTO_UNKNOWN */
     uint64_t key_mask;      /* the key bits it reads (gated rules) */
     uint16_t first_kw, nkw; /* its azure and `flow` keywords in az_pf_group.kws */
@@ -276,10 +277,39 @@ struct az_pf_engine {
     const DetectEngineCtx *de_ctx;
     struct az_pf_group **groups;
     uint32_t ngroups, cap;
+    /* Each rule once, from one of the groups it sits in (a rule reads the
+     * same in every group): what the digest test walks. */
+    struct az_pf_member {
+        const struct az_pf_group *g;
+        const struct az_pf_rule *r;
+    } *rules;
+    uint32_t nrules, rules_cap;
 };
 
 static pthread_mutex_t g_engines_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct az_pf_engine *g_engines;
+
+/* Lists g's rules the engine does not list yet; false when out of memory. */
+static bool EngineAddRules(struct az_pf_engine *e, const struct az_pf_group *g)
+{
+    for (uint32_t i = 0; i < g->nrules; i++) {
+        uint32_t k = 0;
+        while (k < e->nrules && e->rules[k].r->s != g->rules[i].s)
+            k++;
+        if (k < e->nrules)
+            continue;
+        if (e->nrules == e->rules_cap) {
+            uint32_t cap = e->rules_cap * 2 + 16;
+            struct az_pf_member *rules = SCRealloc(e->rules, cap * sizeof(*rules));
+            if (rules == NULL)
+                return false;
+            e->rules = rules;
+            e->rules_cap = cap;
+        }
+        e->rules[e->nrules++] = (struct az_pf_member){ g, &g->rules[i] };
+    }
+    return true;
+}
 
 static struct az_pf_engine *EngineJoin(const DetectEngineCtx *de_ctx, struct az_pf_group *g)
 {
@@ -301,7 +331,7 @@ static struct az_pf_engine *EngineJoin(const DetectEngineCtx *de_ctx, struct az_
             e->cap = cap;
         }
     }
-    if (e != NULL && e->ngroups < e->cap) {
+    if (e != NULL && e->ngroups < e->cap && EngineAddRules(e, g)) {
         e->groups[e->ngroups++] = g;
         g->engine = e;
     }
@@ -325,6 +355,25 @@ static void EngineLeave(struct az_pf_group *g)
             break;
         }
     }
+    /* The rules listed from g: from another group that has them, or gone. */
+    for (uint32_t k = 0; k < e->nrules;) {
+        if (e->rules[k].g != g) {
+            k++;
+            continue;
+        }
+        const Signature *sig = e->rules[k].r->s;
+        e->rules[k] = e->rules[--e->nrules];
+        for (uint32_t gi = 0; gi < e->ngroups; gi++) {
+            const struct az_pf_group *o = e->groups[gi];
+            uint32_t i = 0;
+            while (i < o->nrules && o->rules[i].s != sig)
+                i++;
+            if (i < o->nrules) {
+                e->rules[e->nrules++] = (struct az_pf_member){ o, &o->rules[i] };
+                break;
+            }
+        }
+    }
     if (e->ngroups == 0) {
         for (struct az_pf_engine **pp = &g_engines; *pp != NULL; pp = &(*pp)->next) {
             if (*pp == e) {
@@ -333,6 +382,7 @@ static void EngineLeave(struct az_pf_group *g)
             }
         }
         SCFree(e->groups);
+        SCFree(e->rules);
         SCFree(e);
         AzFlowFactsFilterLoaded(g_engines != NULL);
     }
@@ -502,50 +552,52 @@ static bool RuleCould(const struct az_pf_group *g, const struct az_pf_rule *r,
     return true;
 }
 
-/* Every rule of every group on one class in one state (counters at
+/* Every rule of the detect engine on one class in one state (counters at
  * their most), gathering the candidates; true when the verdict is settled
  * as ALWAYS. */
 static bool ClassCould(struct az_pf_ask *a, const struct az_pf_engine *e,
         const struct az_flowinfo *info, struct az_pf_could *c)
 {
-    for (uint32_t gi = 0; gi < e->ngroups; gi++) {
-        const struct az_pf_group *g = e->groups[gi];
-        for (uint32_t i = 0; i < g->nrules; i++) {
-            const struct az_pf_rule *r = &g->rules[i];
-            bool uses_counters = false;
-            if (!RuleCould(g, r, info, false, &uses_counters))
+    for (uint32_t ri = 0; ri < e->nrules; ri++) {
+        const struct az_pf_group *g = e->rules[ri].g;
+        const struct az_pf_rule *r = e->rules[ri].r;
+        bool uses_counters = false;
+        if (!RuleCould(g, r, info, false, &uses_counters))
+            continue;
+        if (uses_counters && !RuleCould(g, r, info, true, &uses_counters))
+            continue;
+        /* Buffers read only the strings, which are the class's: inspected
+         * as the rule would on such a flow (its verdict is cached per pair
+         * of strings either way).  Buffers that are not side-effect free
+         * may hold. */
+        if (r->buffers && r->buffers_cached) {
+            AzKwBufferOverride(info);
+            bool match = BuffersMatch(a->det_ctx, a->p, info, r, a->t);
+            AzKwBufferOverride(NULL);
+            if (!match)
                 continue;
-            if (uses_counters && !RuleCould(g, r, info, true, &uses_counters))
-                continue;
-            /* Buffers read only the strings, which are the class's:
-             * inspected as the rule would on such a flow (its verdict is
-             * cached per pair of strings either way).  Buffers that are
-             * not side-effect free may hold. */
-            if (r->buffers && r->buffers_cached) {
-                AzKwBufferOverride(info);
-                bool match = BuffersMatch(a->det_ctx, a->p, info, r, a->t);
-                AzKwBufferOverride(NULL);
-                if (!match)
-                    continue;
-            }
-            /* A rule sits in many groups and holds on many states: it is
-             * one candidate. */
-            bool known = false;
-            for (uint8_t b = 0; b < c->nbound && !known; b++)
-                known = c->bound[b].r->s == r->s;
-            if (known)
-                continue;
-            if (c->nbound == AZ_PF_BOUND_MAX) {
-                c->verdict = AZ_PF_ALWAYS;
-                return true;
-            }
-            c->bound[c->nbound].g = g;
-            c->bound[c->nbound].r = r;
-            if (uses_counters)
-                c->counters |= (uint8_t)(1u << c->nbound);
-            c->nbound++;
-            c->verdict = AZ_PF_CANDIDATES;
         }
+        /* No header to judge and no counters: it holds on any flow. */
+        if (r->any_header && !uses_counters) {
+            c->verdict = AZ_PF_ALWAYS;
+            return true;
+        }
+        /* A rule holds on many states and classes: it is one candidate. */
+        bool known = false;
+        for (uint8_t b = 0; b < c->nbound && !known; b++)
+            known = c->bound[b].r->s == r->s;
+        if (known)
+            continue;
+        if (c->nbound == AZ_PF_BOUND_MAX) {
+            c->verdict = AZ_PF_ALWAYS;
+            return true;
+        }
+        c->bound[c->nbound].g = g;
+        c->bound[c->nbound].r = r;
+        if (uses_counters)
+            c->counters |= (uint8_t)(1u << c->nbound);
+        c->nbound++;
+        c->verdict = AZ_PF_CANDIDATES;
     }
     return false;
 }
@@ -580,26 +632,31 @@ static bool EndsCould(const Signature *s, const Flow *f, const Address *src, Por
     return true;
 }
 
+struct az_pf_ends {
+    Address src, dst; /* the flow's, as Suricata's address matchers take them */
+};
+
+static void EndsOf(const Flow *f, struct az_pf_ends *e)
+{
+    memset(e, 0, sizeof(*e));
+    e->src.family = e->dst.family = FLOW_IS_IPV4(f) ? AF_INET : AF_INET6;
+    memcpy(e->src.address.address_un_data8, f->src.addr_data8, 16);
+    memcpy(e->dst.address.address_un_data8, f->dst.addr_data8, 16);
+}
+
 /* Could a packet of the flow pass the rule's header, either way round (so
  * a flow Suricata turns round later, FlowSwap, is judged the same)?  Only
  * for the flow's own packets: an ICMP error or a fragment on it has other
  * headers (AzPfRun gives those no filter). */
-static bool HeaderCould(const Signature *s, const Flow *f)
+static bool HeaderCould(const Signature *s, const Flow *f, const struct az_pf_ends *e)
 {
-    if (!FLOW_IS_IPV4(f) && !FLOW_IS_IPV6(f))
-        return true;
     if (((s->proto.flags & DETECT_PROTO_IPV4) && !FLOW_IS_IPV4(f)) ||
             ((s->proto.flags & DETECT_PROTO_IPV6) && !FLOW_IS_IPV6(f)))
         return false;
     if (DetectProtoContainsProto(&s->proto, f->proto) == 0)
         return false;
-    Address a, b;
-    memset(&a, 0, sizeof(a));
-    memset(&b, 0, sizeof(b));
-    a.family = b.family = FLOW_IS_IPV4(f) ? AF_INET : AF_INET6;
-    memcpy(a.address.address_un_data8, f->src.addr_data8, 16);
-    memcpy(b.address.address_un_data8, f->dst.addr_data8, 16);
-    return EndsCould(s, f, &a, f->sp, &b, f->dp) || EndsCould(s, f, &b, f->dp, &a, f->sp);
+    return EndsCould(s, f, &e->src, f->sp, &e->dst, f->dp) ||
+           EndsCould(s, f, &e->dst, f->dp, &e->src, f->sp);
 }
 
 static void CouldCompute(struct az_pf_ask *a, const struct az_digest *d, struct az_pf_could *c)
@@ -644,10 +701,15 @@ static bool CouldHold(void *arg, const struct az_digest *d)
     struct az_flowinfo sums = { .records = 1, .have = AZ_HAVE_COUNTERS,
         .pkts_toserver = d->pkts_toserver, .pkts_toclient = d->pkts_toclient,
         .bytes_toserver = d->bytes_toserver, .bytes_toclient = d->bytes_toclient };
+    const Flow *f = a->p->flow;
+    if (!FLOW_IS_IPV4(f) && !FLOW_IS_IPV6(f))
+        return true;
+    struct az_pf_ends ends;
+    EndsOf(f, &ends);
     for (uint8_t i = 0; i < c->nbound; i++) {
         const struct az_pf_group *g = c->bound[i].g;
         const struct az_pf_rule *r = c->bound[i].r;
-        if (!HeaderCould(r->s, a->p->flow))
+        if (!r->any_header && !HeaderCould(r->s, f, &ends))
             continue;
         bool could = true;
         if (c->counters & (1u << i))
@@ -716,6 +778,11 @@ static int RuleAdd(struct az_pf_group *g, uint32_t *kw_cap, const Signature *s)
     r->iid = s->iid;
     r->alproto = (s->flags & SIG_FLAG_APPLAYER) ? s->alproto : ALPROTO_UNKNOWN;
     r->buffers_cached = false;
+    r->any_header = (s->flags & (SIG_FLAG_SRC_ANY | SIG_FLAG_DST_ANY | SIG_FLAG_SP_ANY |
+                                        SIG_FLAG_DP_ANY)) == (SIG_FLAG_SRC_ANY | SIG_FLAG_DST_ANY |
+                                                                     SIG_FLAG_SP_ANY | SIG_FLAG_DP_ANY) &&
+                    (s->proto.flags & DETECT_PROTO_ANY) &&
+                    !(s->proto.flags & (DETECT_PROTO_IPV4 | DETECT_PROTO_IPV6));
     r->buffers = false;
     for (uint32_t x = 0; x < s->init_data->buffer_index; x++)
         if (IsAzureBuffer((int)s->init_data->buffers[x].id))
