@@ -732,6 +732,16 @@ def main():
             "%s %5.2f %%%s" % (names[k], 100.0 * (1 - paired(k, "pps_cpu")),
                                verdict(k, "pps_cpu") if opts.concurrent else "")
             for k in shown))
+        if "D" in runs and "S" in runs:
+            # The same 8,000 alert records cost Suricata alone S's share:
+            # D against S is what azflow adds to a stock ruleset that raises
+            # as many alerts (both against their A runs, so the ratio of the
+            # two paired medians).
+            field = "pps_cpu" if opts.concurrent else "pps"
+            print("D against S (%s, ratio of paired medians): %.3f, overhead %5.2f %%"
+                  % ("packet-thread CPU" if opts.concurrent else "wall pkts/s",
+                     paired("D", field) / paired("S", field),
+                     100.0 * (1 - paired("D", field) / paired("S", field))))
         if opts.reps >= 4:
             # How far single pairs stray on this machine: the spread the
             # medians above were taken from.
