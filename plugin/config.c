@@ -206,19 +206,25 @@ static int LoadSources(const SCConfNode *node, struct az_config *cfg, char *err,
     return 0;
 }
 
+/* A plain decimal number from 0 to `max` (no sign, nothing after it). */
+static bool ParseDecimal(const char *v, uint64_t max, uint64_t *out)
+{
+    char *end = NULL;
+    errno = 0;
+    unsigned long long n = strtoull(v, &end, 10);
+    if (errno != 0 || end == v || *end != '\0' || v[0] == '-' || n > max)
+        return false;
+    *out = n;
+    return true;
+}
+
 /* azure.correlation.<name>: seconds (0 to a day) or a size, when set. */
 static int LoadSeconds(const SCConfNode *node, const char *name, uint64_t *out, char *err, size_t errlen)
 {
     const char *v = SCConfNodeLookupChildValue(node, name);
-    if (v == NULL)
-        return 0;
-    char *end = NULL;
-    errno = 0;
-    unsigned long long s = strtoull(v, &end, 10);
-    if (errno != 0 || end == v || *end != '\0' || v[0] == '-' || s > 86400)
+    if (v != NULL && !ParseDecimal(v, 86400, out))
         return Fail(err, errlen,
                 "azure.correlation.%s: '%s' is not a number of seconds between 0 and 86400", name, v);
-    *out = s;
     return 0;
 }
 
@@ -278,17 +284,11 @@ static int LoadDetect(const SCConfNode *node, struct az_config *cfg, char *err, 
             ParseBool("azure.detect.prefilter", prefilter, &cfg->detect_prefilter, err, errlen) < 0)
         return -1;
     const char *v = SCConfNodeLookupChildValue(node, "buckets");
-    if (v != NULL) {
-        char *end = NULL;
-        errno = 0;
-        unsigned long long n = strtoull(v, &end, 10);
-        if (errno != 0 || end == v || *end != '\0' || v[0] == '-' || n == 0 ||
-                n > AZ_MAX_BUCKETS || (n & (n - 1)) != 0)
-            return Fail(err, errlen,
-                    "azure.detect.buckets: '%s' is not a power of two between 1 and %u", v,
-                    AZ_MAX_BUCKETS);
-        cfg->detect_buckets = (uint32_t)n;
-    }
+    uint64_t n = 0;
+    if (v != NULL && (!ParseDecimal(v, AZ_MAX_BUCKETS, &n) || n == 0 || (n & (n - 1)) != 0))
+        return Fail(err, errlen, "azure.detect.buckets: '%s' is not a power of two between 1 and %u",
+                v, AZ_MAX_BUCKETS);
+    cfg->detect_buckets = (uint32_t)n;
     return 0;
 }
 

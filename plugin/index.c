@@ -625,11 +625,9 @@ int AzIndexInit(uint64_t memcap, uint64_t window_s, uint32_t buckets)
      * (about one record per bucket at a quarter of the memcap) for 2 bytes
      * of buckets per record at full memcap. */
     uint64_t want = memcap / sizeof(struct az_rec) / 4;
-    g_nbuckets = 1024;
-    while (g_nbuckets < want && g_nbuckets < AZ_MAX_BUCKETS)
+    g_nbuckets = buckets != 0 ? buckets : 1024;
+    while (buckets == 0 && g_nbuckets < want && g_nbuckets < AZ_MAX_BUCKETS)
         g_nbuckets <<= 1;
-    if (buckets != 0)
-        g_nbuckets = buckets;
     g_buckets = HugeAlloc(g_nbuckets * sizeof(*g_buckets));
     if (g_buckets == NULL)
         return -1;
