@@ -456,7 +456,7 @@ def callgrind(opts, variants, work):
                  100.0 * ((ir - fm) / base[1] - 1), "{:,}".format(fm)))
         irs[key] = ir - fm
         sys.stdout.flush()
-    for a, b in (("D", "C"), ("P", "C"), ("N", "C"), ("M", "C"), ("D", "N"), ("D", "S")):
+    for a, b in (("D", "C"), ("P", "C"), ("N", "C"), ("M", "C"), ("D", "N"), ("D", "S"), ("N", "H")):
         if a in irs and b in irs:
             print("  %s vs %s (packet thread + recycler): %+.2f %% (%+.1f M Ir)"
                   % (a, b, 100.0 * (irs[a] / irs[b] - 1), (irs[a] - irs[b]) / 1e6))
@@ -525,7 +525,7 @@ def main():
     ap.add_argument("--azure-rules", default=os.path.join(SRCDIR, "signatures", "azure.rules"),
                     help="the azflow ruleset every variant loads (default signatures/azure.rules)")
     ap.add_argument("--variants", default="ABCD",
-                    help="which of A B C D P N M S G (E F with --capture) to run; A is always "
+                    help="which of A B C D P N M S H G R (E F with --capture) to run; A is always "
                          "run (default ABCD; see bench/plugin_overhead.md)")
     ap.add_argument("--logdir", help="write the runs' EVE output here (e.g. a tmpfs such as /dev/shm) "
                     "instead of DATA/plugin-overhead, to leave disk noise out")
@@ -595,6 +595,10 @@ def main():
         # alert records as D (the share of D's cost any ruleset with that
         # many alerts pays); bench/stock-headers.rules, D's rule groups.
         ("S", "no plugin, stock rules", configs["suricata-stock.yaml"], []),
+        # C with the stock rules: with --stock-rules bench/stock-headers.rules,
+        # the plugin and its records under D's rule groups, no azure keyword;
+        # N against H is then the rule engine's own cost.
+        ("H", "C + stock rules", configs["suricata-stock.yaml"], plugin + logs),
         # azure_flow events need the recent-flows memory, which makes every
         # flow look its records up at its first packet (eager correlation);
         # the run also writes one event per record (1M).
@@ -715,8 +719,8 @@ def main():
              "D": "with azure.rules too", "P": "azure.rules, engine off",
              "N": "azure.rules, no alert output", "M": "mixed rules (fallback)",
              "G": "with azure_flow events too", "S": "no plugin, stock rules",
-             "R": "A again"}
-    shown = [k for k in "BCDPNMGSR" if k in runs]
+             "H": "plugin + records, stock rules", "R": "A again"}
+    shown = [k for k in "BCDPNMGSHR" if k in runs]
     def verdict(k, field):
         # The issues' targets: C (issue 4) and D (issue 11) at most 5 %.
         if k not in ("C", "D"):
@@ -742,6 +746,12 @@ def main():
                   % ("packet-thread CPU" if opts.concurrent else "wall pkts/s",
                      paired("D", field) / paired("S", field),
                      100.0 * (1 - paired("D", field) / paired("S", field))))
+        if "N" in runs and "H" in runs:
+            field = "pps_cpu" if opts.concurrent else "pps"
+            print("N against H (%s, ratio of paired medians): %.3f, overhead %5.2f %%"
+                  % ("packet-thread CPU" if opts.concurrent else "wall pkts/s",
+                     paired("N", field) / paired("H", field),
+                     100.0 * (1 - paired("N", field) / paired("H", field))))
         if opts.reps >= 4:
             # How far single pairs stray on this machine: the spread the
             # medians above were taken from.
