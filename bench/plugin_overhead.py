@@ -421,7 +421,8 @@ def callgrind(opts, variants, work):
         else:
             source = ["-r", sub]
         cmd = ["valgrind", "--tool=callgrind", "--collect-atstart=no"] + (
-               ["--cache-sim=yes"] if opts.cache_sim else []) + [
+               ["--cache-sim=yes"] if opts.cache_sim else []) + (
+               ["--branch-sim=yes"] if opts.branch_sim else []) + [
                "--toggle-collect=TmThreadsSlotPktAcqLoop", "--toggle-collect=FlowManager",
                "--toggle-collect=FlowRecycler", "--callgrind-out-file=" + cg_out,
                opts.suricata, "-c", config, "--runmode", "single", "-k", "none",
@@ -430,17 +431,18 @@ def callgrind(opts, variants, work):
         text = open(cg_out).read()
         m = re.search(r"^summary: (\d+)", text, re.M)
         ir = int(m.group(1)) if m else 0
-        if opts.cache_sim:
-            # Simulated first-level misses (valgrind's model of this host's
-            # caches): what instruction counts do not weigh.
+        if opts.cache_sim or opts.branch_sim:
+            # Simulated misses and mispredictions (valgrind's model of this
+            # host's caches and a simple predictor): what instruction counts
+            # do not weigh.  Without the flow manager, like the packet
+            # thread + recycler Ir.
             names = re.search(r"^events: (.*)$", text, re.M).group(1).split()
             values = [int(v) for v in re.search(r"^summary: (.*)$", text, re.M).group(1).split()]
             ev = dict(zip(names, values))
-            # Without the flow manager, like the packet thread + recycler Ir.
-            fm_i1, fm_d1r, fm_d1w = thread_events(cg_out, "flow-manager.c:FlowManager",
-                                                  ("I1mr", "D1mr", "D1mw"))
-            misses[key] = (ev.get("I1mr", 0) - fm_i1,
-                           ev.get("D1mr", 0) + ev.get("D1mw", 0) - fm_d1r - fm_d1w)
+            want = [e for e in SIM_EVENTS if e in ev]
+            fm_ev = dict(zip(want, thread_events(cg_out, "flow-manager.c:FlowManager", want)))
+            misses[key] = {group: sum(ev[e] - fm_ev[e] for e in events if e in ev)
+                           for group, events in SIM_GROUPS if any(e in ev for e in events)}
         # The flow manager wakes on the wall clock, so how much of its work
         # falls in a run depends on how long the run took under valgrind:
         # its share is reported apart from the packet thread + recycler,
@@ -461,13 +463,20 @@ def callgrind(opts, variants, work):
             print("  %s vs %s (packet thread + recycler): %+.2f %% (%+.1f M Ir)"
                   % (a, b, 100.0 * (irs[a] / irs[b] - 1), (irs[a] - irs[b]) / 1e6))
     if misses and "A" in misses:
-        ai, ad = misses["A"]
-        print("simulated L1 misses, packet thread + recycler (--cache-sim):")
-        for key, (i1, d1) in misses.items():
-            print("  %s I1 %12s (%+6.2f %% vs A)  D1 %12s (%+6.2f %% vs A)"
-                  % (key, "{:,}".format(i1), 100.0 * (i1 / ai - 1) if ai else 0,
-                     "{:,}".format(d1), 100.0 * (d1 / ad - 1) if ad else 0))
+        print("simulated, packet thread + recycler (--cache-sim, --branch-sim):")
+        for key, groups in misses.items():
+            print("  %s " % key + "  ".join(
+                "%s %12s (%+6.2f %% vs A)" % (group, "{:,}".format(v),
+                                              100.0 * (v / misses["A"][group] - 1)
+                                              if misses["A"].get(group) else 0)
+                for group, v in groups.items()))
 
+# What --cache-sim and --branch-sim report, each a sum of callgrind events:
+# first-level instruction and data misses, last-level data misses, and
+# mispredicted conditional + indirect branches.
+SIM_GROUPS = (("I1", ("I1mr",)), ("D1", ("D1mr", "D1mw")), ("LLd", ("DLmr", "DLmw")),
+              ("Bmiss", ("Bcm", "Bim")))
+SIM_EVENTS = [e for _, events in SIM_GROUPS for e in events]
 
 def thread_events(cg_out, function, events):
     """Inclusive counts of `events` in one toggled thread function."""
@@ -514,6 +523,9 @@ def main():
     ap.add_argument("--cache-sim", action="store_true",
                     help="with --callgrind: also simulate the caches and print first-level "
                          "instruction and data misses per variant (about twice as slow)")
+    ap.add_argument("--branch-sim", action="store_true",
+                    help="with --callgrind: also simulate branch prediction and print "
+                         "mispredicted conditional and indirect branches per variant")
     ap.add_argument("--mixed-rules", default=os.path.join(SRCDIR, "bench", "azure-mixed.rules"),
                     help="the rules of variant M (default bench/azure-mixed.rules)")
     ap.add_argument("--capture", action="store_true",

@@ -446,7 +446,7 @@ _Static_assert(AZF_STATE_DENY < 5, "a class keeps 5 state bits");
 static struct digest_slot *g_digest;
 /* Bumped after every change to a slot: a reader that took its decision
  * under an older epoch decides again. */
-static _Atomic uint64_t g_digest_epoch = 1;
+_Atomic uint64_t az_index_digest_epoch = 1;
 
 /* Which of 6 a key is among those of its bucket: from the hash bits the
  * bucket index does not use up (a multiply spreads all 32 into the top). */
@@ -536,7 +536,7 @@ static void DigestAdd(uint32_t hash, const struct az_rec *r, uint32_t cls)
         atomic_store_explicit(&d->counters, nc, memory_order_relaxed);
     }
     if (changed)
-        atomic_fetch_add_explicit(&g_digest_epoch, 1, memory_order_release);
+        atomic_fetch_add_explicit(&az_index_digest_epoch, 1, memory_order_release);
 }
 
 static int DigestInit(void)
@@ -553,12 +553,7 @@ static void DigestFree(void)
 {
     free(g_digest);
     g_digest = NULL;
-    atomic_fetch_add(&g_digest_epoch, 1);
-}
-
-uint64_t AzIndexDigestEpoch(void)
-{
-    return atomic_load_explicit(&g_digest_epoch, memory_order_acquire);
+    atomic_fetch_add(&az_index_digest_epoch, 1);
 }
 
 bool AzIndexDigest(const struct az_key *k, struct az_digest *out)

@@ -3,6 +3,7 @@
 #ifndef AZFLOW_INDEX_H
 #define AZFLOW_INDEX_H
 
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -105,7 +106,12 @@ struct az_digest {
 
 /* Changes after every change to any key's digest (acquire): a decision
  * taken on a digest read after it holds until it changes. */
-uint64_t AzIndexDigestEpoch(void);
+static inline uint64_t AzIndexDigestEpoch(void)
+{
+    /* Inline: the rule engine reads it on every packet of a ruled-out flow. */
+    extern _Atomic uint64_t az_index_digest_epoch;
+    return atomic_load_explicit(&az_index_digest_epoch, memory_order_acquire);
+}
 /* The key's digest: only the classes that keys with k's fingerprint
  * brought to its slot (so a neighbour's may remain).  False when it tells
  * nothing (more than two classes share the slot), so the key's records

@@ -125,7 +125,7 @@ struct az_pf_thread {
 
 #define AZ_PF_FOLD_EVERY 256
 
-static void ThreadFold(struct az_pf_thread *t)
+static void __attribute__((cold)) ThreadFold(struct az_pf_thread *t)
 {
     AZ_STAT_ADD(detect_calls, t->calls);
     AZ_STAT_ADD(detect_key_changes, t->key_changes);
@@ -478,7 +478,7 @@ static bool AddHolding(DetectEngineThreadCtx *det_ctx, Packet *p, const struct a
 /* An ICMP error or a fragment on the flow is matched against other headers
  * (another rule group, no ports) than the flow's own packets: evaluated on
  * its own, leaving the memo to the flow's packets. */
-static void __attribute__((noinline)) RunUnstable(DetectEngineThreadCtx *det_ctx, Packet *p,
+static void __attribute__((noinline, cold)) RunUnstable(DetectEngineThreadCtx *det_ctx, Packet *p,
         const struct az_flowinfo *info, const struct az_pf_group *g, struct az_pf_thread *t)
 {
     AddHolding(det_ctx, p, info, g, 0, g->nrules, UINT64_MAX, t);
@@ -490,7 +490,7 @@ static void __attribute__((noinline)) RunUnstable(DetectEngineThreadCtx *det_ctx
 
 /* The flow's inputs changed (`changed`: which key bits) or a window ran out:
  * evaluate the gated rules that read them, and remember the key. */
-static void __attribute__((noinline)) Reevaluate(DetectEngineThreadCtx *det_ctx, Packet *p,
+static void __attribute__((noinline, cold)) Reevaluate(DetectEngineThreadCtx *det_ctx, Packet *p,
         const struct az_flowinfo *info, const struct az_pf_group *g, struct az_detect_memo *memo,
         int dir, uint64_t key, uint64_t changed, int64_t now, bool expired, struct az_pf_thread *t)
 {
@@ -722,7 +722,7 @@ static bool CouldHold(void *arg, const struct az_digest *d)
     return false;
 }
 
-static void AzPfRun(DetectEngineThreadCtx *det_ctx, Packet *p, const void *pectx)
+static void __attribute__((hot)) AzPfRun(DetectEngineThreadCtx *det_ctx, Packet *p, const void *pectx)
 {
     const struct az_pf_group *g = pectx;
     /* DetectThreadCtxGetKeywordThreadCtx without the call, once per packet. */
