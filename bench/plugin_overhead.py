@@ -471,12 +471,14 @@ def callgrind(opts, variants, work):
                                               if misses["A"].get(group) else 0)
                 for group, v in groups.items()))
 
+
 # What --cache-sim and --branch-sim report, each a sum of callgrind events:
 # first-level instruction and data misses, last-level data misses, and
 # mispredicted conditional + indirect branches.
 SIM_GROUPS = (("I1", ("I1mr",)), ("D1", ("D1mr", "D1mw")), ("LLd", ("DLmr", "DLmw")),
               ("Bmiss", ("Bcm", "Bim")))
 SIM_EVENTS = [e for _, events in SIM_GROUPS for e in events]
+
 
 def thread_events(cg_out, function, events):
     """Inclusive counts of `events` in one toggled thread function."""
@@ -522,7 +524,8 @@ def main():
                          "packets (load-independent; ~1 minute per variant for N=100000)")
     ap.add_argument("--cache-sim", action="store_true",
                     help="with --callgrind: also simulate the caches and print first-level "
-                         "instruction and data misses per variant (about twice as slow)")
+                         "instruction and data misses and last-level data misses per variant "
+                         "(about twice as slow)")
     ap.add_argument("--branch-sim", action="store_true",
                     help="with --callgrind: also simulate branch prediction and print "
                          "mispredicted conditional and indirect branches per variant")

@@ -47,6 +47,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 import azblob  # noqa: E402
 import live_vtap as lv  # noqa: E402  (netns, waits, EVE reading)
+import pcapfile  # noqa: E402
 import suricata_run  # noqa: E402
 
 SRCDIR = lv.SRCDIR
@@ -72,24 +73,17 @@ NOT_FACTS = ("late", "flow_id", "capture")
 def decap_vxlan(src, dst):
     """Writes the inner Ethernet frames of src's VXLAN (UDP 4789) frames to dst;
     other frames pass unchanged."""
-    with open(src, "rb") as f:
-        data = f.read()
-    magic = data[:4]
-    endian = "<" if magic in (b"\xd4\xc3\xb2\xa1", b"\x4d\x3c\xb2\xa1") else ">"
-    out = [data[:24]]
-    off = 24
-    while off + 16 <= len(data):
-        ts_s, ts_f, incl, orig = struct.unpack(endian + "IIII", data[off:off + 16])
-        frame = data[off + 16:off + 16 + incl]
-        off += 16 + incl
+    hdr, order, recs = pcapfile.read(src)
+    out = []
+    for r in recs:
+        frame = r.frame
         if len(frame) > 14 + 20 + 8 + 8 and frame[12:14] == b"\x08\x00":
             ihl = (frame[14] & 0x0F) * 4
             udp = 14 + ihl
             if frame[23] == 17 and struct.unpack(">H", frame[udp + 2:udp + 4])[0] == 4789:
                 frame = frame[udp + 16:]
-        out.append(struct.pack(endian + "IIII", ts_s, ts_f, len(frame), len(frame)) + frame)
-    with open(dst, "wb") as f:
-        f.write(b"".join(out))
+        out.append(r._replace(orig=len(frame), frame=frame))
+    pcapfile.write(dst, hdr, order, out)
 
 
 def captures(out):
@@ -100,14 +94,7 @@ def captures(out):
 
 
 def frames(pcap):
-    with open(pcap, "rb") as f:
-        data = f.read()
-    endian = "<" if data[:4] in (b"\xd4\xc3\xb2\xa1", b"\x4d\x3c\xb2\xa1") else ">"
-    n, off = 0, 24
-    while off + 16 <= len(data):
-        off += 16 + struct.unpack(endian + "I", data[off + 8:off + 12])[0]
-        n += 1
-    return n
+    return len(pcapfile.read(pcap)[2])
 
 
 def run_offline(out, capture_mode, caps):

@@ -41,12 +41,12 @@ import json
 import os
 import re
 import shutil
-import struct
 import subprocess
 import sys
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
+import pcapfile  # noqa: E402
 import suricata_run  # noqa: E402
 
 
@@ -82,22 +82,17 @@ def record_keys(logs):
 
 
 def stretch(src, dst, factor):
-    """Copies a little-endian microsecond pcap, stretching time within 10 s slots."""
-    with open(src, "rb") as f:
-        data = f.read()
-    if struct.unpack_from("<I", data, 0)[0] != 0xA1B2C3D4:
-        sys.exit("prefilter_parity: %s: not a little-endian microsecond pcap" % src)
-    out, off = [data[:24]], 24
-    while off + 16 <= len(data):
-        sec, usec, incl, orig = struct.unpack_from("<IIII", data, off)
-        t = sec * 1000000 + usec
+    """Copies a microsecond pcap, stretching time within 10 s slots."""
+    hdr, order, recs = pcapfile.read(src)
+    if hdr[:4] not in (b"\xd4\xc3\xb2\xa1", b"\xa1\xb2\xc3\xd4"):
+        sys.exit("prefilter_parity: %s: not a microsecond pcap" % src)
+    out = []
+    for r in recs:
+        t = r.ts_s * 1000000 + r.ts_frac
         slot = t - t % 10000000
         t = slot + (t - slot) * factor
-        out.append(struct.pack("<IIII", t // 1000000, t % 1000000, incl, orig))
-        out.append(data[off + 16:off + 16 + incl])
-        off += 16 + incl
-    with open(dst, "wb") as f:
-        f.write(b"".join(out))
+        out.append(r._replace(ts_s=t // 1000000, ts_frac=t % 1000000))
+    pcapfile.write(dst, hdr, order, out)
 
 
 BUCKETS = None  # --buckets
