@@ -422,6 +422,7 @@ def callgrind(opts, variants, work):
             source = ["-r", sub]
         cmd = ["valgrind", "--tool=callgrind", "--collect-atstart=no"] + (
                ["--cache-sim=yes"] if opts.cache_sim else []) + (
+               ["--LL=" + opts.ll] if opts.cache_sim and opts.ll else []) + (
                ["--branch-sim=yes"] if opts.branch_sim else []) + [
                "--toggle-collect=TmThreadsSlotPktAcqLoop", "--toggle-collect=FlowManager",
                "--toggle-collect=FlowRecycler", "--callgrind-out-file=" + cg_out,
@@ -473,9 +474,11 @@ def callgrind(opts, variants, work):
 
 
 # What --cache-sim and --branch-sim report, each a sum of callgrind events:
-# first-level instruction and data misses, last-level data misses, and
+# first-level instruction and data misses, last-level instruction and data
+# misses, and
 # mispredicted conditional + indirect branches.
-SIM_GROUPS = (("I1", ("I1mr",)), ("D1", ("D1mr", "D1mw")), ("LLd", ("DLmr", "DLmw")),
+SIM_GROUPS = (("I1", ("I1mr",)), ("D1", ("D1mr", "D1mw")), ("LLi", ("ILmr",)),
+              ("LLd", ("DLmr", "DLmw")),
               ("Bmiss", ("Bcm", "Bim")))
 SIM_EVENTS = [e for _, events in SIM_GROUPS for e in events]
 
@@ -524,8 +527,13 @@ def main():
                          "packets (load-independent; ~1 minute per variant for N=100000)")
     ap.add_argument("--cache-sim", action="store_true",
                     help="with --callgrind: also simulate the caches and print first-level "
-                         "instruction and data misses and last-level data misses per variant "
+                         "instruction and data misses and last-level instruction and data misses "
                          "(about twice as slow)")
+    ap.add_argument("--ll", metavar="SIZE,ASSOC,LINE",
+                    help="with --cache-sim: the simulated last-level cache (valgrind --LL), e.g. "
+                         "2097152,16,64 for a 2 MiB per-core second-level cache where valgrind "
+                         "would take a large shared L3 as the last level and see no misses of a "
+                         "working set that fits it")
     ap.add_argument("--branch-sim", action="store_true",
                     help="with --callgrind: also simulate branch prediction and print "
                          "mispredicted conditional and indirect branches per variant")
