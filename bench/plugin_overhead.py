@@ -422,7 +422,7 @@ def callgrind(opts, variants, work):
             source = ["-r", sub]
         cmd = ["valgrind", "--tool=callgrind", "--collect-atstart=no"] + (
                ["--cache-sim=yes"] if opts.cache_sim else []) + (
-               ["--LL=" + opts.ll] if opts.cache_sim and opts.ll else []) + (
+               ["--LL=" + opts.ll] if opts.ll else []) + (
                ["--branch-sim=yes"] if opts.branch_sim else []) + [
                "--toggle-collect=TmThreadsSlotPktAcqLoop", "--toggle-collect=FlowManager",
                "--toggle-collect=FlowRecycler", "--callgrind-out-file=" + cg_out,
@@ -475,8 +475,7 @@ def callgrind(opts, variants, work):
 
 # What --cache-sim and --branch-sim report, each a sum of callgrind events:
 # first-level instruction and data misses, last-level instruction and data
-# misses, and
-# mispredicted conditional + indirect branches.
+# misses, and mispredicted conditional + indirect branches.
 SIM_GROUPS = (("I1", ("I1mr",)), ("D1", ("D1mr", "D1mw")), ("LLi", ("ILmr",)),
               ("LLd", ("DLmr", "DLmw")),
               ("Bmiss", ("Bcm", "Bim")))
@@ -570,6 +569,8 @@ def main():
     opts = ap.parse_args()
     if opts.concurrent and (opts.capture or opts.cpus):
         sys.exit("plugin_overhead: --concurrent does not go with --capture or --cpus")
+    if opts.ll and not (opts.cache_sim and opts.callgrind):
+        sys.exit("plugin_overhead: --ll needs --callgrind N and --cache-sim")
     if opts.concurrent:
         opts.affinity = True
         opts.startup = False  # start-up is timed by -T runs one after the other
