@@ -749,6 +749,11 @@ def main():
              "G": "with azure_flow events too", "S": "no plugin, stock rules",
              "H": "plugin + records, D's headers", "R": "A again"}
     shown = [k for k in "BCDPNMGSHR" if k in runs]
+
+    def alerts(k):
+        """Alerts in variant k's last run."""
+        return runs[k][-1].get("events", {}).get("alert", 0)
+
     def verdict(k, field):
         # The issues' targets: C (issue 4) and D (issue 11) at most 5 %.
         if k not in ("C", "D"):
@@ -808,7 +813,7 @@ def main():
               % (rich, evicted, "{:,}".format(stat(st, "azure.records_correlated")),
                  "{:,}".format(stat(st, "azure.flows_enriched")), "{:,}".format(ev.get("flow", 0)),
                  "{:,}".format(ev.get("flow_azure", 0)), "{:,}".format(ev.get("alert", 0)),
-                 "{:,}".format(runs["A"][-1].get("events", {}).get("alert", 0))))
+                 "{:,}".format(alerts("A"))))
     if "D" in runs:
         dst = runs["D"][-1]["stats"]
         pkts = stat(dst, "decoder.pkts") or 1
@@ -824,15 +829,14 @@ def main():
                  "{:,}".format(unmatchable)))
     if "S" in runs:
         print("variant S: %s alerts from %s (no plugin)"
-              % ("{:,}".format(runs["S"][-1].get("events", {}).get("alert", 0)),
+              % ("{:,}".format(alerts("S")),
                  os.path.relpath(opts.stock_rules, SRCDIR)))
     if "H" in runs:
         # H's rules pass no packet here: an alert means N against H compares
         # something else than the rule engine.
-        h_alerts = runs["H"][-1].get("events", {}).get("alert", 0)
         print("variant H: %s alerts from %s%s"
-              % ("{:,}".format(h_alerts), os.path.relpath(opts.header_rules, SRCDIR),
-                 "" if h_alerts == 0 else " (warning: N against H is not the engine alone)"))
+              % ("{:,}".format(alerts("H")), os.path.relpath(opts.header_rules, SRCDIR),
+                 "" if alerts("H") == 0 else " (warning: N against H is not the engine alone)"))
     if "D" in runs and "P" in runs:
         same, per_sid = alert_sets_equal(os.path.join(runs_dir, "D", "eve.json"),
                                          os.path.join(runs_dir, "P", "eve.json"))
