@@ -44,17 +44,19 @@ O          := build
 LDSAN      :=
 endif
 
-PARSER_SRC := $(wildcard parsers/*.c)
-PLUGIN_SRC := $(wildcard plugin/*.c)
+PARSER_SRC := $(wildcard parsers/*/*.c)
+PLUGIN_SRC := $(wildcard plugin/*.c plugin/*/*.c)
 TOOL_SRC   := $(wildcard tools/azflow/*.c)
 UNIT_SRC   := $(wildcard tests/unit/test_*.c)
+PARSER_HDR := $(wildcard parsers/*.h parsers/*/*.h)
+PLUGIN_HDR := $(wildcard plugin/*.h plugin/*/*.h)
 
 PARSER_OBJ := $(PARSER_SRC:%.c=$(O)/obj/%.o)
 PLUGIN_OBJ := $(PLUGIN_SRC:%.c=$(O)/obj/%.o)
 TOOL_OBJ   := $(TOOL_SRC:%.c=$(O)/obj/%.o)
 UNIT_BIN   := $(UNIT_SRC:tests/unit/%.c=$(O)/tests/%)
 
-# The storage client (parsers/blob_*.c): HTTP(S), HMAC-SHA256, List Blobs XML.
+# The storage client (parsers/source/blob_*.c): HTTP(S), HMAC-SHA256, List Blobs XML.
 BLOB_LIBS  := -lcurl -lcrypto -lexpat
 
 HOST_PATH  := build/host.path
@@ -86,16 +88,16 @@ $(O)/libazflow.a: $(PARSER_OBJ)
 	@mkdir -p $(@D)
 	rm -f $@ && ar rcs $@ $^
 
-$(O)/obj/parsers/%.o: parsers/%.c $(wildcard parsers/*.h) | build/.deps
+$(O)/obj/parsers/%.o: parsers/%.c $(PARSER_HDR) | build/.deps
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) -Iparsers -c $< -o $@
 
 # --- the plugin: compiled against the host's headers, not linked to it -------
 # Suricata's headers trip some of our warnings; they are theirs, not ours.
 PLUGIN_CFLAGS = $(ALL_CFLAGS) -Wno-shadow -Wno-strict-prototypes -Wno-sign-compare
-$(O)/obj/plugin/%.o: plugin/%.c $(wildcard plugin/*.h) parsers/flowlog.h $(HOST_PATH)
+$(O)/obj/plugin/%.o: plugin/%.c $(PLUGIN_HDR) parsers/flowlog.h $(HOST_PATH)
 	@mkdir -p $(@D)
-	$(CC) $$($(LSC) --cflags) "-D__SCFILENAME__=\"$*\"" $(PLUGIN_CFLAGS) -Iparsers -c $< -o $@
+	$(CC) $$($(LSC) --cflags) "-D__SCFILENAME__=\"$(notdir $*)\"" $(PLUGIN_CFLAGS) -Iparsers -c $< -o $@
 
 $(O)/azflow.so: $(PLUGIN_OBJ) $(O)/libazflow.a
 	$(CC) -shared $(LDSAN) -o $@ $(PLUGIN_OBJ) $(O)/libazflow.a -lpcre2-8 -lpcap $(BLOB_LIBS)
@@ -174,7 +176,7 @@ FUZZ_BIN     := $(FUZZ_NAMES:%=build/fuzz/fuzz_%)
 # An archive, so each harness links only the parser objects it uses.
 build/fuzz/libazflow.a: $(PARSER_SRC:%.c=build/fuzz/obj/%.o)
 	rm -f $@ && ar rcs $@ $^
-build/fuzz/obj/parsers/%.o: parsers/%.c $(wildcard parsers/*.h)
+build/fuzz/obj/parsers/%.o: parsers/%.c $(PARSER_HDR)
 	@mkdir -p $(@D)
 	$(FUZZ_CC) $(FUZZ_FLAGS) -fsanitize=fuzzer-no-link -c $< -o $@
 build/fuzz/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz_common.h build/fuzz/libazflow.a

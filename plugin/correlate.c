@@ -26,7 +26,7 @@
 #include "util-debug.h"
 
 #include "azure_json.h"
-#include "capture_mode.h"
+#include "capture/capture_mode.h"
 #include "correlate.h"
 #include "flowinfo.h"
 #include "pktmeta.h"

@@ -53,7 +53,7 @@ struct az_flowinfo {
 
 struct Flow_;
 
-/* What the rule engine (plugin/kw_prefilter.c) remembers of a flow, per
+/* What the rule engine (plugin/keywords/kw_prefilter.c) remembers of a flow, per
  * direction: the key of the last packet it evaluated the flow's rules on,
  * and when rules limited per flow may alert again.  Zeroed with the state. */
 struct az_detect_memo {

@@ -14,8 +14,8 @@
 #include "tm-threads.h"
 #include "util-debug.h"
 
-#include "capture_mode.h"
-#include "capture_source.h"
+#include "capture/capture_mode.h"
+#include "capture/capture_source.h"
 #include "config.h"
 #include "correlate.h"
 #include "eve.h"
@@ -23,7 +23,7 @@
 #include "host_guard.h"
 #include "index.h"
 #include "ingest.h"
-#include "keywords.h"
+#include "keywords/keywords.h"
 #include "late.h"
 #include "plugin.h"
 #include "recent.h"
@@ -153,7 +153,7 @@ static void AzflowInit(void)
      * none of it is plugin API (switched off, the engine still hands rules
      * back), so only on the release azflow was compiled for. */
     char err[AZ_CONFIG_ERRLEN];
-    if (AzHostGuard("azflow's rule engine and late-record surrogates (plugin/kw_prefilter.c, "
+    if (AzHostGuard("azflow's rule engine and late-record surrogates (plugin/keywords/kw_prefilter.c, "
                     "plugin/late.c)", err, sizeof(err)) < 0)
         FatalError("azflow: %s", err);
     /* Keywords exist either way, so rules using them load (and never match

@@ -13,7 +13,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "blob_int.h"
+#include "source/blob_int.h"
 
 static void url_vhost(void **state)
 {

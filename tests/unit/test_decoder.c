@@ -2,7 +2,7 @@
  * commas, input split anywhere, torn records, bookmarks, bad records and
  * resynchronisation, the record-size cap, stopping from a callback. */
 #include "collect.h"
-#include "decoder_int.h" /* to check the buffer never grew */
+#include "flowlog/decoder_int.h" /* to check the buffer never grew */
 
 #define TUP(ts, sport) "\"" #ts ",10.1.0.4,20.38.107.36," #sport ",443,T,O,A,B,,,,\""
 #define REC(ts, a, b) \

@@ -1,7 +1,7 @@
 /* test_tuple: the CSV tuple parser alone — every field of NSG v1, NSG v2 and
  * VNet tuples, and the reason given for each kind of bad field. */
 #include "collect.h"
-#include "decoder_int.h"
+#include "flowlog/decoder_int.h"
 
 static char why[AZF_REASON_MAX];
 static char enc[AZF_ENC_MAX];

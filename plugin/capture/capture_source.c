@@ -21,12 +21,12 @@
 
 #include "capture_mode.h"
 #include "capture_source.h"
-#include "config.h"
-#include "index.h"
-#include "pktmeta.h"
-#include "plugin.h"
-#include "recent.h"
-#include "sctime.h"
+#include "../config.h"
+#include "../index.h"
+#include "../pktmeta.h"
+#include "../plugin.h"
+#include "../recent.h"
+#include "../sctime.h"
 #include "synth.h"
 
 /* Synthetic packets live on their own device so their flows never share a

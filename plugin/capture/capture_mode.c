@@ -15,8 +15,8 @@
 
 #include "capture_mode.h"
 #include "capture_source.h"
-#include "pktmeta.h"
-#include "plugin.h"
+#include "../pktmeta.h"
+#include "../plugin.h"
 
 _Static_assert(sizeof(struct az_pktmeta) <= PLUGIN_VAR_SIZE, "packet metadata over plugin_v");
 

@@ -7,7 +7,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "flowinfo.h"
+#include "../flowinfo.h"
 
 /* Registers the `azure` capture plugin; call from the plugin's Init. */
 void AzCaptureRegister(void);

@@ -10,7 +10,7 @@
 #include <unistd.h>
 
 #include "flowlog.h"
-#include "decoder_int.h"
+#include "../flowlog/decoder_int.h"
 #include "follow_int.h"
 
 /* One read; memory is this plus the decoder's one-record buffer, whatever

@@ -8,7 +8,7 @@
 #include "util-debug.h"
 
 #include "flowlog.h"
-#include "flowinfo.h"
+#include "../flowinfo.h"
 #include "keywords.h"
 
 /* --- shared by every keyword file ------------------------------------------- */

@@ -6,7 +6,7 @@
 #include <strings.h>
 
 #include "capture.h"
-#include "decoder_int.h"
+#include "../flowlog/decoder_int.h"
 
 #define VM_DIR "/virtualmachines/"
 #define FILE_PREFIX "packetcapture_"

@@ -10,7 +10,7 @@
 #include "detect-engine-mpm.h"
 #include "detect-engine-prefilter.h"
 
-#include "flowinfo.h"
+#include "../flowinfo.h"
 #include "keywords.h"
 
 /* Buffer ids, set at registration; a sticky buffer's keyword needs no

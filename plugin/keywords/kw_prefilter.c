@@ -29,11 +29,11 @@
 #include "flow.h"
 #include "util-prefilter.h"
 
-#include "flowinfo.h"
-#include "index.h"
+#include "../flowinfo.h"
+#include "../index.h"
 #include "keywords.h"
-#include "sctime.h"
-#include "stats.h"
+#include "../sctime.h"
+#include "../stats.h"
 
 /* The keyword ids and buffer ids of azflow: which sigmatches are ours. */
 #define AZ_PF_MAX_IDS 32

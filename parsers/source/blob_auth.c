@@ -15,7 +15,7 @@
 #include <openssl/hmac.h>
 
 #include "blob_int.h"
-#include "decoder_int.h"
+#include "../flowlog/decoder_int.h"
 
 #define IMDS_DEFAULT "http://169.254.169.254/metadata/identity/oauth2/token"
 

@@ -6,7 +6,7 @@
 #include <stdbool.h>
 
 /* Registers every azure.* keyword and the azure.rule / azure.acl buffers,
- * with the rule engine (plugin/kw_prefilter.c) unless `prefilter` is false.
+ * with the rule engine (plugin/keywords/kw_prefilter.c) unless `prefilter` is false.
  * Must run before Suricata closes buffer registration: from the plugin's
  * Init, or handed to SCSigTablePreRegister() there. */
 void AzKeywordsRegister(bool prefilter);

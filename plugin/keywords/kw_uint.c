@@ -7,7 +7,7 @@
 #include "detect-engine-uint.h"
 #include "util-debug.h"
 
-#include "flowinfo.h"
+#include "../flowinfo.h"
 #include "keywords.h"
 
 /* Which summed counter of the flow info a keyword reads. */

@@ -13,7 +13,7 @@
 
 #include "azblob.h"
 #include "blob_int.h"
-#include "decoder_int.h"
+#include "../flowlog/decoder_int.h"
 #include "follow_int.h"
 
 /* Commits land a few minutes after their hour ends; keep listing it this

@@ -9,7 +9,7 @@
 #include <expat.h>
 
 #include "blob_int.h"
-#include "decoder_int.h"
+#include "../flowlog/decoder_int.h"
 
 enum field { F_NONE, F_NAME, F_SIZE, F_CREATED, F_ETAG, F_MARKER };
 
