@@ -69,15 +69,8 @@ static char g_name[32] = "mirror-1m";
     "flowLogResourceID=/00000000-0000-0000-0000-0000000000AA_NETWORKWATCHERRG/" \
     "NETWORKWATCHER_EASTUS_VNET1-FLOWLOG"
 
-static const struct cpkt_vtap vtap_encap = {
-    .outer_src_mac = {0x00, 0x0d, 0x3a, 0x00, 0x00, 0x01},
-    .outer_dst_mac = {0x00, 0x0d, 0x3a, 0x00, 0x00, 0x02},
-    .outer_src = 0x0a010004, /* 10.1.0.4 */
-    .outer_dst = 0x0a01000a, /* 10.1.0.10, the collector */
-    .udp_dport = 4789,
-    .vni = 4096,
-};
-static const uint8_t gw_mac[6] = {0x12, 0x34, 0x56, 0x78, 0x9a, 0xbc};
+/* Frames are mirrored as the corpus's vTAP scenarios are (corpus_vtap_encap,
+ * corpus_pkt.h); addresses off the NIC sit behind its gateway MAC. */
 
 /* NIC n: 10.0.1.(4+n), MAC 00:0D:3A:10:00:(n+1). */
 static uint32_t nic_ip(unsigned n)
@@ -147,7 +140,7 @@ static void flow_spec(uint32_t i, struct flow_spec *s)
     struct cpkt_endpoint n = {.ip = nic_ip(nic)}, peer = {.mac = {0}};
 
     nic_mac(nic, n.mac);
-    memcpy(peer.mac, gw_mac, 6);
+    memcpy(peer.mac, corpus_vtap_gw_mac, 6);
     memset(s, 0, sizeof(*s));
     s->nic = nic;
     s->proto = 6;
@@ -313,7 +306,7 @@ static int write_mirror(const char *path, uint64_t *frames, size_t *ntuples,
                         char errbuf[CORPUS_ERRBUF_SIZE])
 {
     static struct slot slots[N_CONCURRENT];
-    struct cpkt_writer *w = cpkt_writer_open(path, &vtap_encap, errbuf);
+    struct cpkt_writer *w = cpkt_writer_open(path, &corpus_vtap_encap, errbuf);
     uint32_t next = 0;
     size_t active = 0;
     int64_t now = MIRROR_START_S * S_US;

@@ -131,7 +131,7 @@ static uint32_t ipv4(const char *s)
 
 #define VTAP_NIC_IP "10.0.0.4"
 static const uint8_t vtap_nic_mac[6] = {0x00, 0x0d, 0x3a, 0xf8, 0x78, 0x56};
-static const uint8_t vtap_gw_mac[6] = {0x12, 0x34, 0x56, 0x78, 0x9a, 0xbc};
+const uint8_t corpus_vtap_gw_mac[6] = {0x12, 0x34, 0x56, 0x78, 0x9a, 0xbc};
 
 /* The NIC a capture is taken at: its frames carry its MAC, every other
  * address sits behind the subnet's gateway MAC. */
@@ -141,7 +141,7 @@ struct nic {
 };
 static const struct nic vtap_nic = {VTAP_NIC_IP, vtap_nic_mac};
 
-static const struct cpkt_vtap vtap_encap = {
+const struct cpkt_vtap corpus_vtap_encap = {
     .outer_src_mac = {0x00, 0x0d, 0x3a, 0x00, 0x00, 0x01},
     .outer_dst_mac = {0x00, 0x0d, 0x3a, 0x00, 0x00, 0x02},
     .outer_src = 0x0a010004, /* 10.1.0.4 */
@@ -462,7 +462,7 @@ struct mirror_result {
 static struct cpkt_endpoint endpoint(const char *ip, uint16_t port, const struct nic *nic)
 {
     struct cpkt_endpoint e = {.ip = ipv4(ip), .port = port};
-    memcpy(e.mac, strcmp(ip, nic->ip) == 0 ? nic->mac : vtap_gw_mac, 6);
+    memcpy(e.mac, strcmp(ip, nic->ip) == 0 ? nic->mac : corpus_vtap_gw_mac, 6);
     return e;
 }
 
@@ -604,7 +604,7 @@ static int mirror_manifest(const struct mirror_scenario *sc, const char *path,
     }
     manifest_head(m, sc->summary);
     fprintf(m, "# vTAP outer: 10.1.0.4 -> 10.1.0.10 UDP 4789, VXLAN VNI %u, UDP checksum 0.\n",
-            vtap_encap.vni);
+            corpus_vtap_encap.vni);
     fprintf(m, "file %s frames=%llu\n", sc->pcap, (unsigned long long)frames);
     fprintf(m, "file %s tuples=%zu\n", sc->vnet_blob, nvnet);
     if (sc->nsg_blob != NULL)
@@ -644,7 +644,7 @@ static int mirror_pcap(const struct mirror_scenario *sc, const char *outdir,
 
     if (join_path(path, sizeof(path), outdir, sc->pcap, errbuf) < 0)
         return -1;
-    if ((w = cpkt_writer_open(path, &vtap_encap, errbuf)) == NULL)
+    if ((w = cpkt_writer_open(path, &corpus_vtap_encap, errbuf)) == NULL)
         return -1;
     for (size_t i = 0; i < sc->nflows; i++) {
         const struct mirror_flow *fl = &sc->flows[i];

@@ -39,6 +39,12 @@ struct cpkt_vtap {
     uint32_t vni;
 };
 
+/* The vTAP mirror every corpus scenario shares (corpus.c), and the bench's
+ * generator too: its carrier (10.1.0.4 -> collector 10.1.0.10, VNI 4096)
+ * and the subnet gateway's MAC, which frames from off-NIC addresses carry. */
+extern const struct cpkt_vtap corpus_vtap_encap;
+extern const uint8_t corpus_vtap_gw_mac[6];
+
 struct cpkt_writer;
 
 struct cpkt_writer_opts {
