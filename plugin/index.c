@@ -422,10 +422,11 @@ static inline uint32_t ClampU32(uint64_t v)
  * class makes it say nothing for good.
  *
  * About half the buckets hold a second key, mostly of another class, and a
- * flow must not be judged on its neighbour's class: each class carries a
- * 6-bit mask of the fingerprints of the keys that brought it, and a reader
- * takes only the classes whose mask has its own key's fingerprint (a
- * neighbour's class slips through one time in six).  One 16-byte slot per
+ * flow must not be judged on its neighbour's class: each class carries the
+ * 6-bit fingerprint (one of 63) of the key that brought it, or "any" once
+ * keys of two fingerprints have, and a reader takes only the classes with
+ * its own key's fingerprint or "any" (a neighbour's class slips through one
+ * time in 63; a class two keys of one bucket share is rare).  One 16-byte slot per
  * bucket, guarded by the bucket's stripe lock: 3.6-7 % of the memcap (one
  * bucket per four records it allows, rounded up to a power of two). */
 #define DIGEST_CLASS_BITS 20
@@ -433,6 +434,7 @@ static inline uint32_t ClampU32(uint64_t v)
 #define DIGEST_CLASS_MAX (DIGEST_MIXED - 1)
 #define DIGEST_STATES_AT(i) (40 + 5 * (i)) /* 5 state bits per class */
 #define DIGEST_FPS_AT(i) (50 + 6 * (i))    /* 6 fingerprint bits per class */
+#define DIGEST_FP_ANY 63u                   /* keys of more than one fingerprint */
 #define DIGEST_HAVE_COUNTERS (1ull << 62)  /* some record had counters */
 
 struct digest_slot {
@@ -448,11 +450,11 @@ static struct digest_slot *g_digest;
  * under an older epoch decides again. */
 _Atomic uint64_t az_index_digest_epoch = 1;
 
-/* Which of 6 a key is among those of its bucket: from the hash bits the
+/* Which of 63 a key is among those of its bucket: from the hash bits the
  * bucket index does not use up (a multiply spreads all 32 into the top). */
 static inline unsigned DigestFingerprint(uint32_t hash)
 {
-    return (unsigned)(((uint64_t)(hash * 0x9e3779b1u) * 6) >> 32);
+    return (unsigned)(((uint64_t)(hash * 0x9e3779b1u) * DIGEST_FP_ANY) >> 32);
 }
 
 static inline uint64_t DigestField(uint64_t w, unsigned at, unsigned bits)
@@ -518,9 +520,14 @@ static void DigestAdd(uint32_t hash, const struct az_rec *r, uint32_t cls)
     if (i < 0) {
         now = DIGEST_MIXED;
     } else {
-        now = was | (uint64_t)cls << (DIGEST_CLASS_BITS * i) |
-              1ull << (DIGEST_STATES_AT(i) + (r->state % 5)) |
-              1ull << (DIGEST_FPS_AT(i) + DigestFingerprint(hash));
+        /* The class's first key sets its fingerprint; a key of another
+         * fingerprint widens it to "any", which it then stays. */
+        const unsigned fp = DigestFingerprint(hash);
+        const uint64_t had = DigestField(was, DIGEST_FPS_AT(i), 6);
+        const uint64_t fps = DigestClass(was, i) == 0 || had == fp ? fp : DIGEST_FP_ANY;
+        now = (was & ~(63ull << DIGEST_FPS_AT(i))) | fps << DIGEST_FPS_AT(i) |
+              (uint64_t)cls << (DIGEST_CLASS_BITS * i) |
+              1ull << (DIGEST_STATES_AT(i) + (r->state % 5));
         if (r->flags & REC_HAVE_COUNTERS)
             now |= DIGEST_HAVE_COUNTERS;
     }
@@ -571,7 +578,8 @@ bool AzIndexDigest(const struct az_key *k, struct az_digest *out)
     int got = 0;
     for (int i = 0; i < 2; i++) {
         const uint32_t cls = DigestClass(c, i);
-        if (cls == 0 || !(DigestField(c, DIGEST_FPS_AT(i), 6) & (1u << fp)))
+        const uint64_t fps = DigestField(c, DIGEST_FPS_AT(i), 6);
+        if (cls == 0 || (fps != fp && fps != DIGEST_FP_ANY))
             continue; /* no key with this one's fingerprint brought it */
         out->classes[got] = cls;
         out->states |= (uint16_t)(DigestField(c, DIGEST_STATES_AT(i), 5) << (8 * got));
