@@ -1032,6 +1032,24 @@ static void vpn_tunnel_init(struct vpn_tunnel *t, struct cpkt_flow *ike500, stru
     cpkt_flow_init(&t->esp, wo, 50, &peer, &gw, t0, 0, cpkt_hash("esp", 3, 0));
 }
 
+/* Closes the writers of a shared capture's interfaces, then the capture:
+ * written when rc is 0 and every close succeeds, else dropped, errbuf
+ * keeping the first error.  Returns 0 or -1. */
+static int close_shared_capture(struct cpng_file *png, struct cpkt_writer *const *w, size_t n,
+                                int rc, char errbuf[CORPUS_ERRBUF_SIZE])
+{
+    char ignored[CORPUS_ERRBUF_SIZE];
+
+    for (size_t i = 0; i < n; i++)
+        if (cpkt_writer_close(w[i], rc < 0 ? ignored : errbuf) < 0)
+            rc = -1;
+    if (rc < 0) {
+        cpng_close(png, ignored);
+        return -1;
+    }
+    return cpng_close(png, errbuf);
+}
+
 /* vpngw/gateway.pcapng: IKE, then the inner flows each behind its ESP. */
 static int vpngw_pcapng(const char *path, struct pkt_log *log, struct mirror_result *res,
                         char errbuf[CORPUS_ERRBUF_SIZE])
@@ -1045,7 +1063,6 @@ static int vpngw_pcapng(const char *path, struct pkt_log *log, struct mirror_res
     struct cpkt_writer *wo = NULL, *wi = NULL;
     struct vpn_tunnel t;
     struct cpkt_flow ike500;
-    char ignored[CORPUS_ERRBUF_SIZE];
     int rc = -1;
 
     if (png == NULL)
@@ -1080,15 +1097,7 @@ static int vpngw_pcapng(const char *path, struct pkt_log *log, struct mirror_res
         goto out;
     rc = 0;
 out:
-    if (cpkt_writer_close(wi, rc < 0 ? ignored : errbuf) < 0)
-        rc = -1;
-    if (cpkt_writer_close(wo, rc < 0 ? ignored : errbuf) < 0)
-        rc = -1;
-    if (rc < 0) {
-        cpng_close(png, ignored);
-        return -1;
-    }
-    return cpng_close(png, errbuf);
+    return close_shared_capture(png, (struct cpkt_writer *[]){wi, wo}, 2, rc, errbuf);
 }
 
 /* vpngw/onedirection.pcap: CaptureSingleDirectionTrafficOnly — ESP from
@@ -1172,7 +1181,6 @@ static int vpngw_natt(const char *path, struct pkt_log *log, char errbuf[CORPUS_
     struct vpn_tunnel t;
     struct cpkt_flow ike500, ssh, dns;
     struct natt_hook_ctx hc = {.t = &t, .dns = &dns};
-    char ignored[CORPUS_ERRBUF_SIZE];
     int64_t base = CORPUS_BASE_S * S_US;
     int rc = -1;
 
@@ -1217,17 +1225,7 @@ static int vpngw_natt(const char *path, struct pkt_log *log, char errbuf[CORPUS_
         goto out;
     rc = 0;
 out:
-    if (cpkt_writer_close(wd, rc < 0 ? ignored : errbuf) < 0)
-        rc = -1;
-    if (cpkt_writer_close(wi, rc < 0 ? ignored : errbuf) < 0)
-        rc = -1;
-    if (cpkt_writer_close(wo, rc < 0 ? ignored : errbuf) < 0)
-        rc = -1;
-    if (rc < 0) {
-        cpng_close(png, ignored);
-        return -1;
-    }
-    return cpng_close(png, errbuf);
+    return close_shared_capture(png, (struct cpkt_writer *[]){wd, wi, wo}, 3, rc, errbuf);
 }
 
 #define VPNGW_NATT "vpngw/natt.pcapng"
