@@ -5,7 +5,7 @@
 #include "util-time.h"
 
 #include "azure_json.h"
-#include "index.h"
+#include "intern.h"
 #include "sctime.h"
 
 static int Grow(struct az_jbuf *b, size_t more)

@@ -7,106 +7,23 @@
 #include "util-debug.h"
 
 #include "index.h"
+#include "intern.h"
 #include "stats.h"
 
-/* --- interned strings ------------------------------------------------------
- * Rule names, ACL ids and resource ids repeat across millions of records;
- * a record keeps a 32-bit id instead of a pointer or a copy.  Pages never
- * move, so readers need no lock: an id is published only after its page
- * slot is written, under the lock that publishes the record. */
-#define STR_PAGE_BITS 12
-#define STR_PAGE (1u << STR_PAGE_BITS)
-#define STR_PAGES 4096
-#define STR_BUCKETS 65536
-
-struct str_ent {
-    struct str_ent *next;
-    uint32_t id;
-    uint32_t len, json_len;
-    char s[]; /* the string, NUL, its JSON form (AzInternedJson), NUL */
-};
-
-static const char **g_str_pages[STR_PAGES];
-static struct str_ent *g_str_hash[STR_BUCKETS];
-static uint32_t g_nstr = 1; /* id 0 means "absent" */
-static pthread_mutex_t g_str_lock = PTHREAD_MUTEX_INITIALIZER;
-
-static uint32_t HashBytes(const void *p, size_t n)
-{
-    const uint8_t *b = p;
-    uint32_t h = 2166136261u;
-    for (size_t i = 0; i < n; i++)
-        h = (h ^ b[i]) * 16777619u;
-    return h;
-}
-
-static inline const char *Str(uint32_t id)
-{
-    return id ? g_str_pages[id >> STR_PAGE_BITS][id & (STR_PAGE - 1)] : NULL;
-}
-
-const char *AzInternedJson(const char *interned, size_t *len)
-{
-    const struct str_ent *e =
-            (const struct str_ent *)(const void *)(interned - offsetof(struct str_ent, s));
-    *len = e->json_len;
-    return e->s + e->len + 1;
-}
-
-static uint32_t Intern(const char *s)
-{
-    if (s == NULL)
-        return 0;
-    size_t len = strlen(s);
-    uint32_t b = HashBytes(s, len) & (STR_BUCKETS - 1);
-    pthread_mutex_lock(&g_str_lock);
-    for (struct str_ent *e = g_str_hash[b]; e != NULL; e = e->next) {
-        if (strcmp(e->s, s) == 0) {
-            pthread_mutex_unlock(&g_str_lock);
-            return e->id;
-        }
-    }
-    uint32_t id = 0;
-    uint32_t page = g_nstr >> STR_PAGE_BITS;
-    if (page < STR_PAGES) {
-        if (g_str_pages[page] == NULL)
-            g_str_pages[page] = calloc(STR_PAGE, sizeof(char *));
-        /* Padded to 16: SIMD pattern matchers read a sticky buffer in
-         * aligned chunks past its end.  The JSON form is built here, once,
-         * so EVE writers copy it instead of escaping every time. */
-        size_t jlen = azf_json_quote(s, len, NULL);
-        size_t size = sizeof(struct str_ent) + ((len + 1 + jlen + 1 + 15) & ~(size_t)15);
-        struct str_ent *e = len <= UINT32_MAX / 8 ? calloc(1, size) : NULL;
-        if (g_str_pages[page] != NULL && e != NULL) {
-            memcpy(e->s, s, len + 1);
-            e->len = (uint32_t)len;
-            e->json_len = (uint32_t)azf_json_quote(s, len, e->s + len + 1);
-            e->id = id = g_nstr++;
-            e->next = g_str_hash[b];
-            g_str_hash[b] = e;
-            g_str_pages[page][id & (STR_PAGE - 1)] = e->s;
-            AZ_STAT_ADD(memuse, size);
-        } else {
-            free(e);
-        }
-    }
-    pthread_mutex_unlock(&g_str_lock);
-    return id; /* 0 when out of memory: the field is then left out */
-}
-
-/* Consecutive tuples mostly carry the names of the one before (a blob is
+/* --- the ingesting thread's memo ------------------------------------------
+ * Consecutive tuples mostly carry the names of the one before (a blob is
  * one NIC's, a record one rule's): each ingesting thread remembers the last
- * id per field and compares before hashing and locking.  The epoch forgets
- * ids of an index that was destroyed. */
+ * id per field and compares before hashing and locking.  The intern epoch
+ * forgets ids of an index that was destroyed. */
 enum memo_field { MEMO_RULE, MEMO_ACL, MEMO_ENCRYPTION, MEMO_RESOURCE, MEMO_TARGET, MEMO_MAC,
     MEMO_BLOB, MEMO_ENVELOPE, MEMO_N };
-static _Atomic uint32_t g_str_epoch = 1;
 static __thread uint32_t t_memo_epoch;
 static __thread uint32_t t_memo[MEMO_N];
+static __thread const char *t_memo_str[MEMO_N]; /* the string of t_memo[f] */
 
 static void MemoCheckEpoch(void)
 {
-    uint32_t epoch = atomic_load_explicit(&g_str_epoch, memory_order_relaxed);
+    uint32_t epoch = AzInternEpoch();
     if (t_memo_epoch != epoch) {
         memset(t_memo, 0, sizeof(t_memo)); /* MEMO_ENVELOPE 0: t_memo_env unused */
         t_memo_epoch = epoch;
@@ -118,104 +35,11 @@ static uint32_t InternMemo(enum memo_field f, const char *s)
     if (s == NULL)
         return 0;
     uint32_t id = t_memo[f];
-    if (id != 0 && strcmp(Str(id), s) == 0)
+    if (id != 0 && strcmp(t_memo_str[f], s) == 0)
         return id;
-    return t_memo[f] = Intern(s);
-}
-
-static void StringsFree(void)
-{
-    atomic_fetch_add(&g_str_epoch, 1);
-    for (size_t b = 0; b < STR_BUCKETS; b++) {
-        struct str_ent *e = g_str_hash[b];
-        while (e != NULL) {
-            struct str_ent *next = e->next;
-            free(e);
-            e = next;
-        }
-        g_str_hash[b] = NULL;
-    }
-    for (size_t p = 0; p < STR_PAGES; p++) {
-        free(g_str_pages[p]);
-        g_str_pages[p] = NULL;
-    }
-    g_nstr = 1;
-}
-
-/* --- tables of small fixed-size values --------------------------------------
- * Envelopes and fact classes (below) repeat across millions of records; a
- * record keeps a 32-bit id.  Same paging and publication rules as the
- * strings, under the same lock. */
-#define TAB_VALUE_MAX 24
-
-struct tab_ent {
-    struct tab_ent *next;
-    uint32_t id;
-    unsigned char v[TAB_VALUE_MAX];
-};
-
-struct intern_tab {
-    size_t size; /* of a value, <= TAB_VALUE_MAX */
-    uint32_t n;  /* the next id; 0 means "none" */
-    unsigned char *pages[STR_PAGES];
-    struct tab_ent *hash[STR_BUCKETS];
-};
-
-static inline const void *TabGet(const struct intern_tab *t, uint32_t id)
-{
-    return t->pages[id >> STR_PAGE_BITS] + (size_t)(id & (STR_PAGE - 1)) * t->size;
-}
-
-/* The id of value v, 0 when out of memory or ids. */
-static uint32_t TabIntern(struct intern_tab *t, const void *v)
-{
-    uint32_t b = HashBytes(v, t->size) & (STR_BUCKETS - 1);
-    uint32_t id = 0;
-    pthread_mutex_lock(&g_str_lock);
-    if (t->n == 0)
-        t->n = 1;
-    for (struct tab_ent *x = t->hash[b]; x != NULL && id == 0; x = x->next)
-        if (memcmp(x->v, v, t->size) == 0)
-            id = x->id;
-    uint32_t page = t->n >> STR_PAGE_BITS;
-    if (id == 0 && page < STR_PAGES) {
-        if (t->pages[page] == NULL) {
-            t->pages[page] = calloc(STR_PAGE, t->size);
-            if (t->pages[page] != NULL)
-                AZ_STAT_ADD(memuse, STR_PAGE * t->size);
-        }
-        struct tab_ent *x = calloc(1, sizeof(*x));
-        if (t->pages[page] != NULL && x != NULL) {
-            memcpy(x->v, v, t->size);
-            x->id = id = t->n++;
-            x->next = t->hash[b];
-            t->hash[b] = x;
-            memcpy(t->pages[page] + (size_t)(id & (STR_PAGE - 1)) * t->size, v, t->size);
-            AZ_STAT_ADD(memuse, sizeof(*x));
-        } else {
-            free(x);
-        }
-    }
-    pthread_mutex_unlock(&g_str_lock);
-    return id;
-}
-
-static void TabFree(struct intern_tab *t)
-{
-    for (size_t b = 0; b < STR_BUCKETS; b++) {
-        struct tab_ent *x = t->hash[b];
-        while (x != NULL) {
-            struct tab_ent *next = x->next;
-            free(x);
-            x = next;
-        }
-        t->hash[b] = NULL;
-    }
-    for (size_t p = 0; p < STR_PAGES; p++) {
-        free(t->pages[p]);
-        t->pages[p] = NULL;
-    }
-    t->n = 1;
+    id = AzInternString(s);
+    t_memo_str[f] = AzInternedString(id);
+    return t_memo[f] = id;
 }
 
 /* --- envelopes -------------------------------------------------------------
@@ -225,7 +49,7 @@ struct envelope {
     uint32_t resource_id, target_resource_id, mac, blob;
 };
 
-static struct intern_tab g_envs = { .size = sizeof(struct envelope) };
+static struct az_intern_tab g_envs = { .size = sizeof(struct envelope) };
 /* The last envelope this thread interned, valid while t_memo[MEMO_ENVELOPE]
  * is not 0 (see InternMemo). */
 static __thread struct envelope t_memo_env;
@@ -233,7 +57,7 @@ static __thread struct envelope t_memo_env;
 static inline const struct envelope *Env(uint32_t id)
 {
     static const struct envelope none;
-    return id ? TabGet(&g_envs, id) : &none;
+    return id ? AzTabGet(&g_envs, id) : &none;
 }
 
 static uint32_t InternEnvelope(const struct azf_tuple *t, const char *blob)
@@ -243,7 +67,7 @@ static uint32_t InternEnvelope(const struct azf_tuple *t, const char *blob)
         InternMemo(MEMO_BLOB, blob) };
     if (t_memo[MEMO_ENVELOPE] != 0 && memcmp(&e, &t_memo_env, sizeof(e)) == 0)
         return t_memo[MEMO_ENVELOPE];
-    uint32_t id = TabIntern(&g_envs, &e);
+    uint32_t id = AzTabIntern(&g_envs, &e);
     t_memo_env = e;
     t_memo[MEMO_ENVELOPE] = id;
     return id;
@@ -260,9 +84,9 @@ struct fact_class {
     uint8_t pad[4];
     uint32_t rule, acl, encryption;
 };
-_Static_assert(sizeof(struct fact_class) <= TAB_VALUE_MAX, "fact class too large");
+_Static_assert(sizeof(struct fact_class) <= AZ_TAB_VALUE_MAX, "fact class too large");
 
-static struct intern_tab g_classes = { .size = sizeof(struct fact_class) };
+static struct az_intern_tab g_classes = { .size = sizeof(struct fact_class) };
 
 /* --- records ------------------------------------------------------------ */
 #define REC_HAVE_COUNTERS 0x01
@@ -602,7 +426,7 @@ void AzIndexPrefetchDigest(const struct az_key *k)
 void AzIndexClassInfo(uint32_t cls, uint8_t state, const struct az_digest *d,
         struct az_flowinfo *out)
 {
-    const struct fact_class *fc = TabGet(&g_classes, cls);
+    const struct fact_class *fc = AzTabGet(&g_classes, cls);
     memset(out, 0, sizeof(*out));
     out->records = 1;
     out->source = fc->source;
@@ -611,9 +435,9 @@ void AzIndexClassInfo(uint32_t cls, uint8_t state, const struct az_digest *d,
     out->decision = fc->decision;
     out->state = state;
     out->have = d->have;
-    out->encryption = Str(fc->encryption);
-    out->rule = Str(fc->rule);
-    out->acl = Str(fc->acl);
+    out->encryption = AzInternedString(fc->encryption);
+    out->rule = AzInternedString(fc->rule);
+    out->acl = AzInternedString(fc->acl);
     out->pkts_toserver = d->pkts_toserver;
     out->pkts_toclient = d->pkts_toclient;
     out->bytes_toserver = d->bytes_toserver;
@@ -657,10 +481,10 @@ void AzIndexDestroy(void)
     pthread_mutex_unlock(&g_fifo_lock);
     free(g_buckets);
     g_buckets = NULL;
-    TabFree(&g_envs);
-    TabFree(&g_classes);
+    AzTabFree(&g_envs);
+    AzTabFree(&g_classes);
     DigestFree();
-    StringsFree();
+    AzInternFree();
 }
 
 static void UnlinkFromBucket(struct az_rec *r)
@@ -753,7 +577,7 @@ static int Add(const struct azf_tuple *t, const char *blob, uint8_t flags)
     const struct fact_class fc = { .source = r->source, .version = r->version,
         .direction = r->direction, .decision = r->decision,
         .rule = r->rule, .acl = r->acl, .encryption = r->encryption };
-    const uint32_t cls = TabIntern(&g_classes, &fc);
+    const uint32_t cls = AzTabIntern(&g_classes, &fc);
 
     const uint32_t hash = AzKeyHash(&r->key); /* once: the bucket and the digest */
     const size_t b = BucketOfHash(hash);
@@ -836,13 +660,13 @@ uint32_t AzIndexAggregate(const struct az_key *k, int64_t first_us, int64_t last
             out->direction = r->direction;
             out->decision = r->decision;
             out->state = r->state;
-            out->encryption = Str(r->encryption);
-            out->rule = Str(r->rule);
-            out->acl = Str(r->acl);
+            out->encryption = AzInternedString(r->encryption);
+            out->rule = AzInternedString(r->rule);
+            out->acl = AzInternedString(r->acl);
             const struct envelope *e = Env(r->env);
-            out->resource_id = Str(e->resource_id);
-            out->target_resource_id = Str(e->target_resource_id);
-            out->mac = Str(e->mac);
+            out->resource_id = AzInternedString(e->resource_id);
+            out->target_resource_id = AzInternedString(e->target_resource_id);
+            out->mac = AzInternedString(e->mac);
         }
         out->records++;
         if (r->flags & REC_HAVE_COUNTERS) {
@@ -949,13 +773,13 @@ static void RecToTuple(const struct az_rec *r, struct azf_tuple *t)
     t->pkts_toclient = r->pkts_tc;
     t->bytes_toserver = r->bytes_ts;
     t->bytes_toclient = r->bytes_tc;
-    t->encryption = Str(r->encryption);
-    t->rule = Str(r->rule);
-    t->acl = Str(r->acl);
+    t->encryption = AzInternedString(r->encryption);
+    t->rule = AzInternedString(r->rule);
+    t->acl = AzInternedString(r->acl);
     const struct envelope *e = Env(r->env);
-    t->resource_id = Str(e->resource_id);
-    t->target_resource_id = Str(e->target_resource_id);
-    t->mac = Str(e->mac);
+    t->resource_id = AzInternedString(e->resource_id);
+    t->target_resource_id = AzInternedString(e->target_resource_id);
+    t->mac = AzInternedString(e->mac);
 }
 
 size_t AzIndexTake(enum az_cursor c, int64_t now_us, bool flush, struct az_event *out, size_t max)
@@ -967,7 +791,7 @@ size_t AzIndexTake(enum az_cursor c, int64_t now_us, bool flush, struct az_event
         while (cur->next != NULL && n < max && (flush || cur->next->ts_us <= now_us - g_window_us)) {
             if (!(cur->next->flags & REC_REPLAYED)) {
                 RecToTuple(cur->next, &out[n].tuple);
-                out[n].blob = Str(Env(cur->next->env)->blob);
+                out[n].blob = AzInternedString(Env(cur->next->env)->blob);
                 n++;
             }
             SetCursor(cur, cur->next->qnext);

@@ -35,11 +35,6 @@ static inline uint32_t AzKeyHash(const struct az_key *k)
     return (uint32_t)h;
 }
 
-/* The JSON form (quoted and escaped, built once when it was interned) of a
- * string the index interned: every string of an az_flowinfo the index
- * filled and of an az_event.  Any other string is not for this call. */
-const char *AzInternedJson(const char *interned, size_t *len);
-
 /* Builds the key of one end pair; returns true when (a, pa) became `lo`.
  * Ports count only for TCP, UDP and SCTP: for other protocols Suricata's
  * flow keeps ICMP types or an ESP SPI there, which no flow log carries. */
