@@ -19,7 +19,6 @@ enum memo_field { MEMO_RULE, MEMO_ACL, MEMO_ENCRYPTION, MEMO_RESOURCE, MEMO_TARG
     MEMO_BLOB, MEMO_ENVELOPE, MEMO_N };
 static __thread uint32_t t_memo_epoch;
 static __thread uint32_t t_memo[MEMO_N];
-static __thread const char *t_memo_str[MEMO_N]; /* the string of t_memo[f] */
 
 static void MemoCheckEpoch(void)
 {
@@ -35,11 +34,9 @@ static uint32_t InternMemo(enum memo_field f, const char *s)
     if (s == NULL)
         return 0;
     uint32_t id = t_memo[f];
-    if (id != 0 && strcmp(t_memo_str[f], s) == 0)
+    if (id != 0 && strcmp(AzInternedString(id), s) == 0)
         return id;
-    id = AzInternString(s);
-    t_memo_str[f] = AzInternedString(id);
-    return t_memo[f] = id;
+    return t_memo[f] = AzInternString(s);
 }
 
 /* --- envelopes -------------------------------------------------------------

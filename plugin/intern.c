@@ -31,15 +31,10 @@ struct str_ent {
     char s[]; /* the string, NUL, its JSON form (AzInternedJson), NUL */
 };
 
-static const char **g_str_pages[AZ_TAB_PAGES];
+const char **az_intern_str_pages[AZ_TAB_PAGES]; /* read by AzInternedString */
 static struct str_ent *g_str_hash[AZ_TAB_BUCKETS];
 static uint32_t g_nstr = 1;
-static _Atomic uint32_t g_epoch = 1;
-
-const char *AzInternedString(uint32_t id)
-{
-    return id ? g_str_pages[id >> AZ_TAB_PAGE_BITS][id & (PAGE - 1)] : NULL;
-}
+_Atomic uint32_t az_intern_epoch = 1; /* read by AzInternEpoch */
 
 const char *AzInternedJson(const char *interned, size_t *len)
 {
@@ -47,11 +42,6 @@ const char *AzInternedJson(const char *interned, size_t *len)
             (const struct str_ent *)(const void *)(interned - offsetof(struct str_ent, s));
     *len = e->json_len;
     return e->s + e->len + 1;
-}
-
-uint32_t AzInternEpoch(void)
-{
-    return atomic_load_explicit(&g_epoch, memory_order_relaxed);
 }
 
 uint32_t AzInternString(const char *s)
@@ -70,22 +60,22 @@ uint32_t AzInternString(const char *s)
     uint32_t id = 0;
     uint32_t page = g_nstr >> AZ_TAB_PAGE_BITS;
     if (page < AZ_TAB_PAGES) {
-        if (g_str_pages[page] == NULL)
-            g_str_pages[page] = calloc(PAGE, sizeof(char *));
+        if (az_intern_str_pages[page] == NULL)
+            az_intern_str_pages[page] = calloc(PAGE, sizeof(char *));
         /* Padded to 16: SIMD pattern matchers read a sticky buffer in
          * aligned chunks past its end.  The JSON form is built here, once,
          * so EVE writers copy it instead of escaping every time. */
         size_t jlen = azf_json_quote(s, len, NULL);
         size_t size = sizeof(struct str_ent) + ((len + 1 + jlen + 1 + 15) & ~(size_t)15);
         struct str_ent *e = len <= UINT32_MAX / 8 ? calloc(1, size) : NULL;
-        if (g_str_pages[page] != NULL && e != NULL) {
+        if (az_intern_str_pages[page] != NULL && e != NULL) {
             memcpy(e->s, s, len + 1);
             e->len = (uint32_t)len;
             e->json_len = (uint32_t)azf_json_quote(s, len, e->s + len + 1);
             e->id = id = g_nstr++;
             e->next = g_str_hash[b];
             g_str_hash[b] = e;
-            g_str_pages[page][id & (PAGE - 1)] = e->s;
+            az_intern_str_pages[page][id & (PAGE - 1)] = e->s;
             AZ_STAT_ADD(memuse, size);
         } else {
             free(e);
@@ -97,7 +87,7 @@ uint32_t AzInternString(const char *s)
 
 void AzInternFree(void)
 {
-    atomic_fetch_add(&g_epoch, 1);
+    atomic_fetch_add(&az_intern_epoch, 1);
     for (size_t b = 0; b < AZ_TAB_BUCKETS; b++) {
         struct str_ent *e = g_str_hash[b];
         while (e != NULL) {
@@ -108,8 +98,8 @@ void AzInternFree(void)
         g_str_hash[b] = NULL;
     }
     for (size_t p = 0; p < AZ_TAB_PAGES; p++) {
-        free(g_str_pages[p]);
-        g_str_pages[p] = NULL;
+        free(az_intern_str_pages[p]);
+        az_intern_str_pages[p] = NULL;
     }
     g_nstr = 1;
 }

@@ -7,6 +7,7 @@
 #ifndef AZFLOW_INTERN_H
 #define AZFLOW_INTERN_H
 
+#include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -15,15 +16,10 @@
 /* The id of s (0 for NULL, or when out of memory or ids: the field is
  * then left out).  Builds the string's JSON form once, here.  Thread-safe. */
 uint32_t AzInternString(const char *s);
-/* The string of an id (NULL for 0). */
-const char *AzInternedString(uint32_t id);
 /* The JSON form (quoted and escaped) of a string AzInternedString returned:
  * every string of an az_flowinfo the index filled and of an az_event.  Any
  * other string is not for this call. */
 const char *AzInternedJson(const char *interned, size_t *len);
-/* Changes each time AzInternFree forgets every id, so that a caller that
- * remembers ids (the index's per-thread memo) knows to forget them too. */
-uint32_t AzInternEpoch(void);
 
 /* --- tables of small fixed-size values --- */
 
@@ -31,6 +27,24 @@ uint32_t AzInternEpoch(void);
 #define AZ_TAB_PAGE_BITS 12
 #define AZ_TAB_PAGES 4096
 #define AZ_TAB_BUCKETS 65536
+
+/* The string of an id (NULL for 0).  Inline: a flow's fold reads six on
+ * the packet thread, and the ingesting thread's memo one per field. */
+static inline const char *AzInternedString(uint32_t id)
+{
+    extern const char **az_intern_str_pages[AZ_TAB_PAGES];
+    return id ? az_intern_str_pages[id >> AZ_TAB_PAGE_BITS][id & ((1u << AZ_TAB_PAGE_BITS) - 1)]
+              : NULL;
+}
+
+/* Changes each time AzInternFree forgets every id, so that a caller that
+ * remembers ids (the index's per-thread memo) knows to forget them too.
+ * Inline: the memo checks it once per tuple. */
+static inline uint32_t AzInternEpoch(void)
+{
+    extern _Atomic uint32_t az_intern_epoch;
+    return atomic_load_explicit(&az_intern_epoch, memory_order_relaxed);
+}
 
 struct az_tab_ent;
 /* A table: a static with .size set (<= AZ_TAB_VALUE_MAX), nothing else. */
