@@ -236,7 +236,7 @@ static inline uint32_t ClampU32(uint64_t v)
  * read without a lock or a chain walk: the fact classes of its records,
  * the states each class was seen in, whether any record had counters, and
  * the counters' sums.  The rule engine asks it at a flow's first packet
- * whether any loaded rule could ever hold there (plugin/keywords/kw_prefilter.c); a
+ * whether any loaded rule could ever hold there (plugin/keywords/kw_prefilter_digest.c); a
  * flow no rule can match then makes no state and looks nothing up.  It
  * must never say less than the records do, so a slot only widens: keys
  * that share it, and records evicted since, leave their marks, and a third

@@ -8,7 +8,8 @@
  * run out.  Rules whose alerts are not limited once per flow, or which mix
  * azure keywords with per-packet conditions, stay exact by being added on
  * every packet while their azure keywords hold, or by staying in Suricata's
- * own lists.
+ * own lists.  The digest test, which spares a flow no rule could ever
+ * match its state and index lookups, is in kw_prefilter_digest.c.
  *
  * It leans on Suricata internals (Signature, SignatureInitData,
  * SigGroupHeadInitData), which is why plugin.c runs the host guard first. */
@@ -17,11 +18,8 @@
 #include "decode.h"
 #include "detect.h"
 #include "detect-engine.h"
-#include "detect-engine-address.h"
 #include "detect-engine-buffer.h"
-#include "detect-engine-port.h"
 #include "detect-engine-prefilter.h"
-#include "detect-engine-proto.h"
 #include "detect-flow.h"
 #include "detect-pcre.h"
 #include "detect-parse.h"
@@ -30,11 +28,10 @@
 #include "util-prefilter.h"
 
 #include "../flowinfo.h"
-#include "../index.h"
 #include "keywords.h"
+#include "kw_prefilter_int.h"
 #include "../sctime.h"
 #include "../stats.h"
-
 /* The keyword ids and buffer ids of azflow: which sigmatches are ours. */
 #define AZ_PF_MAX_IDS 32
 static int g_kw_ids[AZ_PF_MAX_IDS];
@@ -77,52 +74,9 @@ static bool IsAzureBuffer(int list)
 
 /* --- counters: per detect thread, folded into az_stats ---------------------- */
 
-/* Plain per-thread counts, folded into the shared atomics now and then so
- * the packet path never touches a cache line another thread writes. */
-/* What a buffer rule's azure.rule / azure.acl contents concluded for one
- * pair of (interned, so comparable by address) strings. */
-struct az_pf_verdict {
-    const char *rule, *acl;
-    SigIntId iid;
-    uint32_t version; /* the detect engine's: iids are reused by reloads */
-    bool match;
-};
-
-#define AZ_PF_VERDICTS 256 /* a power of two */
-
-/* The digest test's verdict (CouldHold) on one set of fact classes and
- * states: no rule can hold, some rule can on any flow (more candidates than
- * fit), or only the candidate rules in `bound` can, each on a flow its
- * header admits (and, when it reads counters, whose key's sums its counter
- * keywords admit). */
-enum az_pf_could_kind { AZ_PF_NEVER = 1, AZ_PF_ALWAYS, AZ_PF_CANDIDATES };
-#define AZ_PF_BOUND_MAX 8
-#define AZ_PF_COULD 256 /* a power of two */
-
-struct az_pf_group;
-struct az_pf_rule;
-struct az_pf_could {
-    uint32_t classes[2];
-    uint16_t states;
-    uint8_t have;
-    uint8_t verdict; /* enum az_pf_could_kind; 0: empty */
-    uint8_t nbound;
-    uint8_t counters; /* bit i: bound[i]'s counter keywords decide too */
-    struct {
-        const struct az_pf_group *g;
-        const struct az_pf_rule *r;
-    } bound[AZ_PF_BOUND_MAX];
-};
-_Static_assert(AZ_PF_BOUND_MAX <= 8, "one bit of `counters` per candidate");
-
-struct az_pf_engine;
-struct az_pf_thread {
-    uint64_t calls, key_changes, candidates;
-    const struct az_pf_engine *engine; /* every group of this detect engine */
-    struct az_pf_verdict verdicts[AZ_PF_VERDICTS];
-    struct az_pf_could could[AZ_PF_COULD];
-};
-
+/* Plain per-thread counts (struct az_pf_thread), folded into the shared
+ * atomics now and then so the packet path never touches a cache line
+ * another thread writes. */
 #define AZ_PF_FOLD_EVERY 256
 
 static void __attribute__((cold)) ThreadFold(struct az_pf_thread *t)
@@ -233,58 +187,7 @@ static SigMatch *FirstAzureMatch(const Signature *s)
     return NULL;
 }
 
-/* --- the engine's data: one per rule group ---------------------------------- */
-
-typedef int (*AzMatchFn)(DetectEngineThreadCtx *, Packet *, const Signature *, const SigMatchCtx *);
-
-/* An azure keyword (Test on the flow's info) or a `flow` option (Match). */
-struct az_pf_kw {
-    AzKwTestFn Test;
-    AzKwTestFn Possible; /* the digest test's, NULL: Test */
-    AzMatchFn Match;
-    const SigMatchCtx *ctx;
-};
-
-struct az_pf_rule {
-    const Signature *s;
-    SigIntId iid;
-    bool buffers_cached;    /* its azure buffers' verdict is memoised per thread */
-    bool buffers;           /* it inspects an azure buffer */
-    bool any_header;        /* its header admits every flow (ip any any -> any any) */
-    AppProto alproto;       /* the header's app protocol, or ALPROTO_UNKNOWN */
-    uint64_t key_mask;      /* the key bits it reads (gated rules) */
-    uint16_t first_kw, nkw; /* its azure and `flow` keywords in az_pf_group.kws */
-};
-
-struct az_pf_group {
-    uint32_t ngated;  /* rules[0..ngated): evaluated on key changes and window ends */
-    uint32_t nrules;  /* rules[ngated..nrules): every packet while their keywords hold */
-    int64_t window_us; /* the shortest `limit by_flow` window of the gated rules */
-    uint64_t key_mask; /* the key bits any gated rule reads */
-    int thread_id;    /* det_ctx keyword thread ctx of the counters */
-    struct az_pf_rule *rules;
-    struct az_pf_kw *kws;
-    struct az_pf_engine *engine;
-};
-
-/* --- every group of one detect engine ------------------------------------------
- * A flow's packets meet several rule groups (one per direction at least),
- * so "no rule could match this flow" is a question for all of them: the
- * groups of each detect engine are listed here as they are set up, before
- * any packet thread uses the engine.  Lives as long as its groups. */
-struct az_pf_engine {
-    struct az_pf_engine *next;
-    const DetectEngineCtx *de_ctx;
-    struct az_pf_group **groups;
-    uint32_t ngroups, cap;
-    /* Each rule once, from one of the groups it sits in (a rule reads the
-     * same in every group): what the digest test walks. */
-    struct az_pf_member {
-        const struct az_pf_group *g;
-        const struct az_pf_rule *r;
-    } *rules;
-    uint32_t nrules, rules_cap;
-};
+/* --- every group of one detect engine (struct az_pf_engine) ------------------- */
 
 static pthread_mutex_t g_engines_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct az_pf_engine *g_engines;
@@ -422,7 +325,7 @@ static bool RuleHolds(DetectEngineThreadCtx *det_ctx, Packet *p, const struct az
  * miss runs the rule's own inspection of those buffers (the engines the
  * rule loop would run; Suricata caches the buffers for the rest of the
  * packet), so a rule whose strings cannot match is never a candidate. */
-static bool BuffersMatch(DetectEngineThreadCtx *det_ctx, Packet *p, const struct az_flowinfo *info,
+bool AzPfBuffersMatch(DetectEngineThreadCtx *det_ctx, Packet *p, const struct az_flowinfo *info,
         const struct az_pf_rule *r, struct az_pf_thread *t)
 {
     const uint32_t version = det_ctx->de_ctx->version;
@@ -459,7 +362,7 @@ static bool AddHolding(DetectEngineThreadCtx *det_ctx, Packet *p, const struct a
     for (uint32_t i = from; i < to; i++) {
         const struct az_pf_rule *r = &g->rules[i];
         if ((r->key_mask & changed) != 0 && RuleHolds(det_ctx, p, info, g, r) &&
-                (!r->buffers_cached || BuffersMatch(det_ctx, p, info, r, t))) {
+                (!r->buffers_cached || AzPfBuffersMatch(det_ctx, p, info, r, t))) {
             PrefilterAddSids(&det_ctx->pmq, &r->iid, 1);
             any = true;
             if (t != NULL)
@@ -521,207 +424,6 @@ static void __attribute__((noinline, cold)) Reevaluate(DetectEngineThreadCtx *de
     }
 }
 
-/* --- the digest test: could any rule ever hold on a flow of this key? ---------- */
-
-/* What CouldHold needs of the packet being handled. */
-struct az_pf_ask {
-    DetectEngineThreadCtx *det_ctx;
-    Packet *p;
-    struct az_pf_thread *t;
-};
-
-/* The rule's keywords on a key's best case: azure tests exactly, or by
- * their Possible where they have one (counters: `counters` says whether to
- * test those at all); `flow` options and the app protocol are the flow's
- * own and may yet hold, so they count as holding.  Sets *uses_counters. */
-static bool RuleCould(const struct az_pf_group *g, const struct az_pf_rule *r,
-        const struct az_flowinfo *info, bool counters, bool *uses_counters)
-{
-    for (uint16_t k = r->first_kw; k < r->first_kw + r->nkw; k++) {
-        const struct az_pf_kw *kw = &g->kws[k];
-        if (kw->Test == NULL)
-            continue;
-        if (kw->Possible != NULL) {
-            *uses_counters = true;
-            if (counters && !kw->Possible(info, kw->ctx))
-                return false;
-        } else if (!counters && !kw->Test(info, kw->ctx)) {
-            return false;
-        }
-    }
-    return true;
-}
-
-/* Every rule of the detect engine on one class in one state (counters at
- * their most), gathering the candidates; true when the verdict is settled
- * as ALWAYS. */
-static bool ClassCould(struct az_pf_ask *a, const struct az_pf_engine *e,
-        const struct az_flowinfo *info, struct az_pf_could *c)
-{
-    for (uint32_t ri = 0; ri < e->nrules; ri++) {
-        const struct az_pf_group *g = e->rules[ri].g;
-        const struct az_pf_rule *r = e->rules[ri].r;
-        bool uses_counters = false;
-        if (!RuleCould(g, r, info, false, &uses_counters))
-            continue;
-        if (uses_counters && !RuleCould(g, r, info, true, &uses_counters))
-            continue;
-        /* Buffers read only the strings, which are the class's: inspected
-         * as the rule would on such a flow (its verdict is cached per pair
-         * of strings either way).  Buffers that are not side-effect free
-         * may hold. */
-        if (r->buffers && r->buffers_cached) {
-            AzKwBufferOverride(info);
-            bool match = BuffersMatch(a->det_ctx, a->p, info, r, a->t);
-            AzKwBufferOverride(NULL);
-            if (!match)
-                continue;
-        }
-        /* No header to judge and no counters: it holds on any flow. */
-        if (r->any_header && !uses_counters) {
-            c->verdict = AZ_PF_ALWAYS;
-            return true;
-        }
-        /* A rule holds on many states and classes: it is one candidate. */
-        bool known = false;
-        for (uint8_t b = 0; b < c->nbound && !known; b++)
-            known = c->bound[b].r->s == r->s;
-        if (known)
-            continue;
-        if (c->nbound == AZ_PF_BOUND_MAX) {
-            c->verdict = AZ_PF_ALWAYS;
-            return true;
-        }
-        c->bound[c->nbound].g = g;
-        c->bound[c->nbound].r = r;
-        if (uses_counters)
-            c->counters |= (uint8_t)(1u << c->nbound);
-        c->nbound++;
-        c->verdict = AZ_PF_CANDIDATES;
-    }
-    return false;
-}
-
-/* Could one end of the flow as source, the other as destination, pass the
- * rule's header?  DetectRunInspectRuleHeader's tests (IP version, protocol,
- * ports, addresses) on the flow's own ends: Suricata's rule groups sort
- * rules by protocol, direction and port, not by address, so a group holds
- * rules whose addresses no packet of the flow has. */
-static bool EndsCould(const Signature *s, const Flow *f, const Address *src, Port sp,
-        const Address *dst, Port dp)
-{
-    const uint32_t sflags = s->flags;
-    if (f->proto == IPPROTO_TCP || f->proto == IPPROTO_UDP || f->proto == IPPROTO_SCTP) {
-        if (!(sflags & SIG_FLAG_DP_ANY) && DetectPortLookupGroup(s->dp, dp) == NULL)
-            return false;
-        if (!(sflags & SIG_FLAG_SP_ANY) && DetectPortLookupGroup(s->sp, sp) == NULL)
-            return false;
-    } else if ((sflags & (SIG_FLAG_DP_ANY | SIG_FLAG_SP_ANY)) !=
-               (SIG_FLAG_DP_ANY | SIG_FLAG_SP_ANY)) {
-        return false;
-    }
-    const bool v4 = FLOW_IS_IPV4(f);
-    if (!(sflags & SIG_FLAG_DST_ANY) &&
-            !(v4 ? DetectAddressMatchIPv4(s->addr_dst_match4, s->addr_dst_match4_cnt, dst)
-                 : DetectAddressMatchIPv6(s->addr_dst_match6, s->addr_dst_match6_cnt, dst)))
-        return false;
-    if (!(sflags & SIG_FLAG_SRC_ANY) &&
-            !(v4 ? DetectAddressMatchIPv4(s->addr_src_match4, s->addr_src_match4_cnt, src)
-                 : DetectAddressMatchIPv6(s->addr_src_match6, s->addr_src_match6_cnt, src)))
-        return false;
-    return true;
-}
-
-struct az_pf_ends {
-    Address src, dst; /* the flow's, as Suricata's address matchers take them */
-};
-
-static void EndsOf(const Flow *f, struct az_pf_ends *e)
-{
-    memset(e, 0, sizeof(*e));
-    e->src.family = e->dst.family = FLOW_IS_IPV4(f) ? AF_INET : AF_INET6;
-    memcpy(e->src.address.address_un_data8, f->src.addr_data8, 16);
-    memcpy(e->dst.address.address_un_data8, f->dst.addr_data8, 16);
-}
-
-/* Could a packet of the flow pass the rule's header, either way round (so
- * a flow Suricata turns round later, FlowSwap, is judged the same)?  Only
- * for the flow's own packets: an ICMP error or a fragment on it has other
- * headers (AzPfRun gives those no filter). */
-static bool HeaderCould(const Signature *s, const Flow *f, const struct az_pf_ends *e)
-{
-    if (((s->proto.flags & DETECT_PROTO_IPV4) && !FLOW_IS_IPV4(f)) ||
-            ((s->proto.flags & DETECT_PROTO_IPV6) && !FLOW_IS_IPV6(f)))
-        return false;
-    if (DetectProtoContainsProto(&s->proto, f->proto) == 0)
-        return false;
-    return EndsCould(s, f, &e->src, f->sp, &e->dst, f->dp) ||
-           EndsCould(s, f, &e->dst, f->dp, &e->src, f->sp);
-}
-
-static void CouldCompute(struct az_pf_ask *a, const struct az_digest *d, struct az_pf_could *c)
-{
-    *c = (struct az_pf_could){ .classes = { d->classes[0], d->classes[1] }, .states = d->states,
-        .have = d->have, .verdict = AZ_PF_NEVER };
-    /* Counters at their most: a counter keyword with a lower bound passes
-     * here and is tested on the key's sums in CouldHold.  A fold takes its
-     * facts from its latest record but sums counters over all: it has
-     * counters if any record of the key did (d->have). */
-    const struct az_digest most = { .have = d->have, .pkts_toserver = UINT64_MAX,
-        .pkts_toclient = UINT64_MAX, .bytes_toserver = UINT64_MAX, .bytes_toclient = UINT64_MAX };
-    for (int ci = 0; ci < 2 && d->classes[ci] != 0; ci++) {
-        for (uint8_t state = 0; state < 8; state++) {
-            if (!(d->states & (1u << (8 * ci + state))))
-                continue;
-            struct az_flowinfo info;
-            AzIndexClassInfo(d->classes[ci], state, &most, &info);
-            info.mirrored = true; /* as a state made for this flow would say */
-            if (ClassCould(a, a->t->engine, &info, c))
-                return;
-        }
-    }
-}
-
-/* The filter correlate.c asks at a flow's first packet, before it makes a
- * state: could any rule of this detect engine hold on some flow whose
- * records are among the key's? */
-static bool CouldHold(void *arg, const struct az_digest *d)
-{
-    struct az_pf_ask *a = arg;
-    if (d->classes[0] == 0)
-        return false; /* no record of the key: no azure keyword holds */
-    uint32_t h = d->classes[0] * 0x9e3779b1u ^ d->classes[1] * 0x85ebca77u ^ d->states ^
-                 (uint32_t)d->have << 16;
-    struct az_pf_could *c = &a->t->could[(h ^ (h >> 16)) & (AZ_PF_COULD - 1)];
-    if (c->verdict == 0 || c->classes[0] != d->classes[0] || c->classes[1] != d->classes[1] ||
-            c->states != d->states || c->have != d->have)
-        CouldCompute(a, d, c);
-    if (c->verdict != AZ_PF_CANDIDATES)
-        return c->verdict == AZ_PF_ALWAYS;
-    struct az_flowinfo sums = { .records = 1, .have = AZ_HAVE_COUNTERS,
-        .pkts_toserver = d->pkts_toserver, .pkts_toclient = d->pkts_toclient,
-        .bytes_toserver = d->bytes_toserver, .bytes_toclient = d->bytes_toclient };
-    const Flow *f = a->p->flow;
-    if (!FLOW_IS_IPV4(f) && !FLOW_IS_IPV6(f))
-        return true;
-    struct az_pf_ends ends;
-    EndsOf(f, &ends);
-    for (uint8_t i = 0; i < c->nbound; i++) {
-        const struct az_pf_group *g = c->bound[i].g;
-        const struct az_pf_rule *r = c->bound[i].r;
-        if (!r->any_header && !HeaderCould(r->s, f, &ends))
-            continue;
-        bool could = true;
-        if (c->counters & (1u << i))
-            for (uint16_t k = r->first_kw; k < r->first_kw + r->nkw && could; k++)
-                if (g->kws[k].Possible != NULL)
-                    could = g->kws[k].Possible(&sums, g->kws[k].ctx);
-        if (could)
-            return true;
-    }
-    return false;
-}
-
 static void __attribute__((hot)) AzPfRun(DetectEngineThreadCtx *det_ctx, Packet *p, const void *pectx)
 {
     const struct az_pf_group *g = pectx;
@@ -736,7 +438,7 @@ static void __attribute__((hot)) AzPfRun(DetectEngineThreadCtx *det_ctx, Packet 
     struct az_detect_memo *memo = NULL;
     const struct az_flowinfo *info = NULL;
     struct az_pf_ask ask = { det_ctx, p, t };
-    const struct az_facts_filter filter = { CouldHold, &ask, det_ctx->de_ctx->version };
+    const struct az_facts_filter filter = { AzPfCouldHold, &ask, det_ctx->de_ctx->version };
     /* The filter judges rule headers on the flow's own ends: a packet with
      * other headers (ICMP error, fragment) makes the flow's state instead. */
     const bool unstable = PacketGetIPProto(p) != f->proto || (p->flags & PKT_IS_FRAGMENT);
