@@ -23,6 +23,7 @@ struct msg {
 /* Exchanges more than one generator sends (corpus.c). */
 extern const struct msg corpus_ssh_msgs[2];  /* both banners, server first */
 extern const struct msg corpus_dns_msgs[2];  /* A app.internal -> 10.0.1.5 */
+extern const struct msg corpus_smb_msgs[2];  /* SMB1 NEGOTIATE and its response, over NetBIOS */
 
 struct cpkt_endpoint {
     uint32_t ip;     /* host byte order */
