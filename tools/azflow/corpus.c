@@ -114,6 +114,32 @@ int corpus_join_path(char *out, size_t len, const char *dir, const char *rel,
     return 0;
 }
 
+FILE *corpus_memfile_open(char **text, size_t *len, const char *path,
+                           char errbuf[CORPUS_ERRBUF_SIZE])
+{
+    FILE *m;
+
+    *text = NULL;
+    *len = 0;
+    if ((m = open_memstream(text, len)) == NULL)
+        corpus_err(errbuf, "%s: %s", path, strerror(errno));
+    return m;
+}
+
+int corpus_memfile_close(FILE *m, char **text, size_t *len, const char *path,
+                          char errbuf[CORPUS_ERRBUF_SIZE])
+{
+    int rc = -1;
+
+    if (fclose(m) != 0 || *text == NULL)
+        corpus_err(errbuf, "%s: out of memory", path);
+    else
+        rc = corpus_write_file(path, *text, *len, errbuf);
+    free(*text);
+    *text = NULL;
+    return rc;
+}
+
 static uint32_t ipv4(const char *s)
 {
     struct in_addr a;
@@ -519,33 +545,16 @@ void corpus_manifest_flow(FILE *m, const struct mirror_flow *fl, const struct mi
             (unsigned long long)r->counters[2], (unsigned long long)r->counters[3]);
 }
 
-/* Closes the MANIFEST's memstream and writes what it held to `path`. */
-int corpus_manifest_close(FILE *m, char **text, size_t *len, const char *path,
-                          char errbuf[CORPUS_ERRBUF_SIZE])
-{
-    int rc = -1;
-
-    if (fclose(m) != 0 || *text == NULL)
-        corpus_err(errbuf, "%s: out of memory", path);
-    else
-        rc = corpus_write_file(path, *text, *len, errbuf);
-    free(*text);
-    *text = NULL;
-    return rc;
-}
-
 static int mirror_manifest(const struct mirror_scenario *sc, const char *path,
                            const struct mirror_result *res, uint64_t frames, size_t nvnet,
                            size_t nnsg, char errbuf[CORPUS_ERRBUF_SIZE])
 {
-    char *text = NULL;
-    size_t len = 0;
-    FILE *m = open_memstream(&text, &len);
+    char *text;
+    size_t len;
+    FILE *m = corpus_memfile_open(&text, &len, path, errbuf);
 
-    if (m == NULL) {
-        corpus_err(errbuf, "%s: %s", path, strerror(errno));
+    if (m == NULL)
         return -1;
-    }
     corpus_manifest_head(m, sc->summary);
     fprintf(m, "# vTAP outer: 10.1.0.4 -> 10.1.0.10 UDP 4789, VXLAN VNI %u, UDP checksum 0.\n",
             corpus_vtap_encap.vni);
@@ -575,7 +584,7 @@ static int mirror_manifest(const struct mirror_scenario *sc, const char *path,
                     fl->nsg_visible ? (fl->log == LOG_DENY ? "B(deny)" : "B,E") : "-");
         fprintf(m, " acl=%s rule=%s\n", fl->acl, fl->rule);
     }
-    return corpus_manifest_close(m, &text, &len, path, errbuf);
+    return corpus_memfile_close(m, &text, &len, path, errbuf);
 }
 
 /* Writes the pcap flow after flow, collecting each flow's tuples. */
@@ -754,10 +763,8 @@ static int build_netwatcher(const char *outdir, char errbuf[CORPUS_ERRBUF_SIZE])
     }
     if (corpus_join_path(path, sizeof(path), outdir, "netwatcher/MANIFEST", errbuf) < 0)
         return -1;
-    if ((m = open_memstream(&text, &len)) == NULL) {
-        corpus_err(errbuf, "%s: %s", path, strerror(errno));
+    if ((m = corpus_memfile_open(&text, &len, path, errbuf)) == NULL)
         return -1;
-    }
     corpus_manifest_head(m, "netwatcher: Network Watcher packet captures of two VMs in the storage "
                      "account's layout (lower-cased path, file name = capture start, UTC).");
     fprintf(m, "# Full packets (bytesToCapturePerPacket 0); no flow logs.\n");
@@ -771,7 +778,7 @@ static int build_netwatcher(const char *outdir, char errbuf[CORPUS_ERRBUF_SIZE])
             fprintf(m, " vm=%s\n", c->vm);
         }
     }
-    return corpus_manifest_close(m, &text, &len, path, errbuf);
+    return corpus_memfile_close(m, &text, &len, path, errbuf);
 }
 
 /* --- the scenario table and the command ---------------------------------- */

@@ -5,6 +5,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #define CORPUS_ERRBUF_SIZE 1024
 
@@ -20,6 +21,19 @@ int corpus_mkdir_parents(const char *path, char errbuf[CORPUS_ERRBUF_SIZE]);
  * directories.  Returns 0, or -1 with errbuf naming the path. */
 int corpus_write_file(const char *path, const void *data, size_t len,
                       char errbuf[CORPUS_ERRBUF_SIZE]);
+
+/* "DIR/REL" into out; -1 with errbuf set when it does not fit. */
+int corpus_join_path(char *out, size_t len, const char *dir, const char *rel,
+                     char errbuf[CORPUS_ERRBUF_SIZE]);
+
+/* A file built in memory (a MANIFEST, a hand-written capture) and written
+ * whole, so a failed scenario leaves no half-written file: open gives the
+ * stream (NULL with errbuf naming `path`), close writes what it holds to
+ * `path` and frees it (0, or -1 with errbuf set). */
+FILE *corpus_memfile_open(char **text, size_t *len, const char *path,
+                           char errbuf[CORPUS_ERRBUF_SIZE]);
+int corpus_memfile_close(FILE *m, char **text, size_t *len, const char *path,
+                          char errbuf[CORPUS_ERRBUF_SIZE]);
 
 /* "2026-11-28T04:00:10.000000Z"-style UTC text for microseconds since the
  * epoch, with `frac` fractional digits (0..7; the 7th is always 0). */

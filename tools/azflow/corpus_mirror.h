@@ -72,10 +72,6 @@ struct mirror_result {
     uint64_t counters[4];
 };
 
-/* "DIR/REL" into out; -1 with errbuf set when it does not fit. */
-int corpus_join_path(char *out, size_t len, const char *dir, const char *rel,
-                     char errbuf[CORPUS_ERRBUF_SIZE]);
-
 /* An endpoint at `ip`: the NIC's MAC if it is the NIC, else the gateway's. */
 struct cpkt_endpoint corpus_endpoint(const char *ip, uint16_t port, const struct nic *nic);
 
@@ -97,10 +93,6 @@ void corpus_manifest_head(FILE *m, const char *summary);
 
 /* "flow NAME proto= src= dst= start= end= toserver= toclient=" (no newline). */
 void corpus_manifest_flow(FILE *m, const struct mirror_flow *fl, const struct mirror_result *r);
-
-/* Closes the MANIFEST's memstream and writes what it held to `path`. */
-int corpus_manifest_close(FILE *m, char **text, size_t *len, const char *path,
-                          char errbuf[CORPUS_ERRBUF_SIZE]);
 
 /* The vpngw scenario (corpus_vpngw.c): OUTDIR/vpngw/.  0, or -1 with errbuf set. */
 int corpus_build_vpngw(const char *outdir, char errbuf[CORPUS_ERRBUF_SIZE]);

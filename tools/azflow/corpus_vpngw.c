@@ -240,72 +240,93 @@ static void vpn_tunnel_init(struct vpn_tunnel *t, struct cpkt_flow *ike500, stru
     cpkt_flow_init(&t->esp, wo, 50, &peer, &gw, t0, 0, cpkt_hash("esp", 3, 0));
 }
 
-/* Closes the writers of a shared capture's interfaces, then the capture:
- * written when rc is 0 and every close succeeds, else dropped, errbuf
- * keeping the first error.  Returns 0 or -1. */
-static int close_shared_capture(struct cpng_file *png, struct cpkt_writer *const *w, size_t n,
-                                int rc, char errbuf[CORPUS_ERRBUF_SIZE])
+/* A gateway capture as the gateway writes it: interface 0 the outer
+ * (Ethernet) packets, interface 1 the decrypted inner ones (raw IP), each
+ * frame noted in the log under its writer's label. */
+struct vpn_capture {
+    struct cpng_file *png;
+    struct cpng_iface *inner_if;
+    struct cpkt_writer *wo, *wi; /* outer, inner */
+    struct noter outer, in;
+};
+
+static const struct cpkt_writer_opts vpn_outer_opts = {.snaplen = VPN_SNAPLEN};
+static const struct cpkt_writer_opts vpn_inner_opts = {.raw_ip = 1, .snaplen = VPN_SNAPLEN};
+
+/* Opens `path` with both interfaces and their writers.  On -1 (errbuf set)
+ * the caller still closes it with vpn_capture_close. */
+static int vpn_capture_open(struct vpn_capture *c, const char *path, struct pkt_log *log,
+                            char errbuf[CORPUS_ERRBUF_SIZE])
+{
+    struct cpng_iface *outer_if;
+
+    *c = (struct vpn_capture){.outer = {.log = log, .iface = 0, .ethernet = 1},
+                              .in = {.log = log, .iface = 1, .ethernet = 0}};
+    if ((c->png = cpng_open(path, "azflow corpus", errbuf)) == NULL ||
+        (outer_if = cpng_add_interface(c->png, 1, VPN_SNAPLEN, "vpngw-outer", 6, errbuf)) == NULL ||
+        (c->inner_if = cpng_add_interface(c->png, 101, VPN_SNAPLEN, "vpngw-inner", 9, errbuf)) == NULL ||
+        (c->wo = cpkt_writer_open_sink(path, &vpn_outer_opts, cpng_sink, outer_if, errbuf)) == NULL ||
+        (c->wi = cpkt_writer_open_sink(path, &vpn_inner_opts, cpng_sink, c->inner_if, errbuf)) == NULL)
+        return -1;
+    cpkt_writer_set_observer(c->wo, corpus_note_frame, &c->outer);
+    cpkt_writer_set_observer(c->wi, corpus_note_frame, &c->in);
+    return 0;
+}
+
+/* Closes `extra` (another writer on one of its interfaces, or NULL), the
+ * two writers, then the capture: written when rc is 0 and every close
+ * succeeds, else dropped, errbuf keeping the first error.  0 or -1. */
+static int vpn_capture_close(struct vpn_capture *c, struct cpkt_writer *extra, int rc,
+                             char errbuf[CORPUS_ERRBUF_SIZE])
 {
     char ignored[CORPUS_ERRBUF_SIZE];
+    struct cpkt_writer *const w[] = {extra, c->wi, c->wo};
 
-    for (size_t i = 0; i < n; i++)
+    for (size_t i = 0; i < sizeof(w) / sizeof(w[0]); i++)
         if (cpkt_writer_close(w[i], rc < 0 ? ignored : errbuf) < 0)
             rc = -1;
     if (rc < 0) {
-        cpng_close(png, ignored);
+        cpng_close(c->png, ignored);
         return -1;
     }
-    return cpng_close(png, errbuf);
+    return cpng_close(c->png, errbuf);
 }
 
 /* vpngw/gateway.pcapng: IKE, then the inner flows each behind its ESP. */
 static int vpngw_pcapng(const char *path, struct pkt_log *log, struct mirror_result *res,
                         char errbuf[CORPUS_ERRBUF_SIZE])
 {
-    const struct cpkt_writer_opts oo = {.snaplen = VPN_SNAPLEN};
-    const struct cpkt_writer_opts io = {.raw_ip = 1, .snaplen = VPN_SNAPLEN};
-    struct cpng_file *png = cpng_open(path, "azflow corpus", errbuf);
-    struct cpng_iface *if0, *if1;
-    struct noter outer = {.log = log, .iface = 0, .ethernet = 1};
-    struct noter in = {.log = log, .iface = 1, .ethernet = 0};
-    struct cpkt_writer *wo = NULL, *wi = NULL;
+    struct vpn_capture cap;
     struct vpn_tunnel t;
     struct cpkt_flow ike500;
     int rc = -1;
 
-    if (png == NULL)
-        return -1;
-    if ((if0 = cpng_add_interface(png, 1, VPN_SNAPLEN, "vpngw-outer", 6, errbuf)) == NULL ||
-        (if1 = cpng_add_interface(png, 101, VPN_SNAPLEN, "vpngw-inner", 9, errbuf)) == NULL ||
-        (wo = cpkt_writer_open_sink(path, &oo, cpng_sink, if0, errbuf)) == NULL ||
-        (wi = cpkt_writer_open_sink(path, &io, cpng_sink, if1, errbuf)) == NULL)
+    if (vpn_capture_open(&cap, path, log, errbuf) < 0)
         goto out;
-    cpkt_writer_set_observer(wo, corpus_note_frame, &outer);
-    cpkt_writer_set_observer(wi, corpus_note_frame, &in);
-    vpn_tunnel_init(&t, &ike500, wo, &outer);
+    vpn_tunnel_init(&t, &ike500, cap.wo, &cap.outer);
     if (vpn_ike(&t, &ike500, 0, 0, 10000, errbuf) < 0 ||
         vpn_ike(&t, &ike500, 1, 0, 10012, errbuf) < 0 ||
         vpn_ike(&t, &t.natt, 0, 1, 10030, errbuf) < 0 ||
         vpn_ike(&t, &t.natt, 1, 1, 10045, errbuf) < 0)
         goto out;
 
-    cpkt_writer_set_hook(wi, vpn_hook, &t);
+    cpkt_writer_set_hook(cap.wi, vpn_hook, &t);
     for (size_t i = 0; i < VPN_NFLOWS; i++) {
         const struct vpn_flow *vf = &vpn_flows[i];
         t.use_natt = vf->natt;
-        snprintf(in.what, sizeof(in.what), "inner %s via %s", vf->f.name,
+        snprintf(cap.in.what, sizeof(cap.in.what), "inner %s via %s", vf->f.name,
                  vf->natt ? "natt-esp" : "esp");
-        if (corpus_flow_write(wi, &vf->f, &vpn_gw_nic, VPN_ESP_LEAD_US, &res[i], errbuf) < 0)
+        if (corpus_flow_write(cap.wi, &vf->f, &vpn_gw_nic, VPN_ESP_LEAD_US, &res[i], errbuf) < 0)
             goto out;
     }
     /* RFC 3948 NAT-keepalive from the peer. */
-    snprintf(outer.what, sizeof(outer.what), "outer nat-keepalive");
+    snprintf(cap.outer.what, sizeof(cap.outer.what), "outer nat-keepalive");
     t.natt.now_us = CORPUS_BASE_S * S_US + 16000 * MS_US;
     if (cpkt_udp_send(&t.natt, CPKT_TOSERVER, "\xff", 1, errbuf) < 0)
         goto out;
     rc = 0;
 out:
-    return close_shared_capture(png, (struct cpkt_writer *[]){wi, wo}, 2, rc, errbuf);
+    return vpn_capture_close(&cap, NULL, rc, errbuf);
 }
 
 /* vpngw/onedirection.pcap: CaptureSingleDirectionTrafficOnly — ESP from
@@ -378,36 +399,25 @@ static int natt_hook(void *user, const struct cpkt_flow *f, int dir, int64_t ts_
 
 static int vpngw_natt(const char *path, struct pkt_log *log, char errbuf[CORPUS_ERRBUF_SIZE])
 {
-    const struct cpkt_writer_opts oo = {.snaplen = VPN_SNAPLEN};
-    const struct cpkt_writer_opts io = {.raw_ip = 1, .snaplen = VPN_SNAPLEN};
-    struct cpng_file *png = cpng_open(path, "azflow corpus", errbuf);
-    struct cpng_iface *if0, *if1;
-    struct noter outer = {.log = log, .iface = 0, .ethernet = 1};
-    struct noter in = {.log = log, .iface = 1, .ethernet = 0, .what = "inner ssh, begun before the capture's first IKE packet"};
+    struct vpn_capture cap;
     struct noter clear = {.log = log, .iface = 1, .ethernet = 0, .what = "cleartext dns beside the tunnel (no ESP)"};
-    struct cpkt_writer *wo = NULL, *wi = NULL, *wd = NULL;
+    struct cpkt_writer *wd = NULL; /* the DNS flow's, on the inner interface */
     struct vpn_tunnel t;
     struct cpkt_flow ike500, ssh, dns;
     struct natt_hook_ctx hc = {.t = &t, .dns = &dns};
     int64_t base = CORPUS_BASE_S * S_US;
     int rc = -1;
 
-    if (png == NULL)
-        return -1;
-    if ((if0 = cpng_add_interface(png, 1, VPN_SNAPLEN, "vpngw-outer", 6, errbuf)) == NULL ||
-        (if1 = cpng_add_interface(png, 101, VPN_SNAPLEN, "vpngw-inner", 9, errbuf)) == NULL ||
-        (wo = cpkt_writer_open_sink(path, &oo, cpng_sink, if0, errbuf)) == NULL ||
-        (wi = cpkt_writer_open_sink(path, &io, cpng_sink, if1, errbuf)) == NULL ||
-        (wd = cpkt_writer_open_sink(path, &io, cpng_sink, if1, errbuf)) == NULL)
+    if (vpn_capture_open(&cap, path, log, errbuf) < 0 ||
+        (wd = cpkt_writer_open_sink(path, &vpn_inner_opts, cpng_sink, cap.inner_if, errbuf)) == NULL)
         goto out;
-    cpkt_writer_set_observer(wo, corpus_note_frame, &outer);
-    cpkt_writer_set_observer(wi, corpus_note_frame, &in);
+    snprintf(cap.in.what, sizeof(cap.in.what), "inner ssh, begun before the capture's first IKE packet");
     cpkt_writer_set_observer(wd, corpus_note_frame, &clear);
-    vpn_tunnel_init(&t, &ike500, wo, &outer);
+    vpn_tunnel_init(&t, &ike500, cap.wo, &cap.outer);
     t.use_natt = 1;
     struct cpkt_endpoint c = corpus_endpoint(NATT_SSH_CLIENT, 50600, &vpn_gw_nic);
     struct cpkt_endpoint sv = corpus_endpoint(NATT_SSH_SERVER, 22, &vpn_gw_nic);
-    cpkt_flow_init(&ssh, wi, TCP, &c, &sv, base + 9000 * MS_US, MS_US, cpkt_hash("natt-ssh", 8, 0));
+    cpkt_flow_init(&ssh, cap.wi, TCP, &c, &sv, base + 9000 * MS_US, MS_US, cpkt_hash("natt-ssh", 8, 0));
     c = corpus_endpoint(NATT_DNS_CLIENT, 53200, &vpn_gw_nic);
     sv = corpus_endpoint(NATT_DNS_SERVER, 53, &vpn_gw_nic);
     cpkt_flow_init(&dns, wd, UDP, &c, &sv, base, 0, cpkt_hash("natt-dns", 8, 0));
@@ -418,8 +428,8 @@ static int vpngw_natt(const char *path, struct pkt_log *log, char errbuf[CORPUS_
         vpn_ike(&t, &t.natt, 0, 1, 10030, errbuf) < 0 ||
         vpn_ike(&t, &t.natt, 1, 1, 10045, errbuf) < 0)
         goto out;
-    cpkt_writer_set_hook(wi, natt_hook, &hc);
-    snprintf(in.what, sizeof(in.what), "inner ssh via natt-esp");
+    cpkt_writer_set_hook(cap.wi, natt_hook, &hc);
+    snprintf(cap.in.what, sizeof(cap.in.what), "inner ssh via natt-esp");
     ssh.now_us = base + 12000 * MS_US;
     for (size_t i = 0; i < sizeof(corpus_ssh_msgs) / sizeof(corpus_ssh_msgs[0]); i++)
         if (cpkt_tcp_send(&ssh, corpus_ssh_msgs[i].dir, corpus_ssh_msgs[i].data, corpus_ssh_msgs[i].len,
@@ -433,7 +443,7 @@ static int vpngw_natt(const char *path, struct pkt_log *log, char errbuf[CORPUS_
         goto out;
     rc = 0;
 out:
-    return close_shared_capture(png, (struct cpkt_writer *[]){wd, wi, wo}, 3, rc, errbuf);
+    return vpn_capture_close(&cap, wd, rc, errbuf);
 }
 
 #define VPNGW_NATT "vpngw/natt.pcapng"
@@ -445,14 +455,12 @@ static int vpngw_manifest(const char *path, const struct pkt_log *log, const str
                           const struct pkt_log *natt, const struct mirror_result *res, size_t ntuples,
                           char errbuf[CORPUS_ERRBUF_SIZE])
 {
-    char *text = NULL;
-    size_t len = 0;
-    FILE *m = open_memstream(&text, &len);
+    char *text;
+    size_t len;
+    FILE *m = corpus_memfile_open(&text, &len, path, errbuf);
 
-    if (m == NULL) {
-        corpus_err(errbuf, "%s: %s", path, strerror(errno));
+    if (m == NULL)
         return -1;
-    }
     corpus_manifest_head(m, "vpngw: an Azure VPN Gateway packet capture (gateway " VPN_GW ", on-premises "
                      "peer " VPN_PEER "), a one-direction capture, and the VNet flow log of the "
                      "inner flows.");
@@ -490,7 +498,7 @@ static int vpngw_manifest(const char *path, const struct pkt_log *log, const str
     corpus_manifest_notes(m, VPNGW_PCAPNG, log);
     corpus_manifest_notes(m, VPNGW_ONEDIR, one);
     corpus_manifest_notes(m, VPNGW_NATT, natt);
-    return corpus_manifest_close(m, &text, &len, path, errbuf);
+    return corpus_memfile_close(m, &text, &len, path, errbuf);
 }
 
 int corpus_build_vpngw(const char *outdir, char errbuf[CORPUS_ERRBUF_SIZE])
