@@ -84,7 +84,7 @@ uint32_t AzIndexAggregate(const struct az_key *k, int64_t first_us, int64_t last
  * caller with other work to do in between (a lookup is a cache miss). */
 void AzIndexPrefetch(const struct az_key *k);
 
-/* --- the facts digest ------------------------------------------------------
+/* --- the facts digest (digest.c) ------------------------------------------
  * What every record a key ever had could tell a flow of it, without
  * walking its records: at most two fact classes (source, version,
  * direction, decision, encryption, rule, acl), the states each was seen
