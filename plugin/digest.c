@@ -148,8 +148,15 @@ void AzDigestAttach(void *slots, size_t nbuckets)
 {
     g_digest = slots;
     g_mask = nbuckets - 1;
-    /* Decisions taken on the slots before are void (a new index, or none). */
-    atomic_fetch_add(&az_index_digest_epoch, 1);
+    atomic_fetch_add(&az_index_digest_epoch, 1); /* a new index */
+}
+
+void *AzDigestDetach(void)
+{
+    void *slots = g_digest;
+    g_digest = NULL;
+    atomic_fetch_add(&az_index_digest_epoch, 1); /* no index */
+    return slots;
 }
 
 bool AzIndexDigest(const struct az_key *k, struct az_digest *out)

@@ -9,10 +9,11 @@
 /* Bytes of slots for an index of `nbuckets` buckets (a power of two). */
 size_t AzDigestSize(size_t nbuckets);
 
-/* Hands the digest its zeroed slots (AzDigestSize bytes, owned by the
- * index), or takes them back (NULL); either way decisions taken before
- * are void (the epoch moves). */
+/* Hands the digest its zeroed slots (AzDigestSize bytes, HugeAlloc'd by
+ * the index), and takes them back for the index to free (NULL if none);
+ * either way decisions taken before are void (the epoch moves). */
 void AzDigestAttach(void *slots, size_t nbuckets);
+void *AzDigestDetach(void);
 
 /* Folds a new record of a key that hashes to `hash` into the key's slot:
  * its fact class, its state, and its counters (pkts ts, tc, bytes ts, tc;

@@ -149,7 +149,6 @@ static struct az_rec *g_free; /* linked through hnext */
 
 static struct az_rec **g_buckets;
 static size_t g_nbuckets; /* power of two */
-static void *g_digest_slots; /* the digest's, one per bucket (digest.h) */
 static pthread_rwlock_t g_stripes[NSTRIPES];
 /* A generation per group of buckets, bumped under the stripe's write lock
  * whenever a record joins or leaves one of them (see struct az_probe). */
@@ -274,11 +273,12 @@ int AzIndexInit(uint64_t memcap, uint64_t window_s, uint32_t buckets)
     for (size_t i = 0; i < NSTRIPES; i++)
         pthread_rwlock_init(&g_stripes[i], NULL);
     AZ_STAT_ADD(memuse, g_nbuckets * sizeof(*g_buckets));
-    if ((g_digest_slots = HugeAlloc(AzDigestSize(g_nbuckets))) == NULL)
+    void *slots = HugeAlloc(AzDigestSize(g_nbuckets));
+    if (slots == NULL)
         return -1;
-    memset(g_digest_slots, 0, AzDigestSize(g_nbuckets));
+    memset(slots, 0, AzDigestSize(g_nbuckets));
     AZ_STAT_ADD(memuse, AzDigestSize(g_nbuckets));
-    AzDigestAttach(g_digest_slots, g_nbuckets);
+    AzDigestAttach(slots, g_nbuckets);
     return 0;
 }
 
@@ -300,9 +300,7 @@ void AzIndexDestroy(void)
     g_buckets = NULL;
     AzTabFree(&g_envs);
     AzTabFree(&g_classes);
-    AzDigestAttach(NULL, 0);
-    free(g_digest_slots);
-    g_digest_slots = NULL;
+    free(AzDigestDetach());
     AzInternFree();
 }
 

@@ -6,7 +6,6 @@
  * or more, a pcapng section of version 1.1.  Classic pcap is written by hand
  * here (libpcap writes none of these oddities); the packets are the session
  * builder's, so checksums and TCP state are real. */
-#include <errno.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -37,15 +36,13 @@ struct rawpcap {
     uint32_t frac_over;  /* > 0: the next record's fraction, as written */
 };
 
-static int rp_open(struct rawpcap *r, uint32_t magic, uint16_t major, uint16_t minor, uint32_t linktype,
-                   char errbuf[CORPUS_ERRBUF_SIZE])
+static int rp_open(struct rawpcap *r, const char *rel, uint32_t magic, uint16_t major, uint16_t minor,
+                   uint32_t linktype, char errbuf[CORPUS_ERRBUF_SIZE])
 {
     uint8_t h[24];
     memset(r, 0, sizeof(*r));
-    if ((r->m = open_memstream(&r->buf, &r->len)) == NULL) {
-        corpus_err(errbuf, "odd: %s", strerror(errno));
+    if ((r->m = corpus_memfile_open(&r->buf, &r->len, rel, errbuf)) == NULL)
         return -1;
-    }
     r->ns = magic == 0xa1b23c4du;
     corpus_le32(h, magic);
     corpus_le16(h + 4, major);
@@ -263,7 +260,7 @@ static int odd_pcap(const char *outdir, const struct odd_file *of, char errbuf[C
     struct rawpcap r;
     struct cpkt_writer_opts o = {.raw_ip = of->linktype != 1, .snaplen = ODD_SNAPLEN};
     char ignored[CORPUS_ERRBUF_SIZE];
-    if (rp_open(&r, of->magic, of->major, of->minor, of->linktype, errbuf) < 0)
+    if (rp_open(&r, of->rel, of->magic, of->major, of->minor, of->linktype, errbuf) < 0)
         return -1;
     r.family = of->family;
     r.loop = of->loop;
