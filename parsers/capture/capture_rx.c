@@ -150,7 +150,10 @@ static void trim_to_captured(uint8_t *d, uint32_t caplen, uint32_t ip_off)
             sum = (sum & 0xffff) + (sum >> 16);
         ip[10] = (uint8_t)(~sum >> 8);
         ip[11] = (uint8_t)~sum;
-        proto = ip[9];
+        /* A fragment (MF or an offset) has no whole UDP header to trim: a
+         * later one starts with payload, a first one's UDP length is the
+         * datagram's. */
+        proto = (ip[6] & 0x3f) != 0 || ip[7] != 0 ? 0 : ip[9];
         l4_off = hlen;
         l4_len = avail - hlen;
     } else if ((ip[0] >> 4) == 6 && avail >= 40 && avail - 40 <= 0xffff) {

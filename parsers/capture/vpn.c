@@ -488,8 +488,10 @@ static void outer(struct azf_vpn *v, const struct pkt *p, enum outer_kind kind, 
 /* Is this an outer packet, and which kind? */
 static enum outer_kind outer_kind(const struct azf_vpn *v, const struct pkt *p)
 {
+    /* A later fragment carries ciphertext, not an SPI or a whole ESP
+     * length: a tunnel packet, but nothing to learn or pair from it. */
     if (p->proto == PROTO_ESP)
-        return OUT_ESP;
+        return p->later_fragment ? OUT_OTHER : OUT_ESP;
     if (p->proto == PROTO_UDP && has_port(p, PORT_NATT)) {
         if (p->l4len == 9 && p->l4cap >= 9 && p->l4[8] == 0xff)
             return OUT_KEEPALIVE;          /* RFC 3948 NAT-keepalive */

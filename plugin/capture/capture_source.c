@@ -33,7 +33,8 @@
  * flow key with a mirrored flow (livedev.use-for-tracking, on by default). */
 #define AZ_SYNTH_DEVICE "azure-flowlogs"
 #define AZ_MERGE_BATCH 64
-#define AZ_BPF_CACHE 8
+/* One compiled filter per link type azf_rx_prepare lets through (12 of them). */
+#define AZ_BPF_CACHE 16
 /* A VPN Gateway capture shows IKE/ESP/OpenVPN early (every inner packet
  * leaves or enters through one); a file that has shown none in this many
  * packets is not classified further. */
@@ -248,7 +249,7 @@ static bool BpfPass(struct source *s, uint32_t linktype, const struct azf_cappkt
             e = &s->bpf_cache[i];
     if (e == NULL) {
         if (s->nbpf == AZ_BPF_CACHE)
-            return true;
+            return false; /* never unfiltered: a filter that cannot be applied drops */
         e = &s->bpf_cache[s->nbpf++];
         e->linktype = (int)linktype;
         pcap_t *dead = pcap_open_dead((int)linktype, 65535);
@@ -331,7 +332,11 @@ static TmEcode HandleCaptured(struct source *s, struct input *in, const struct a
     }
     if (MergeRecords(s, pkt->ts_us, false) != TM_ECODE_OK)
         return TM_ECODE_FAILED;
-    if (!BpfPass(s, pkt->linktype, pkt)) {
+    /* libpcap compiles for a DLT_ value, not the file's LINKTYPE_ number:
+     * LINKTYPE_RAW (101) and the other raw-IP numbers are DLT_RAW here. */
+    uint32_t dlt = rx.linktype == AZF_LINKTYPE_RAW ? (uint32_t)DLT_RAW
+                   : pkt->linktype == AZF_LINKTYPE_LOOP ? (uint32_t)DLT_LOOP : pkt->linktype;
+    if (!BpfPass(s, dlt, pkt)) {
         s->filtered++;
         return TM_ECODE_OK;
     }

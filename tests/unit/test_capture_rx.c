@@ -103,6 +103,26 @@ static void test_rx(void **state)
     while (sum >> 16)
         sum = (sum & 0xffff) + (sum >> 16);
     assert_int_equal(sum, 0xffff); /* header checksum redone */
+
+    /* A truncated fragment has no whole UDP header: a later one starts with
+     * payload, a first one (MF) carries the datagram's UDP length.  The IP
+     * length is cut, those bytes are left as they are. */
+    for (int first = 0; first <= 1; first++) {
+        memset(d, 0xaa, sizeof(d));
+        d[0] = 0x45; d[1] = 0; d[2] = 0x05; d[3] = 0xdc; d[9] = 17;
+        if (first) {
+            d[6] = 0x20; d[7] = 0;      /* MF, offset 0 */
+            d[24] = 0x0b; d[25] = 0xb8; /* UDP 3000: the whole datagram */
+        } else {
+            d[6] = 0x00; d[7] = 185;    /* offset 1480 */
+        }
+        memcpy(copy, d, 120);
+        assert_int_equal(azf_rx_prepare(&p, 65535, &rx), AZF_RX_OK);
+        assert_int_equal(rx.fix, 1);
+        azf_rx_fixup(&p, &rx, copy);
+        assert_int_equal(copy[2] << 8 | copy[3], 120);
+        assert_memory_equal(copy + 20, d + 20, 100);
+    }
 }
 
 int main(void)

@@ -586,6 +586,27 @@ static void fragments(void **state)
     put16(p.b + 6, 185);
     classify(v, &p, T0 + 2000, &o);
     assert_int_equal(o.layer, AZF_VPN_INNER);
+
+    /* A later fragment of an ESP packet: ciphertext where the SPI would be,
+     * a tunnel packet but neither ESP to learn an SPI from nor one an
+     * inner packet may pair with. */
+    uint32_t esp_spi = 0xc0ffee01;
+    esp4(&p, PEER, GW, esp_spi, 7, 1400);
+    put16(p.b + 6, 0x2000); /* MF: the first fragment */
+    classify(v, &p, T0 + 3000, &o);
+    assert_int_equal(o.kind, AZF_VPN_KIND_ESP);
+    esp4(&p, PEER, GW, 0xdeadbeef, 0xdeadbeef, 180);
+    put16(p.b + 6, 185);
+    classify(v, &p, T0 + 4000, &o);
+    assert_int_equal(o.layer, AZF_VPN_OUTER);
+    assert_int_equal(o.kind, AZF_VPN_KIND_OTHER);
+    assert_int_equal(o.have_spi, 0);
+    /* An inner packet of the length an ESP of 180 bytes would carry, just
+     * after: nothing to pair with, so no SPI. */
+    udp4(&p, "192.168.10.20", 53001, "10.1.0.5", 53, 146 - 28);
+    classify(v, &p, T0 + 4001, &o);
+    assert_int_equal(o.layer, AZF_VPN_INNER);
+    assert_int_equal(o.have_spi, 0);
     azf_vpn_free(v);
 }
 
