@@ -67,9 +67,16 @@ struct azf_capfile *azf_capfile_open(const char *path, char errbuf[AZF_ERRBUF_SI
  * and every later call returns -1 with the same message.
  * Records that are not packets (pcapng name resolution, statistics, custom
  * and unknown blocks; NetMon event/filter/adapter frames) are passed over
- * and not counted.  A packet that cannot be returned (pcapng interface id
- * not declared in its section; NetMon media type with no LINKTYPE, e.g.
- * Wi-Fi) is skipped and counted in azf_capfile_skipped, not returned as -1.
+ * and not counted.  A packet that cannot be returned is skipped and counted
+ * in azf_capfile_skipped, not returned as -1, wherever the records after it
+ * can still be found: a pcapng packet block whose fields contradict its
+ * (trailer-checked) length, one on an interface not declared in its section
+ * or whose description cannot be read (an option overrunning the block, an
+ * if_tsresol past 2^-63 or 10^-19: its times would be guessed); a NetMon
+ * frame the frame table points past the file; a NetMon media type with no
+ * LINKTYPE (e.g. Wi-Fi).  A pcap record over the file's snaplen is cut to
+ * the snaplen, as libpcap cuts it.  -1 is left for what loses the framing:
+ * a bad block or record length, a truncated record, a read error.
  * NetMon 2.0-2.2 times are the header's start time, read as UTC (NetMon
  * writes the capturing host's local time without a zone), plus the frame's
  * offset; 2.3 frames carry their own UTC time. */
@@ -78,15 +85,15 @@ enum azf_capfmt azf_capfile_format(const struct azf_capfile *f);
 /* Problems the reader worked around rather than stopped at: a time fraction
  * of a second or more (kept in its second: the fraction is clamped to the
  * second's last tick), a pcapng section of minor version other than 0 and 2
- * (read as 1.0: every 1.x shares the block structure; libpcap refuses 1.1).
+ * (read as 1.0: every 1.x shares the block structure; libpcap refuses 1.1),
+ * a pcap record cut to the snaplen, and each kind of skip above.
  * 1 and a "file:offset: what was done" in errbuf for each kind the first
- * time it occurs in the file; 0 when nothing new is to be said.  Call it
- * after azf_capfile_next. */
+ * time it occurs in the file, oldest first; 0 when nothing new is to be
+ * said.  Call it until it returns 0 after each azf_capfile_next. */
 int azf_capfile_warning(struct azf_capfile *f, char errbuf[AZF_ERRBUF_SIZE]);
 /* Packets whose time fraction was clamped so far. */
 uint64_t azf_capfile_bad_times(const struct azf_capfile *f);
-/* Packets skipped so far (unknown NetMon media type, undeclared pcapng
- * interface). */
+/* Packets skipped so far (see azf_capfile_next). */
 uint64_t azf_capfile_skipped(const struct azf_capfile *f);
 /* Packets returned with caplen < len so far. */
 uint64_t azf_capfile_truncated(const struct azf_capfile *f);

@@ -63,19 +63,36 @@ int capfile_fail(struct azf_capfile *f, char *errbuf, uint64_t off, const char *
     return -1;
 }
 
-void capfile_warn(struct azf_capfile *f, unsigned kind, uint64_t off, const char *fmt, ...)
+static void vwarn(struct azf_capfile *f, unsigned kind, uint64_t off, const char *tail, const char *fmt,
+                  va_list ap)
 {
     if (f->warned & kind)
         return;
     f->warned |= kind;
-    int n = snprintf(f->warning, sizeof(f->warning), "%s:%llu: ", f->path, (unsigned long long)off);
-    if (n >= 0 && (size_t)n < sizeof(f->warning)) {
-        va_list ap;
-        va_start(ap, fmt);
-        vsnprintf(f->warning + n, sizeof(f->warning) - (size_t)n, fmt, ap);
-        va_end(ap);
-    }
-    f->warn_pending = 1;
+    char *w = f->warnings[(f->warn_first + f->warn_count++) % CAPFILE_WARN_KINDS];
+    int n = snprintf(w, AZF_ERRBUF_SIZE, "%s:%llu: ", f->path, (unsigned long long)off);
+    if (n >= 0 && (size_t)n < AZF_ERRBUF_SIZE)
+        n += vsnprintf(w + n, AZF_ERRBUF_SIZE - (size_t)n, fmt, ap);
+    if (n >= 0 && (size_t)n < AZF_ERRBUF_SIZE)
+        snprintf(w + n, AZF_ERRBUF_SIZE - (size_t)n, "%s", tail);
+}
+
+void capfile_warn(struct azf_capfile *f, unsigned kind, uint64_t off, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vwarn(f, kind, off, "", fmt, ap);
+    va_end(ap);
+}
+
+int capfile_skip_item(struct azf_capfile *f, uint64_t off, const char *fmt, ...)
+{
+    f->skipped++;
+    va_list ap;
+    va_start(ap, fmt);
+    vwarn(f, CAPFILE_WARN_PACKET, off, ": skipped (later ones in this file too, counted)", fmt, ap);
+    va_end(ap);
+    return 0;
 }
 
 /* --- reader -------------------------------------------------------------------- */
@@ -253,10 +270,11 @@ enum azf_capfmt azf_capfile_format(const struct azf_capfile *f)
 
 int azf_capfile_warning(struct azf_capfile *f, char errbuf[AZF_ERRBUF_SIZE])
 {
-    if (!f->warn_pending)
+    if (f->warn_count == 0)
         return 0;
-    f->warn_pending = 0;
-    memcpy(errbuf, f->warning, AZF_ERRBUF_SIZE);
+    memcpy(errbuf, f->warnings[f->warn_first], AZF_ERRBUF_SIZE);
+    f->warn_first = (f->warn_first + 1) % CAPFILE_WARN_KINDS;
+    f->warn_count--;
     return 1;
 }
 

@@ -27,6 +27,8 @@ extern const struct capfile_ops azf_capfile_pcap_ops;
 extern const struct capfile_ops azf_capfile_pcapng_ops;
 extern const struct capfile_ops azf_capfile_netmon_ops;
 
+#define CAPFILE_WARN_KINDS 5 /* the CAPFILE_WARN_* bits below */
+
 struct azf_capfile {
     const struct capfile_ops *ops;
     char *path;
@@ -41,8 +43,10 @@ struct azf_capfile {
 
     uint64_t skipped, truncated, bad_times;
     unsigned warned;    /* CAPFILE_WARN_* kinds already reported */
-    int warn_pending;   /* warning[] not yet handed out */
-    char warning[AZF_ERRBUF_SIZE];
+    /* Warnings not yet handed out, oldest first: each kind is said once per
+     * file, so there can never be more than CAPFILE_WARN_KINDS. */
+    unsigned warn_first, warn_count;
+    char warnings[CAPFILE_WARN_KINDS][AZF_ERRBUF_SIZE];
     int failed;         /* after a -1 every later call repeats it */
     char failure[AZF_ERRBUF_SIZE];
     void *priv;         /* the format's state */
@@ -67,10 +71,19 @@ int capfile_fail(struct azf_capfile *f, char *errbuf, uint64_t off, const char *
 /* Kinds of azf_capfile_warning, each reported once per file. */
 #define CAPFILE_WARN_TIME 0x1u     /* a time fraction of a second or more */
 #define CAPFILE_WARN_VERSION 0x2u  /* a pcapng section of an unknown minor version */
+#define CAPFILE_WARN_SNAPLEN 0x4u  /* a pcap record over the file's snaplen, cut to it */
+#define CAPFILE_WARN_PACKET 0x8u   /* a framed packet record that cannot be read: skipped */
+#define CAPFILE_WARN_IFACE 0x10u   /* a pcapng interface whose options cannot be read */
 
 /* "path:offset: reason" as the pending warning, the first time `kind` occurs. */
 void capfile_warn(struct azf_capfile *f, unsigned kind, uint64_t off, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
+
+/* A packet record that is framed (the records after it can be found) but
+ * cannot be read: counted in `skipped`, said once per file as
+ * "path:offset: reason: skipped (...)".  Returns 0. */
+int capfile_skip_item(struct azf_capfile *f, uint64_t off, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
 
 /* --- byte order -------------------------------------------------------------- */
 static inline uint16_t cap_u16(const uint8_t *p, int be)

@@ -137,21 +137,29 @@ static int nm_next(struct azf_capfile *f, struct azf_cappkt *pkt, char *errbuf)
         long got = capfile_need(f, NM_FRAME_HDR, &p, errbuf);
         if (got < 0)
             return -1;
-        if (got < NM_FRAME_HDR)
-            return capfile_fail(f, errbuf, off, "truncated frame %u header (%ld of %d bytes)", s->next - 1, got,
-                                NM_FRAME_HDR);
+        /* Each frame is found through the table, not after the one before:
+         * a frame that does not fit the file is skipped and counted, and the
+         * table's other frames are still read. */
+        if (got < NM_FRAME_HDR) {
+            capfile_skip_item(f, off, "truncated frame %u header (%ld of %d bytes)", s->next - 1, got, NM_FRAME_HDR);
+            continue;
+        }
         uint64_t delta = cap_u64(p, 0);
         uint32_t wirelen = cap_u32(p + 8, 0), caplen = cap_u32(p + 12, 0);
-        if (caplen > CAPFILE_MAX_RECORD)
-            return capfile_fail(f, errbuf, off, "frame %u: captured length %u is over the %zu MiB record cap",
-                                s->next - 1, caplen, CAPFILE_MAX_RECORD >> 20);
+        if (caplen > CAPFILE_MAX_RECORD) {
+            capfile_skip_item(f, off, "frame %u: captured length %u is over the %zu MiB record cap",
+                              s->next - 1, caplen, CAPFILE_MAX_RECORD >> 20);
+            continue;
+        }
         size_t need = NM_FRAME_HDR + (size_t)caplen + trailer;
         got = capfile_need(f, need, &p, errbuf);
         if (got < 0)
             return -1;
-        if ((size_t)got < need)
-            return capfile_fail(f, errbuf, off, "truncated frame %u: %zu bytes needed, %ld left in the file",
-                                s->next - 1, need, got);
+        if ((size_t)got < need) {
+            capfile_skip_item(f, off, "truncated frame %u: %zu bytes needed, %ld left in the file", s->next - 1,
+                              need, got);
+            continue;
+        }
         const uint8_t *t = p + NM_FRAME_HDR + caplen;
         int lt = nm_linktype(s->minor >= 1 ? cap_u16(t, 0) : s->media);
         if (lt == MEDIA_UNKNOWN)

@@ -57,8 +57,6 @@ static int pcap_next(struct azf_capfile *f, struct azf_cappkt *pkt, char *errbuf
     if (caplen > CAPFILE_MAX_RECORD)
         return capfile_fail(f, errbuf, off, "caplen %u is over the %zu MiB record cap", caplen,
                             CAPFILE_MAX_RECORD >> 20);
-    if (s->snaplen != 0 && caplen > s->snaplen)
-        return capfile_fail(f, errbuf, off, "caplen %u is over the file's snaplen %u", caplen, s->snaplen);
     got = capfile_need(f, PCAP_REC + (size_t)caplen, &p, errbuf);
     if (got < 0)
         return -1;
@@ -78,6 +76,15 @@ static int pcap_next(struct azf_capfile *f, struct azf_cappkt *pkt, char *errbuf
         f->bad_times++;
     }
     cap_set_time(pkt, sec, ns);
+    if (s->snaplen != 0 && caplen > s->snaplen) {
+        /* A writer that understated its snaplen (or stored more than it):
+         * the record is still framed by its caplen.  libpcap hands on the
+         * first snaplen bytes, so stock -r sees those; so do we. */
+        capfile_warn(f, CAPFILE_WARN_SNAPLEN, off,
+                     "caplen %u is over the file's snaplen %u: cut to the snaplen, as libpcap cuts it "
+                     "(later ones in this file too)", caplen, s->snaplen);
+        caplen = s->snaplen;
+    }
     pkt->caplen = caplen;
     pkt->len = len;
     pkt->linktype = s->linktype;

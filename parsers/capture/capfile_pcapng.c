@@ -1,6 +1,7 @@
 /* capfile_pcapng: pcapng files — sections in either byte order, several
  * interfaces each with its own link type and time resolution (what
  * libpcap 1.10 refuses), enhanced, simple and obsolete packet blocks. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -24,6 +25,8 @@ struct ng_iface {
     uint32_t linktype, snaplen;
     uint64_t units;    /* time-stamp ticks per second */
     int64_t tsoffset;  /* seconds added to every time stamp */
+    int unreadable;    /* its description could not be read: its packets
+                        * are skipped, as their times would be guessed */
 };
 
 struct ng_state {
@@ -78,32 +81,43 @@ static int ng_shb(struct azf_capfile *f, struct ng_state *s, char *errbuf)
 static int ng_idb(struct azf_capfile *f, struct ng_state *s, const uint8_t *p, uint32_t len, uint64_t off,
                   char *errbuf)
 {
-    if (len < 20)
-        return capfile_fail(f, errbuf, off, "interface description block of %u bytes is below 20", len);
     if (s->nif >= MAX_IFACES)
         return capfile_fail(f, errbuf, off, "more than %u interfaces in a section", MAX_IFACES);
-    struct ng_iface ifc = {
-        .linktype = cap_u16(p + 8, s->be),
-        .snaplen = cap_u32(p + 12, s->be),
-        .units = 1000000, /* µs unless if_tsresol says otherwise */
-    };
-    uint32_t o = 16, end = len - 4;
-    while (end - o >= 4) {
+    /* The block is framed (its trailer matched), so a block too short for
+     * its fields or an option that cannot be read spoils this interface
+     * only: it keeps its index, so the other interfaces' packets are still
+     * told apart, and its own are skipped and counted (their times could
+     * only be guessed). */
+    struct ng_iface ifc = { .units = 1000000 }; /* µs unless if_tsresol says otherwise */
+    char why[AZF_ERRBUF_SIZE] = "";
+    uint64_t why_off = off;
+    if (len < 20) {
+        snprintf(why, sizeof(why), "interface description block of %u bytes is below 20", len);
+        len = 20; /* no options to read */
+    } else {
+        ifc.linktype = cap_u16(p + 8, s->be);
+        ifc.snaplen = cap_u32(p + 12, s->be);
+    }
+    for (uint32_t o = 16, end = len - 4; o <= end && end - o >= 4 && why[0] == '\0';) {
         uint16_t code = cap_u16(p + o, s->be), olen = cap_u16(p + o + 2, s->be);
         if (code == OPT_ENDOFOPT)
             break;
-        if (olen > end - o - 4)
-            return capfile_fail(f, errbuf, off + o, "option %u of %u bytes overruns its block", code, olen);
+        why_off = off + o;
+        if (olen > end - o - 4) {
+            snprintf(why, sizeof(why), "option %u of %u bytes overruns its block", code, olen);
+            break;
+        }
         const uint8_t *v = p + o + 4;
         if (code == OPT_IF_TSRESOL && olen >= 1) {
             unsigned n = v[0] & 0x7f;
             if (v[0] & 0x80) {
                 if (n > 63)
-                    return capfile_fail(f, errbuf, off + o, "if_tsresol 2^-%u is not supported", n);
-                ifc.units = (uint64_t)1 << n;
+                    snprintf(why, sizeof(why), "if_tsresol 2^-%u is not supported", n);
+                else
+                    ifc.units = (uint64_t)1 << n;
+            } else if (n > 19) {
+                snprintf(why, sizeof(why), "if_tsresol 10^-%u is not supported", n);
             } else {
-                if (n > 19)
-                    return capfile_fail(f, errbuf, off + o, "if_tsresol 10^-%u is not supported", n);
                 ifc.units = 1;
                 while (n--)
                     ifc.units *= 10;
@@ -112,8 +126,12 @@ static int ng_idb(struct azf_capfile *f, struct ng_state *s, const uint8_t *p, u
             ifc.tsoffset = (int64_t)cap_u64(v, s->be);
         }
         o += 4 + ((olen + 3u) & ~3u);
-        if (o > end)
-            break;
+    }
+    if (why[0] != '\0') {
+        capfile_warn(f, CAPFILE_WARN_IFACE, why_off,
+                     "%s: interface %zu's packets are skipped (later such interfaces in this file too, counted)",
+                     why, s->nif);
+        ifc.unreadable = 1;
     }
     if (s->nif == s->cap) {
         size_t ncap = s->cap ? s->cap * 2 : 4;
@@ -136,16 +154,17 @@ static void ng_time(struct azf_cappkt *pkt, const struct ng_iface *ifc, uint32_t
 }
 
 /* A packet block of len bytes at p (trailer checked).  1: *pkt filled;
- * 0: skipped (unknown interface); -1: bad block. */
+ * 0: skipped (undeclared or unreadable interface, fields that contradict the
+ * block's length). */
 static int ng_packet(struct azf_capfile *f, struct ng_state *s, uint32_t type, const uint8_t *p, uint32_t len,
-                     uint64_t off, struct azf_cappkt *pkt, char *errbuf)
+                     uint64_t off, struct azf_cappkt *pkt)
 {
     uint32_t ifid, caplen, wirelen, room;
     const struct ng_iface *ifc;
     if (type == BT_SPB) {
         if (len < 16)
-            return capfile_fail(f, errbuf, off, "simple packet block of %u bytes is below 16", len);
-        if (s->nif == 0) {
+            return capfile_skip_item(f, off, "simple packet block of %u bytes is below 16", len);
+        if (s->nif == 0 || s->ifs[0].unreadable) {
             f->skipped++;
             return 0;
         }
@@ -160,13 +179,14 @@ static int ng_packet(struct azf_capfile *f, struct ng_state *s, uint32_t type, c
         pkt->data = p + 12;
     } else {
         if (len < 32)
-            return capfile_fail(f, errbuf, off, "packet block of %u bytes is below 32", len);
+            return capfile_skip_item(f, off, "packet block of %u bytes is below 32", len);
         ifid = type == BT_EPB ? cap_u32(p + 8, s->be) : cap_u16(p + 8, s->be);
         caplen = cap_u32(p + 20, s->be);
         wirelen = cap_u32(p + 24, s->be);
         if (caplen > len - 32)
-            return capfile_fail(f, errbuf, off, "caplen %u overruns its %u-byte block", caplen, len);
-        if (ifid >= s->nif) {
+            /* Framed by its lengths: the blocks after it are still read. */
+            return capfile_skip_item(f, off, "caplen %u overruns its %u-byte block", caplen, len);
+        if (ifid >= s->nif || s->ifs[ifid].unreadable) {
             f->skipped++;
             return 0;
         }
@@ -236,7 +256,7 @@ static int ng_next(struct azf_capfile *f, struct azf_cappkt *pkt, char *errbuf)
             return capfile_fail(f, errbuf, off, "block trailer length %u differs from header length %u",
                                 cap_u32(p + len - 4, s->be), len);
         capfile_consume(f, len);
-        int rc = type == BT_IDB ? ng_idb(f, s, p, len, off, errbuf) : ng_packet(f, s, type, p, len, off, pkt, errbuf);
+        int rc = type == BT_IDB ? ng_idb(f, s, p, len, off, errbuf) : ng_packet(f, s, type, p, len, off, pkt);
         if (rc != 0)
             return rc;
     }

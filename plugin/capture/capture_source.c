@@ -409,8 +409,9 @@ static void FileSummary(struct source *s, struct input *in, struct azf_capfile *
 {
     uint64_t skipped = azf_capfile_skipped(f);
     if (skipped > 0) {
-        SCLogWarning("azflow: %s: %" PRIu64 " packets skipped (undeclared pcapng interface or "
-                     "Network Monitor media type without a link type)", in->name, skipped);
+        SCLogWarning("azflow: %s: %" PRIu64 " packets skipped (unreadable records, undeclared or "
+                     "unreadable pcapng interfaces, Network Monitor media types without a link type)",
+                in->name, skipped);
         s->skipped_records += skipped;
         g_skipped_input = true;
     }
@@ -440,7 +441,7 @@ static TmEcode ReadFile(struct source *s, const char *path)
     struct azf_cappkt pkt;
     int r;
     while ((r = azf_capfile_next(f, &pkt, errbuf)) == 1) {
-        if (azf_capfile_warning(f, errbuf))
+        while (azf_capfile_warning(f, errbuf))
             SCLogWarning("azflow: %s", errbuf);
         if (suricata_ctl_flags & SURICATA_STOP)
             break;
@@ -448,7 +449,7 @@ static TmEcode ReadFile(struct source *s, const char *path)
         if ((rc = HandleCaptured(s, &in, &pkt)) != TM_ECODE_OK)
             break;
     }
-    if (azf_capfile_warning(f, errbuf))
+    while (azf_capfile_warning(f, errbuf))
         SCLogWarning("azflow: %s", errbuf);
     if (r < 0) {
         SCLogError("azflow: %s", errbuf);

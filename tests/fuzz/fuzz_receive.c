@@ -53,7 +53,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     uint64_t touch = 0, oversized = 0, unknown = 0, handed = 0;
     int rc;
     while ((rc = azf_capfile_next(f, &pkt, err)) == 1) {
-        if (azf_capfile_warning(f, err))
+        while (azf_capfile_warning(f, err))
             FUZZ_CHECK(strncmp(err, path, strlen(path)) == 0 && err[strlen(path)] == ':',
                        "warning does not start with file:offset: %s", err);
         struct azf_rx rx;

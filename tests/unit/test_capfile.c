@@ -275,7 +275,18 @@ struct got {
     uint64_t skipped, truncated;
     enum azf_capfmt fmt;
     char err[AZF_ERRBUF_SIZE];
+    int nwarn;           /* warnings handed out, in order */
+    char warn[4][AZF_ERRBUF_SIZE];
 };
+
+static void take_warnings(struct azf_capfile *f, struct got *g)
+{
+    char w[AZF_ERRBUF_SIZE];
+    while (azf_capfile_warning(f, w)) {
+        assert_true(g->nwarn < 4);
+        memcpy(g->warn[g->nwarn++], w, sizeof(w));
+    }
+}
 
 static void read_all(const char *path, struct got *g)
 {
@@ -294,7 +305,9 @@ static void read_all(const char *path, struct got *g)
             g->last[g->n] = pkt.data[pkt.caplen - 1];
         }
         g->p[g->n++] = pkt;
+        take_warnings(f, g);
     }
+    take_warnings(f, g);
     if (g->rc < 0) {
         /* An error is final: the next call repeats it. */
         char again[AZF_ERRBUF_SIZE];
@@ -405,13 +418,22 @@ static void test_pcap_bad_lengths(void **state)
     struct bb b = {0};
     pcap_hdr(&b, 0xa1b2c3d4, 96, 1);
     pcap_rec(&b, 10, 1, 96, 200, 1);
-    pcap_rec(&b, 11, 1, 97, 200, 2); /* over the snaplen */
+    pcap_rec(&b, 11, 1, 97, 200, 2); /* over the snaplen: libpcap cuts it to 96 */
+    pcap_rec(&b, 12, 1, 98, 200, 3);
+    pcap_rec(&b, 13, 1, 40, 40, 4);
     struct got g;
     read_all(write_bb("snap.pcap", &b), &g);
-    assert_int_equal(g.n, 1);
-    assert_int_equal(g.rc, -1);
-    assert_int_equal(g.truncated, 1);
-    assert_contains(g.err, "snap.pcap:136: caplen 97 is over the file's snaplen 96");
+    assert_int_equal(g.rc, 0);
+    assert_int_equal(g.n, 4);
+    assert_int_equal(g.p[1].caplen, 96);
+    assert_int_equal(g.p[1].len, 200);
+    assert_int_equal(g.first[1], 2);
+    assert_int_equal(g.p[2].caplen, 96);
+    assert_int_equal(g.first[3], 4); /* the record after the long one is found */
+    assert_int_equal(g.p[3].caplen, 40);
+    assert_int_equal(g.truncated, 3);
+    assert_int_equal(g.nwarn, 1); /* said once per file */
+    assert_contains(g.warn[0], "snap.pcap:136: caplen 97 is over the file's snaplen 96: cut to the snaplen");
 
     b = (struct bb){0};
     pcap_hdr(&b, 0xa1b2c3d4, 0, 1); /* snaplen 0: only the record cap */
@@ -666,9 +688,20 @@ static void test_pcapng_bad_blocks(void **state)
     bad = b.n;
     ng_epb(&b, 0, 6, 20, 20, 2);
     set32(&b, bad + 20, 21);
+    ng_epb(&b, 0, 7, 20, 20, 3);
+    size_t bad2 = b.n;
+    ng_epb(&b, 0, 8, 20, 20, 4);
+    set32(&b, bad2 + 20, 0xffffffffu); /* caplen + 32 must not wrap */
+    ng_epb(&b, 0, 9, 20, 20, 5);
     read_all(write_bb("caplen.pcapng", &b), &g);
-    assert_int_equal(g.rc, -1);
-    assert_contains(g.err, "caplen 21 overruns its 52-byte block");
+    assert_int_equal(g.rc, 0);
+    assert_int_equal(g.n, 2);
+    assert_int_equal(g.first[0], 3);
+    assert_int_equal(g.first[1], 5);
+    assert_int_equal(g.skipped, 2);
+    assert_int_equal(g.nwarn, 1);
+    snprintf(want, sizeof(want), "caplen.pcapng:%zu: caplen 21 overruns its 52-byte block: skipped", bad);
+    assert_contains(g.warn[0], want);
 
     /* The file ends inside a block: packets before stay good. */
     b = (struct bb){0};
@@ -711,10 +744,55 @@ static void test_pcapng_bad_blocks(void **state)
     /* A bad if_tsresol, a bad byte-order magic. */
     b = (struct bb){0};
     ng_shb(&b);
-    ng_idb(&b, 1, 0, 20, 0);
+    ng_idb(&b, 1, 0, 20, 0);   /* interface 0: times unreadable */
+    ng_idb(&b, 113, 0, -1, 0); /* interface 1: fine */
+    ng_epb(&b, 0, 5, 20, 20, 1);
+    ng_epb(&b, 1, 6, 20, 20, 2);
+    ng_epb(&b, 0, 7, 20, 20, 3);
     read_all(write_bb("tsresol.pcapng", &b), &g);
-    assert_int_equal(g.rc, -1);
-    assert_contains(g.err, "if_tsresol 10^-20 is not supported");
+    assert_int_equal(g.rc, 0);
+    assert_int_equal(g.n, 1);
+    assert_int_equal(g.first[0], 2);
+    assert_int_equal(g.p[0].interface, 1);
+    assert_int_equal(g.p[0].linktype, 113);
+    assert_int_equal(g.skipped, 2);
+    assert_int_equal(g.nwarn, 1);
+    assert_contains(g.warn[0], "if_tsresol 10^-20 is not supported: interface 0's packets are skipped");
+
+    /* Two kinds met before one packet is returned: both are handed out,
+     * oldest first. */
+    b = (struct bb){0};
+    ng_shb(&b);
+    ng_idb(&b, 1, 0, 20, 0);
+    ng_idb(&b, 1, 0, -1, 0);
+    bad = b.n;
+    ng_epb(&b, 1, 5, 20, 20, 1);
+    set32(&b, bad + 20, 21);
+    ng_epb(&b, 1, 6, 20, 20, 2);
+    read_all(write_bb("two.pcapng", &b), &g);
+    assert_int_equal(g.n, 1);
+    assert_int_equal(g.nwarn, 2);
+    assert_contains(g.warn[0], "interface 0's packets are skipped");
+    assert_contains(g.warn[1], "caplen 21 overruns its 52-byte block: skipped");
+
+    /* An interface block too short for its fields keeps its index too;
+     * a simple packet block (interface 0) on it is skipped as well. */
+    b = (struct bb){0};
+    ng_shb(&b);
+    bad = b.n;
+    size_t at = ng_begin(&b, 1);
+    put32(&b, 1);
+    ng_end(&b, at);
+    ng_idb(&b, 1, 0, -1, 0);
+    ng_epb(&b, 1, 5, 20, 20, 1);
+    ng_spb(&b, 20, 20, 2);
+    read_all(write_bb("short-idb.pcapng", &b), &g);
+    assert_int_equal(g.rc, 0);
+    assert_int_equal(g.n, 1);
+    assert_int_equal(g.p[0].interface, 1);
+    assert_int_equal(g.skipped, 1); /* the SPB */
+    snprintf(want, sizeof(want), "short-idb.pcapng:%zu: interface description block of 16 bytes is below 20", bad);
+    assert_contains(g.warn[0], want);
 
     b = (struct bb){0};
     ng_shb(&b);
@@ -888,12 +966,28 @@ static void test_netmon_bad(void **state)
     };
     struct got g;
     struct bb b = {0};
-    nm_file(&b, 0, 1, fr, 2, 0);
+    struct nmframe fr3[3] = {fr[0], fr[1], {.delta_us = 2, .caplen = 60, .len = 60, .mark = 3}};
+    nm_file(&b, 0, 1, fr3, 3, 0);
     set32(&b, 128 + 77 + 12, 5000); /* frame 1 claims 5000 captured bytes */
     read_all(write_bb("cut.cap", &b), &g);
-    assert_int_equal(g.n, 1);
-    assert_int_equal(g.rc, -1);
-    assert_contains(g.err, "cut.cap:205: truncated frame 1: 5016 bytes needed");
+    assert_int_equal(g.rc, 0);
+    assert_int_equal(g.n, 2); /* the table still leads to frame 2 */
+    assert_int_equal(g.first[1], 3);
+    assert_int_equal(g.skipped, 1);
+    assert_int_equal(g.nwarn, 1);
+    assert_contains(g.warn[0], "cut.cap:205: truncated frame 1: 5016 bytes needed, 166 left in the file: skipped");
+
+    /* A table entry past the end of the file. */
+    b = (struct bb){0};
+    nm_file(&b, 0, 1, fr3, 3, 0);
+    set32(&b, b.n - 8, 1u << 30);
+    read_all(write_bb("entry.cap", &b), &g);
+    assert_int_equal(g.rc, 0);
+    assert_int_equal(g.n, 2);
+    assert_int_equal(g.first[0], 1);
+    assert_int_equal(g.first[1], 3);
+    assert_int_equal(g.skipped, 1);
+    assert_contains(g.warn[0], "entry.cap:1073741824: truncated frame 1 header (0 of 16 bytes): skipped");
 
     char err[AZF_ERRBUF_SIZE];
     b = (struct bb){0};
