@@ -39,6 +39,10 @@ static int ParseBool(const char *key, const char *val, bool *out, char *err, siz
 static int CheckKnownKeys(const SCConfNode *node, const char *prefix, const char *const *known,
         char *err, size_t errlen)
 {
+    /* `correlation: 60` is a section with a value and no keys: every key
+     * of it would silently keep its default. */
+    if (!SCConfNodeHasChildren(node) && node->val != NULL && node->val[0] != '\0')
+        return Fail(err, errlen, "%s: expected a mapping of its keys, got '%s'", prefix, node->val);
     const SCConfNode *child;
     TAILQ_FOREACH (child, &node->head, next) {
         bool ok = false;
@@ -250,6 +254,12 @@ static int LoadCorrelation(const SCConfNode *node, struct az_config *cfg, char *
             LoadSize(node, "memcap", &cfg->memcap, err, errlen) < 0 ||
             LoadSize(node, "history-memcap", &cfg->history_memcap, err, errlen) < 0)
         return -1;
+    /* The index's own tables (buckets, digest, the first pages of its
+     * interned values) take about 200 KB before the first record: below
+     * this every record would be evicted as it arrives. */
+    if (cfg->memcap < AZ_MIN_MEMCAP)
+        return Fail(err, errlen, "azure.correlation.memcap: %" PRIu64 " bytes is below the minimum of 1mb",
+                cfg->memcap);
     return 0;
 }
 
@@ -322,6 +332,13 @@ int AzConfigLoad(struct az_config *cfg, char *err, size_t errlen)
 
     const char *bookmarks = SCConfNodeLookupChildValue(root, "bookmarks");
     if (bookmarks != NULL) {
+        /* A file: an empty value or a folder cannot be written as one (the
+         * follower would warn at every poll, or fail under another key). */
+        struct stat bst;
+        size_t blen = strlen(bookmarks);
+        if (blen == 0 || bookmarks[blen - 1] == '/' ||
+                (stat(bookmarks, &bst) == 0 && S_ISDIR(bst.st_mode)))
+            return Fail(err, errlen, "azure.bookmarks: '%s' is not a file path", bookmarks);
         /* The file itself may not exist yet; its folder must be writable. */
         char *dir = SCStrdup(bookmarks);
         if (dir == NULL)

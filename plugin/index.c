@@ -272,12 +272,12 @@ int AzIndexInit(uint64_t memcap, uint64_t window_s, uint32_t buckets)
     memset(g_buckets, 0, g_nbuckets * sizeof(*g_buckets));
     for (size_t i = 0; i < NSTRIPES; i++)
         pthread_rwlock_init(&g_stripes[i], NULL);
-    AZ_STAT_ADD(memuse, g_nbuckets * sizeof(*g_buckets));
+    AZ_STAT_ADD(index_memuse, g_nbuckets * sizeof(*g_buckets));
     void *slots = HugeAlloc(AzDigestSize(g_nbuckets));
     if (slots == NULL)
         return -1;
     memset(slots, 0, AzDigestSize(g_nbuckets));
-    AZ_STAT_ADD(memuse, AzDigestSize(g_nbuckets));
+    AZ_STAT_ADD(index_memuse, AzDigestSize(g_nbuckets));
     AzDigestAttach(slots, g_nbuckets);
     return 0;
 }
@@ -323,7 +323,7 @@ static void UnlinkFromBucket(struct az_rec *r)
 /* Called with the FIFO lock held. */
 static void EvictOverMemcap(void)
 {
-    while (g_head != NULL && AZ_STAT_GET(memuse) > g_memcap) {
+    while (g_head != NULL && AZ_STAT_GET(index_memuse) > g_memcap) {
         struct az_rec *victim = g_head;
         g_head = victim->qnext;
         if (g_head == NULL)
@@ -335,7 +335,7 @@ static void EvictOverMemcap(void)
         victim->hnext = g_free;
         g_free = victim;
         g_nrecs--;
-        AZ_STAT_SUB(memuse, sizeof(struct az_rec));
+        AZ_STAT_SUB(index_memuse, sizeof(struct az_rec));
         AZ_STAT_ADD(records_evicted, 1);
     }
 }
@@ -417,7 +417,7 @@ static int Add(const struct azf_tuple *t, const char *blob, uint8_t flags)
         if (g_cursors[c].next == NULL)
             SetCursor(&g_cursors[c], r);
     g_nrecs++;
-    AZ_STAT_ADD(memuse, sizeof(*r));
+    AZ_STAT_ADD(index_memuse, sizeof(*r));
     EvictOverMemcap();
     pthread_mutex_unlock(&g_fifo_lock);
     return 0;

@@ -76,7 +76,7 @@ uint32_t AzInternString(const char *s)
             e->next = g_str_hash[b];
             g_str_hash[b] = e;
             az_intern_str_pages[page][id & (PAGE - 1)] = e->s;
-            AZ_STAT_ADD(memuse, size);
+            AZ_STAT_ADD(index_memuse, size);
         } else {
             free(e);
         }
@@ -127,7 +127,7 @@ uint32_t AzTabIntern(struct az_intern_tab *t, const void *v)
         if (t->pages[page] == NULL) {
             t->pages[page] = calloc(PAGE, t->size);
             if (t->pages[page] != NULL)
-                AZ_STAT_ADD(memuse, PAGE * t->size);
+                AZ_STAT_ADD(index_memuse, PAGE * t->size);
         }
         struct az_tab_ent *x = calloc(1, sizeof(*x));
         if (t->pages[page] != NULL && x != NULL) {
@@ -136,7 +136,7 @@ uint32_t AzTabIntern(struct az_intern_tab *t, const void *v)
             x->next = t->hash[b];
             t->hash[b] = x;
             memcpy(t->pages[page] + (size_t)(id & (PAGE - 1)) * t->size, v, t->size);
-            AZ_STAT_ADD(memuse, sizeof(*x));
+            AZ_STAT_ADD(index_memuse, sizeof(*x));
         } else {
             free(x);
         }

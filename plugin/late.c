@@ -244,8 +244,9 @@ static void Send(const struct az_flow_seen *s)
             continue;
         Packet *p = SurrogateBuild(s, toclient);
         if (p == NULL) {
-            if (s->live.proto == IPPROTO_TCP || s->live.proto == IPPROTO_UDP)
-                AZ_STAT_ADD(late_dropped, 1);
+            /* Out of memory, or a protocol without ports (ICMP): the
+             * record reaches no packet rule (README, azure.late_dropped). */
+            AZ_STAT_ADD(late_dropped, 1);
             return;
         }
         if (!Enqueue(s->live.worker, p)) {

@@ -68,7 +68,7 @@ int AzRecentInit(uint64_t memcap, uint64_t window_s, uint64_t delay_s)
         if (g_stripes[i].buckets == NULL)
             return -1;
     }
-    AZ_STAT_ADD(memuse, NSTRIPES * sizeof(*g_stripes));
+    AZ_STAT_ADD(history_memuse, NSTRIPES * (sizeof(*g_stripes) + g_nbuckets * sizeof(struct recent *)));
     return 0;
 }
 
@@ -145,7 +145,7 @@ void AzRecentClear(void)
         pthread_mutex_lock(&s->lock);
         while (s->head != NULL) {
             free(PopHead(s));
-            AZ_STAT_SUB(memuse, sizeof(struct recent));
+            AZ_STAT_SUB(history_memuse, sizeof(struct recent));
         }
         s->now_us = 0;
         pthread_mutex_unlock(&s->lock);
@@ -163,7 +163,7 @@ static struct recent *Trim(struct stripe *s)
 {
     for (int i = 0; i < TRIM_STEPS && s->head != NULL && Expired(s, s->head); i++) {
         free(PopHead(s));
-        AZ_STAT_SUB(memuse, sizeof(struct recent));
+        AZ_STAT_SUB(history_memuse, sizeof(struct recent));
     }
     if (s->n < s->max || s->head == NULL)
         return NULL;
@@ -202,7 +202,7 @@ void AzRecentNote(const struct az_key *k, uint64_t flow_id, int64_t start_us, in
     if (r == NULL) {
         r = malloc(sizeof(*r));
         if (r != NULL)
-            AZ_STAT_ADD(memuse, sizeof(*r));
+            AZ_STAT_ADD(history_memuse, sizeof(*r));
     }
     if (r != NULL) {
         memset(r, 0, sizeof(*r));

@@ -20,7 +20,6 @@ GETTER(records_correlated)
 GETTER(records_evicted)
 GETTER(blobs)
 GETTER(flows_enriched)
-GETTER(memuse)
 GETTER(detect_calls)
 GETTER(detect_key_changes)
 GETTER(detect_candidates)
@@ -36,6 +35,11 @@ GETTER(blob_requests)
 GETTER(blob_retries)
 GETTER(blob_failures)
 GETTER(blob_bytes)
+
+static uint64_t Get_memuse(void)
+{
+    return AZ_STAT_GET(index_memuse) + AZ_STAT_GET(history_memuse);
+}
 
 /* Seconds from the newest record time indexed to now: a stale source
  * shows as a growing lag (0 until a record is indexed). */

@@ -13,7 +13,12 @@ struct az_stats {
     atomic_uint_fast64_t records_evicted;
     atomic_uint_fast64_t blobs;
     atomic_uint_fast64_t flows_enriched;
-    atomic_uint_fast64_t memuse;
+    /* azure.memuse is their sum.  Each has its own bound: the record
+     * index (buckets, digest, records, interned values) correlation.memcap,
+     * the history of mirrored flows (recent.c) history-memcap; so neither
+     * may evict for the other's bytes. */
+    atomic_uint_fast64_t index_memuse;
+    atomic_uint_fast64_t history_memuse;
     /* The rule engine (kw_prefilter.c): packets it ran on, packets on
      * which it evaluated rules (a flow's facts or state changed, or a
      * window ran out), rules it made candidates, and flows it found no

@@ -1,0 +1,118 @@
+#!/usr/bin/python3
+"""Live late records for a flow without ports: one ICMP echo exchange and
+one UDP exchange replayed onto af-packet, then one VNet flow-log record for
+each, committed after the packets.  Late-record detection covers TCP and UDP
+only (README, "Scope"): the UDP record makes its header-only packets, the
+ICMP record makes none and is counted in azure.late_dropped ("a protocol
+without ports").  Writes the azure.late_* counters to OUTPUT_DIR/counters.json
+(Suricata shares this script's stdout)."""
+import json
+import os
+import signal
+import struct
+import subprocess
+import sys
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import azblob  # noqa: E402
+import live_vtap as lv  # noqa: E402
+import suricata_run  # noqa: E402
+
+CLIENT, ICMP_PEER, UDP_PEER = "10.0.0.4", "10.0.2.50", "10.0.2.51"
+BLOB = ("flowLogResourceID=/X/y=2026/m=11/d=28/h=04/m=00/macAddress=000D3AF87856/PT1H.json")
+
+
+def checksum(b):
+    if len(b) % 2:
+        b += b"\0"
+    s = sum(struct.unpack("!%dH" % (len(b) // 2), b))
+    s = (s >> 16) + (s & 0xffff)
+    return ~(s + (s >> 16)) & 0xffff
+
+
+def frame(src, dst, proto, l4):
+    """Ethernet + IPv4 (header checksum set) around l4."""
+    addr = lambda s: bytes(int(x) for x in s.split("."))  # noqa: E731
+    ip = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + len(l4), 1, 0, 64, proto, 0, addr(src), addr(dst))
+    ip = ip[:10] + struct.pack("!H", checksum(ip)) + ip[12:]
+    return bytes.fromhex("020000000002020000000001") + b"\x08\x00" + ip + l4
+
+
+def echo(icmp_type):
+    body = struct.pack("!BBHHH", icmp_type, 0, 0, 7, 1) + b"x" * 56
+    return body[:2] + struct.pack("!H", checksum(body)) + body[4:]
+
+
+def udp(sport, dport):
+    return struct.pack("!HHHH", sport, dport, 12, 0) + b"ping"
+
+
+def write_pcap(path, frames):
+    now = time.time()
+    with open(path, "wb") as f:
+        f.write(struct.pack("<IHHiIII", 0xa1b2c3d4, 2, 4, 0, 0, 65535, 1))
+        for i, fr in enumerate(frames):
+            f.write(struct.pack("<IIII", int(now), i * 1000, len(fr), len(fr)) + fr)
+
+
+def record(ms):
+    """One VNet flow-log record: the ICMP flow and the UDP flow, both ended."""
+    tuples = ["%d,%s,%s,0,0,1,O,E,NX,1,98,1,98" % (ms, CLIENT, ICMP_PEER),
+              "%d,%s,%s,40000,5000,17,O,E,NX,1,40,1,40" % (ms, CLIENT, UDP_PEER)]
+    return {"time": azblob.iso(ms), "flowLogGUID": "5f0c2a9e-0000-4000-8000-0000000000aa",
+            "macAddress": "000D3AF87856", "category": "FlowLogFlowEvent",
+            "flowLogResourceID": "/SUBSCRIPTIONS/X/FLOWLOGS/VNET1-FLOWLOG",
+            "targetResourceID": "/subscriptions/x/virtualNetworks/vnet1", "flowLogVersion": 4,
+            "operationName": "FlowLogFlowEvent",
+            "flowRecords": {"flows": [{"aclID": "/x/nsg-app", "flowGroups": [
+                {"rule": "R", "flowTuples": tuples}]}]}}
+
+
+def main():
+    if "--check" in sys.argv:
+        why = lv.check()
+        if why:
+            print(why)
+            return 1
+        return 0
+    out = os.environ["OUTPUT_DIR"]
+    pcap, logs, eve = os.path.join(out, "in.pcap"), os.path.join(out, "flowlogs"), os.path.join(out, "eve.json")
+    write_pcap(pcap, [frame(CLIENT, ICMP_PEER, 1, echo(8)), frame(ICMP_PEER, CLIENT, 1, echo(0)),
+                      frame(CLIENT, UDP_PEER, 17, udp(40000, 5000)), frame(UDP_PEER, CLIENT, 17, udp(5000, 40000))])
+    os.makedirs(logs, exist_ok=True)
+    args = ["--af-packet=" + lv.CAP, "--runmode", "workers", "--set", "af-packet.0=interface",
+            "--set", "af-packet.0.interface=" + lv.CAP, "--set", "af-packet.0.threads=1",
+            "--set", "af-packet.0.checksum-checks=no", "--set", "unix-command.enabled=no",
+            "--set", "stats.interval=1", "--set", "azure.flow-logs.0.path=%s" % logs,
+            "--set", "azure.flow-logs.0.follow=yes", "--set", "azure.bookmarks=%s/bookmarks" % out,
+            "--disable-detection"]
+    with lv.Netns() as ns:
+        proc = subprocess.Popen(["ip", "netns", "exec", ns.name] + suricata_run.command(out, args),
+                                preexec_fn=lv.die_with_parent)
+        try:
+            slog = os.path.join(out, "suricata.log")
+            lv.wait_for("start", lambda: os.path.exists(slog) and "Engine started" in open(slog).read(), 30, proc)
+            ms = int(time.time() * 1000)
+            ns.run("tcpreplay", "-q", "-i", lv.INJ, pcap)
+            lv.wait_for("the packets", lambda: lv.last_stats(eve).get("decoder", {}).get("pkts", 0) >= 4, 15, proc)
+            time.sleep(1)  # the record comes after the flows' last packets
+            azblob.append(os.path.join(logs, azblob.hour_path(BLOB, ms)), [record(ms)])
+            lv.wait_for("the records", lambda: lv.last_stats(eve).get("azure", {}).get("records") == 2, 15, proc)
+            time.sleep(2)  # a stats interval after the surrogates were sent
+            st = lv.last_stats(eve)["azure"]
+            with open(os.path.join(out, "counters.json"), "w") as f:
+                f.write(json.dumps({k: st[k] for k in ("records", "late_surrogates", "late_dropped",
+                                                       "late_flow_gone", "history_flows")}) + "\n")
+        finally:
+            proc.send_signal(signal.SIGTERM)
+            try:
+                proc.wait(timeout=lv.STOP_WAIT)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
+    return 0
+
+
+if __name__ == "__main__":
+    lv.run_main("live_late_icmp", main)
