@@ -312,7 +312,7 @@ static bool RuleHolds(DetectEngineThreadCtx *det_ctx, Packet *p, const struct az
 {
     if (r->alproto != ALPROTO_UNKNOWN && !AppProtoEquals(r->alproto, p->flow->alproto))
         return false;
-    for (uint16_t k = r->first_kw; k < r->first_kw + r->nkw; k++) {
+    for (uint32_t k = r->first_kw; k < r->first_kw + r->nkw; k++) {
         const struct az_pf_kw *kw = &g->kws[k];
         if (kw->Test != NULL ? !kw->Test(info, kw->ctx) : !kw->Match(det_ctx, p, r->s, kw->ctx))
             return false;
@@ -493,7 +493,7 @@ static int RuleAdd(struct az_pf_group *g, uint32_t *kw_cap, const Signature *s)
     uint32_t first = 0;
     for (uint32_t i = 0; i < g->nrules; i++)
         first += g->rules[i].nkw;
-    r->first_kw = (uint16_t)first;
+    r->first_kw = first;
     for (const SigMatch *sm = s->init_data->smlists[DETECT_SM_LIST_MATCH]; sm != NULL;
             sm = sm->next) {
         if (!IsAzureKeyword(sm->type) && sm->type != DETECT_FLOW)

@@ -25,7 +25,7 @@
 static bool RuleCould(const struct az_pf_group *g, const struct az_pf_rule *r,
         const struct az_flowinfo *info, bool counters, bool *uses_counters)
 {
-    for (uint16_t k = r->first_kw; k < r->first_kw + r->nkw; k++) {
+    for (uint32_t k = r->first_kw; k < r->first_kw + r->nkw; k++) {
         const struct az_pf_kw *kw = &g->kws[k];
         if (kw->Test == NULL)
             continue;
@@ -201,7 +201,7 @@ bool AzPfCouldHold(void *arg, const struct az_digest *d)
             continue;
         bool could = true;
         if (c->counters & (1u << i))
-            for (uint16_t k = r->first_kw; k < r->first_kw + r->nkw && could; k++)
+            for (uint32_t k = r->first_kw; k < r->first_kw + r->nkw && could; k++)
                 if (g->kws[k].Possible != NULL)
                     could = g->kws[k].Possible(&sums, g->kws[k].ctx);
         if (could)

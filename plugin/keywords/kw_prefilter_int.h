@@ -30,7 +30,7 @@ struct az_pf_rule {
     bool any_header;        /* its header admits every flow (ip any any -> any any) */
     AppProto alproto;       /* the header's app protocol, or ALPROTO_UNKNOWN */
     uint64_t key_mask;      /* the key bits it reads (gated rules) */
-    uint16_t first_kw, nkw; /* its azure and `flow` keywords in az_pf_group.kws */
+    uint32_t first_kw, nkw; /* its azure and `flow` keywords in az_pf_group.kws */
 };
 
 struct az_pf_group {
