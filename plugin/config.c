@@ -72,12 +72,13 @@ static int Dup(char **out, const char *v, const char *key, const char *name, cha
 static int LoadUrlSource(const SCConfNode *node, const char *key, const char *url,
         struct az_flowlog_source *src, char *err, size_t errlen)
 {
-    if (!azf_is_blob_url(url))
-        return Fail(err, errlen, "%s.url: '%s' is not an http:// or https:// URL", key, url);
+    /* The query first: no message may print it. */
     if (strpbrk(url, "?#") != NULL)
         return Fail(err, errlen,
                 "%s.url: a URL with a query is refused (it would print the SAS); put the SAS in sas-file",
                 key);
+    if (!azf_is_blob_url(url))
+        return Fail(err, errlen, "%s.url: '%s' is not an http:// or https:// URL", key, url);
     const char *sas = SCConfNodeLookupChildValue(node, "sas-file");
     const char *akey = SCConfNodeLookupChildValue(node, "account-key-file");
     const char *mi = SCConfNodeLookupChildValue(node, "managed-identity");

@@ -6,12 +6,15 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "blob_int.h"
 
+/* A scheme is case-insensitive (RFC 3986): "HTTPS://…?sig=…" is a URL to
+ * refuse without printing its query, not a file name to print. */
 int azf_is_blob_url(const char *s)
 {
-    return s != NULL && (strncmp(s, "https://", 8) == 0 || strncmp(s, "http://", 7) == 0);
+    return s != NULL && (strncasecmp(s, "https://", 8) == 0 || strncasecmp(s, "http://", 7) == 0);
 }
 
 char *azf_pct_encode(const char *s, int keep_slash)
@@ -89,6 +92,10 @@ int azf_blob_url_parse(const char *url, struct azf_blob_url *u, char errbuf[AZF_
         snprintf(errbuf, AZF_ERRBUF_SIZE, "%.160s: out of memory", url);
         goto out;
     }
+    /* One spelling of the scheme, so bookmark keys are the same whichever
+     * the configuration used. */
+    for (char *c = origin; *c != ':'; c++)
+        *c = (char)tolower((unsigned char)*c);
     char *colon = strrchr(hostname, ':');
     if (colon != NULL && strchr(colon, ']') == NULL)
         *colon = '\0';

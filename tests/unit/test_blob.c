@@ -40,6 +40,12 @@ static void url_path_style(void **state)
     assert_string_equal(u.path, "/devstoreaccount1/cont");
     assert_string_equal(u.printed, "http://127.0.0.1:10000/devstoreaccount1/cont/resourceId=/SUB");
     azf_blob_url_free(&u);
+    /* The scheme in any case is a URL, spelt one way (bookmark keys). */
+    assert_true(azf_is_blob_url("HTTP://127.0.0.1:10000/devstoreaccount1/cont"));
+    assert_int_equal(azf_blob_url_parse("HTTP://127.0.0.1:10000/devstoreaccount1/cont", &u, err), 0);
+    assert_string_equal(u.origin, "http://127.0.0.1:10000");
+    assert_string_equal(u.printed, "http://127.0.0.1:10000/devstoreaccount1/cont");
+    azf_blob_url_free(&u);
 }
 
 static void url_refused(void **state)
@@ -50,6 +56,8 @@ static void url_refused(void **state)
     assert_int_equal(azf_blob_url_parse("https://a.blob.core.windows.net/c?sv=1&sig=SECRET", &u, err), -1);
     assert_null(strstr(err, "SECRET"));
     assert_non_null(strstr(err, "sas-file"));
+    assert_int_equal(azf_blob_url_parse("HTTPS://a.blob.core.windows.net/c?sv=1&sig=SECRET", &u, err), -1);
+    assert_null(strstr(err, "SECRET"));
     assert_int_equal(azf_blob_url_parse("https://a.blob.core.windows.net/", &u, err), -1);
     assert_int_equal(azf_blob_url_parse("http://127.0.0.1:10000/devstoreaccount1", &u, err), -1);
     assert_int_equal(azf_blob_url_parse("/var/lib/flowlogs", &u, err), -1);
