@@ -60,8 +60,11 @@ uint32_t AzInternString(const char *s)
     uint32_t id = 0;
     uint32_t page = g_nstr >> AZ_TAB_PAGE_BITS;
     if (page < AZ_TAB_PAGES) {
-        if (az_intern_str_pages[page] == NULL)
+        if (az_intern_str_pages[page] == NULL) {
             az_intern_str_pages[page] = calloc(PAGE, sizeof(char *));
+            if (az_intern_str_pages[page] != NULL)
+                AZ_STAT_ADD(index_memuse, PAGE * sizeof(char *)); /* as AzTabIntern counts its pages */
+        }
         /* Padded to 16: SIMD pattern matchers read a sticky buffer in
          * aligned chunks past its end.  The JSON form is built here, once,
          * so EVE writers copy it instead of escaping every time. */
