@@ -239,12 +239,6 @@ def check_gone(out):
 
 
 def main():
-    if "--check" in sys.argv:
-        why = lv.check()
-        if why:
-            print(why)
-            return 1
-        return 0
     capture_mode = "--capture-mode" in sys.argv
     gone = "--gone" in sys.argv
     out = os.environ["OUTPUT_DIR"]

@@ -165,13 +165,6 @@ def last_stats(eve):
 
 
 def main():
-    if "--check" in sys.argv:
-        why = check()
-        if why:
-            print(why)
-            return 1
-        return 0
-
     out = os.environ["OUTPUT_DIR"]
     logs, bookmarks = os.path.join(out, "flowlogs"), os.path.join(out, "bookmarks")
     eve, slog = os.path.join(out, "eve.json"), os.path.join(out, "suricata.log")
@@ -305,7 +298,14 @@ def main():
 
 def run_main(name, main_fn):
     """Runs a live script's main: a stop from outside still runs the
-    clean-up (finally / Netns.__exit__); its errors end it with status 1."""
+    clean-up (finally / Netns.__exit__); its errors end it with status 1.
+    With --check (a case's `requires`), only says whether a live run can
+    happen here: status 1 and why, or 0."""
+    if "--check" in sys.argv:
+        why = check()
+        if why:
+            print(why)
+        sys.exit(1 if why else 0)
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     signal.signal(signal.SIGHUP, lambda *_: sys.exit(129))
     try:
