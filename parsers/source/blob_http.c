@@ -6,6 +6,7 @@
  * of a poll's changed blobs) runs a few at once over kept-alive connections. */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -181,7 +182,7 @@ static long asked_delay(CURL *c)
         char *end;
         long s = strtol(hd->value, &end, 10);
         if (end != hd->value)
-            return s * 1000;
+            return s > LONG_MAX / 1000 ? LONG_MAX : s < 0 ? -1 : s * 1000; /* capped by the caller */
     }
     return -1;
 }
@@ -499,6 +500,8 @@ static int transfer(struct azf_http *h, const char *url, headers_fn mk, void *ct
 {
     struct xfer x = { .url = url, .mk = mk, .ctx = ctx, .printed = printed, .resp = resp, .errbuf = errbuf };
     run(h, &x, 1);
+    if (x.rc < 0)
+        azf_http_resp_free(resp); /* no answer: what a failed attempt left goes */
     return x.rc;
 }
 
@@ -648,6 +651,8 @@ void azf_http_get_many(struct azf_http *h, struct azf_http_job *jobs, size_t n)
         if (urls == NULL || urls[i] == NULL)
             continue;
         jobs[i].rc = xs[x++].rc;
+        if (jobs[i].rc < 0)
+            azf_http_resp_free(&jobs[i].resp); /* no answer: a failed attempt's partial body goes */
         explicit_bzero(urls[i], strlen(urls[i]));
         free(urls[i]);
     }

@@ -35,10 +35,12 @@ struct blob_source {
     struct azf_cred cred;
     struct azf_http *http;
     char *keyprefix;       /* origin + container path + "/": every key starts with it */
+    char *folder;          /* the url's prefix as a folder ("…/NSG1/"), "" for the container */
     int64_t since_s;
     int64_t first_hour;    /* the oldest hour listed next; 0: not started */
     int64_t newest_bookmarked; /* hour of the newest bookmark at start-up, -1: none */
     int64_t listed_from, listed_to; /* the hours the last listing covered */
+    int64_t kept_from;     /* bookmarks of hours from this one on outlive their listing */
     char **res;            /* resource prefixes, each ending in "/y=" */
     size_t nres;
     int64_t res_at, res_hour;
@@ -47,6 +49,7 @@ struct blob_source {
     struct azf_follow_cbs cbs;
     struct ahead *ahead;   /* this poll's reads, in the follower's order */
     size_t nahead, ahead_next;
+    struct azf_follower *f; /* the follower reading it: its bookmarks */
 };
 
 /* A ranged read the follower will make this poll, fetched ahead with the
@@ -184,6 +187,8 @@ static int discover(struct blob_source *s, int64_t now, char *errbuf)
     for (size_t i = 0; i < l.nblobs; i++) {
         if (s->outside >= OUTSIDE_NOTICES + 1)
             break;
+        if (strncmp(l.blobs[i].name, s->folder, strlen(s->folder)) != 0)
+            continue; /* another folder's (…/NSG10 under …/NSG1) */
         char *url = NULL;
         if (asprintf(&url, "%s%s", s->keyprefix, l.blobs[i].name) < 0)
             continue;
@@ -208,6 +213,15 @@ static int discover(struct blob_source *s, int64_t now, char *errbuf)
         free(l.prefixes[i]);
         l.prefixes[i] = fixed;
     }
+    /* Only the url's folder: "…/NSG1" also lists "…/NSG10/y=". */
+    size_t kept = 0;
+    for (size_t i = 0; i < l.nprefixes; i++) {
+        if (strncmp(l.prefixes[i], s->folder, strlen(s->folder)) == 0)
+            l.prefixes[kept++] = l.prefixes[i];
+        else
+            free(l.prefixes[i]);
+    }
+    l.nprefixes = kept;
     free_res(s);
     s->res = l.prefixes;
     s->nres = l.nprefixes;
@@ -262,6 +276,27 @@ static int blob_list(void *src, struct azf_entry **v, size_t *n, char errbuf[AZF
         if (s->first_hour > cur)
             s->first_hour = cur;
     }
+    /* A blob of an older hour whose bytes were left unread (a failed or
+     * stopped read) stays listed until it is read: else it would leave the
+     * listing and its bookmark, and the rest of it, would be forgotten. */
+    const struct azf_bookmarks *bms = s->f != NULL ? azf_follower_bms(s->f) : NULL;
+    int64_t newest = -1;
+    for (size_t i = 0; bms != NULL && i < bms->n; i++) {
+        const struct azf_bookmark *b = &bms->v[i];
+        int64_t h = hour_of(b->key + strlen(s->keyprefix));
+        if (h > newest)
+            newest = h;
+        if (!b->recheck && b->mtime_ns != -1)
+            continue;
+        if (h >= 0 && h < s->first_hour)
+            s->first_hour = h;
+    }
+    /* What a restart would list again: `since` back without bookmarks, the
+     * hour before the newest bookmarked one with them.  The bookmarks of
+     * those hours outlive their listing (blob_covers), older ones go. */
+    s->kept_from = floor_hour(now - s->since_s);
+    if (newest >= 0 && newest - 3600 < s->kept_from)
+        s->kept_from = newest - 3600;
     if (s->res == NULL || now - s->res_at >= DISCOVER_S || s->res_hour != cur)
         if (discover(s, now, errbuf) < 0)
             return -1;
@@ -334,7 +369,11 @@ static int blob_covers(void *src, const char *key)
 {
     struct blob_source *s = src;
     int64_t h = hour_of(key + strlen(s->keyprefix));
-    return h < 0 || (h >= s->listed_from && h <= s->listed_to);
+    if (h < 0 || (h >= s->listed_from && h <= s->listed_to))
+        return 1;
+    /* An hour a restart would list again (blob_list): its positions must
+     * outlive its listing, or a restart reads those blobs again. */
+    return h >= s->kept_from ? 2 : 0;
 }
 
 /* --- reading ------------------------------------------------------------------ */
@@ -562,6 +601,7 @@ static void blob_free(void *src)
     azf_cred_free(&s->cred);
     azf_blob_url_free(&s->u);
     free(s->keyprefix);
+    free(s->folder);
     free(s);
 }
 
@@ -605,7 +645,11 @@ struct azf_follower *azf_follower_new_blob(const struct azf_blob_opts *o, const 
         blob_free(s);
         return NULL;
     }
-    if (asprintf(&s->keyprefix, "%s%s/", s->u.origin, s->u.path) < 0) {
+    /* The prefix names a folder: .../NSG1 is not also .../NSG10 (neither
+     * what it lists nor the bookmarks it owns in a shared file). */
+    if (asprintf(&s->folder, "%s%s", s->u.prefix, *s->u.prefix ? "/" : "") < 0)
+        s->folder = NULL;
+    if (s->folder == NULL || asprintf(&s->keyprefix, "%s%s/", s->u.origin, s->u.path) < 0) {
         s->keyprefix = NULL;
         snprintf(errbuf, AZF_ERRBUF_SIZE, "%.150s: out of memory", s->u.printed);
         blob_free(s);
@@ -617,7 +661,7 @@ struct azf_follower *azf_follower_new_blob(const struct azf_blob_opts *o, const 
     }
     /* Bookmarks of this container [+ prefix] are this source's. */
     char *prefix;
-    if (asprintf(&prefix, "%s%s", s->keyprefix, s->u.prefix) < 0) {
+    if (asprintf(&prefix, "%s%s", s->keyprefix, s->folder) < 0) {
         snprintf(errbuf, AZF_ERRBUF_SIZE, "%.150s: out of memory", s->u.printed);
         blob_free(s);
         return NULL;
@@ -627,6 +671,7 @@ struct azf_follower *azf_follower_new_blob(const struct azf_blob_opts *o, const 
     free(prefix);
     if (f == NULL)
         return NULL; /* s freed with it */
+    s->f = f;
     const struct azf_bookmarks *bms = azf_follower_bms(f);
     for (size_t i = 0; i < bms->n; i++) {
         int64_t h = hour_of(bms->v[i].key + strlen(s->keyprefix));

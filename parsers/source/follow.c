@@ -313,12 +313,16 @@ static void follow_blob(struct azf_follower *f, struct azf_bookmark *b, struct a
 /* --- the follower ---------------------------------------------------------- */
 
 /* A bookmarked blob the listing lacks: said when it is gone, silent when
- * it only left what the source lists (an hour no longer written). */
-static void gone(struct azf_follower *f, const char *key)
+ * it only left what the source lists (an hour no longer written).  1: the
+ * bookmark is kept as it is (a restart would list that blob again). */
+static int gone(struct azf_follower *f, const char *key)
 {
+    int c = f->ops->covers != NULL ? f->ops->covers(f->src, key) : 1;
+    if (c == 2)
+        return 1;
     f->dirty = 1;
-    if (f->ops->covers != NULL && !f->ops->covers(f->src, key))
-        return;
+    if (c == 0)
+        return 0;
     /* The path a user would know it by (root as given, when it is a prefix
      * of the key's spelling). */
     char *path = NULL;
@@ -332,6 +336,7 @@ static void gone(struct azf_follower *f, const char *key)
     notice(f, path != NULL ? path : strlen(key) > pl || strncmp(key, "http", 4) == 0 ? key : f->root,
            "blob is gone; forgetting its position");
     free(path);
+    return 0;
 }
 
 void azf_entries_free(struct azf_entry *v, size_t n)
@@ -390,8 +395,10 @@ long azf_follower_poll(struct azf_follower *f, char errbuf[AZF_ERRBUF_SIZE])
     for (size_t j = 0; j < n && !oom; j++) {
         const char *key = ents[j].key;
         for (; i < old.n && strcmp(old.v[i].key, key) < 0; i++) {
-            gone(f, old.v[i].key);
-            free(old.v[i].key);
+            if (gone(f, old.v[i].key))
+                next.v[next.n++] = old.v[i];
+            else
+                free(old.v[i].key);
         }
         int accepted = f->accept == NULL || f->accept(ents[j].path, f->accept_u);
         struct azf_bookmark *b;
@@ -423,8 +430,10 @@ long azf_follower_poll(struct azf_follower *f, char errbuf[AZF_ERRBUF_SIZE])
             next.v[next.n++] = old.v[i]; /* no verdict without a full listing */
             continue;
         }
-        gone(f, old.v[i].key);
-        free(old.v[i].key);
+        if (gone(f, old.v[i].key))
+            next.v[next.n++] = old.v[i];
+        else
+            free(old.v[i].key);
     }
     free(old.v);
     f->bms = next;

@@ -77,7 +77,8 @@ struct azf_source_ops {
     int (*same_blob)(const struct azf_entry *e, const struct azf_bookmark *b);
     /* A bookmarked blob missing from the listing: gone (1, said and
      * forgotten), or outside what this source lists now (0, an hour no
-     * longer written: forgotten silently). */
+     * longer written: forgotten silently; 2, one a restart would list
+     * again: its bookmark kept as it is). */
     int (*covers)(void *src, const char *key);
     /* May be NULL.  Before it reads them, the follower names the blobs it
      * will read this poll, in that order, each from its bookmark: a source

@@ -1,7 +1,8 @@
 #!/usr/bin/python3
 """Storage cases for `azflow follow|decode URL` against real Azurite.
 
-    blob_tool.py SCENARIO      (grow | key | errors | faults | hour | paging | parallel | skew | torn | crash)
+    blob_tool.py SCENARIO      (grow | key | errors | faults | hour | paging | parallel | skew | torn | crash |
+                               older | restart | folder | retryafter | leak)
 
 Runs in $OUTPUT_DIR with $TOOL (build/azflow).  Each scenario starts its own
 Azurite (azstore.py), grows PT1H.json blobs there as Azure does (Put Block +
@@ -724,13 +725,233 @@ def scenario_paging(count=5001):
         log("3 of %d blobs grown: %d tuples, %d requests" % (count, n, s["requests"]))
 
 
+def hour_name(rel, hours_back, mac=None):
+    """rel in the hour `hours_back` before this one (its records at that
+    hour's minute 10)."""
+    h = int(time.time()) // 3600 * 3600 - hours_back * 3600
+    return name_at(rel, h * 1000, mac), (h + 600) * 1000
+
+
+def scenario_older():
+    """The first poll reads back `since`: the read of an older hour's
+    blob (2 hours ago, no longer written, past the 15 minutes its hour stays
+    listed) gets a 403, which is not retried.  Its bookmark still needs the
+    read; the next polls list that hour again and read it: all its tuples
+    come out, once, as do this hour's."""
+    rel, records = corpus()
+    with storage() as (az, c):
+        old, old_ms = hour_name(rel, 2)
+        new, new_ms = hour_name(rel, 0, mac="000D3AF8EEEE")
+        azstore.commit(c, CONTAINER, old, azblob.rebase(records, old_ms))
+        size_new = azstore.commit(c, CONTAINER, new, azblob.rebase(records, int(time.time() * 1000)))
+        size_old = len(blob_bytes(c, old))
+        with Proxy(az) as px:
+            url = px.url()
+            with open(px.control, "w") as fc:
+                fc.write("403 read %s\n" % old.split("/macAddress=")[0])
+            bm = os.path.join(OUT, "bookmarks")
+            # (--since 3h: the blob 2 hours old is read back even if the hour turns now.)
+            f = Follower(url, key_cred(), bm, "older", extra=["--since", "3h"])
+            wait_for("this hour's blob", lambda: azblob.bookmark_offset(bm, url + "/" + new) == size_new - 2,
+                     proc=f)
+            if "403 read" not in open(px.log).read():
+                fail("the 403 on the older hour's read was not used")
+            log("403 on the read of the blob 2 hours old: injected in the first poll")
+            wait_for("the older hour's blob read after its 403",
+                     lambda: azblob.bookmark_offset(bm, url + "/" + old) == size_old - 2, timeout=10, proc=f)
+            log("the older hour's blob read at a later poll")
+            time.sleep(1)  # more polls: nothing read again
+            if f.stop() != 1:  # 1: a read failed (said), the follower went on
+                fail("follower exit %d, expected 1:\n%s" % (f.proc.returncode, f.stderr()))
+            expect_in(f.stderr(), "HTTP 403 AuthorizationFailure", "the failed read")
+        got = tuple_keys(open(f.out).read().splitlines())
+        same_once(got, decoded([blob_bytes(c, old), blob_bytes(c, new)]), "older hour past a 403")
+
+
+def scenario_restart():
+    """Blobs of hours no longer listed keep their bookmarks as long as a
+    restart would list those hours again: a blob 2 hours old, read in the
+    first poll and gone from the listing after it, is not read again by a
+    restart (which, without bookmarks, would read back `since`).  Then, with
+    the sensor's clock moved 2.5 hours on (libfaketime), blobs of the last
+    hour and the one before it are not read again by a restart either: a
+    restart lists from the hour before the newest bookmarked one."""
+    rel, records = corpus()
+    with storage() as (az, c):
+        url = "%s/%s" % (az.base(), CONTAINER)
+        cred = key_cred()
+        bm = os.path.join(OUT, "bookmarks")
+        old, old_ms = hour_name(rel, 2)
+        size = azstore.commit(c, CONTAINER, old, azblob.rebase(records, old_ms))
+        f = Follower(url, cred, bm, "restart1", extra=["--since", "3h"])  # 3h: whatever the hour turns
+        wait_for("the blob 2 hours old", lambda: azblob.bookmark_offset(bm, url + "/" + old) == size - 2, proc=f)
+        time.sleep(1.5)  # more polls: its hour is no longer listed
+        if f.stop() != 0:
+            fail("follower exit %d:\n%s" % (f.proc.returncode, f.stderr()))
+        if azblob.bookmark_offset(bm, url + "/" + old) != size - 2:
+            fail("the bookmark of the blob 2 hours old was dropped once its hour left the listing:\n" +
+                 open(bm).read())
+        log("run 1: the blob 2 hours old read; its bookmark kept after its hour left the listing")
+        outs = [f.out]
+        f = Follower(url, cred, bm, "restart2", extra=["--since", "3h"])
+        time.sleep(2)
+        if f.stop() != 0:
+            fail("follower exit %d:\n%s" % (f.proc.returncode, f.stderr()))
+        n = len(open(f.out).read().splitlines())
+        if n:
+            fail("restart: %d tuples read again" % n)
+        log("restart: 0 tuples the second time")
+        outs.append(f.out)
+        got = tuple_keys(sum((open(o).read().splitlines() for o in outs), []))
+        same_once(got, decoded([blob_bytes(c, old)]), "restart (blob 2 hours old)")
+        if not os.path.exists(FAKETIME_LIB):
+            print("SKIP: the clock-moved part: %s missing (Debian: libfaketime)" % FAKETIME_LIB)
+            return
+        # The last hour's blob and this hour's, read; then the sensor's clock
+        # 2.5 hours on: `since` (2 h) reaches this hour only, yet a restart
+        # lists the hour before it too.
+        prev, prev_ms = hour_name(rel, 1, mac="000D3AF8AAAA")
+        cur, cur_ms = hour_name(rel, 0, mac="000D3AF8BBBB")
+        sp = azstore.commit(c, CONTAINER, prev, azblob.rebase(records, prev_ms))
+        sc = azstore.commit(c, CONTAINER, cur, azblob.rebase(records, cur_ms))
+        f = Follower(url, cred, bm, "restart3")
+        wait_for("the last hour's and this hour's blobs",
+                 lambda: azblob.bookmark_offset(bm, url + "/" + prev) == sp - 2 and
+                 azblob.bookmark_offset(bm, url + "/" + cur) == sc - 2, proc=f)
+        if f.stop() != 0:
+            fail("follower exit %d:\n%s" % (f.proc.returncode, f.stderr()))
+        outs.append(f.out)
+        later = int(time.time()) // 3600 * 3600 + 9000
+        fake = datetime.datetime.fromtimestamp(later, datetime.timezone.utc).strftime("%Y-%m-%d %H:%M:%S")
+        for k in (4, 5):
+            f = Follower(url, cred, bm, "restart%d" % k, fake=fake)
+            time.sleep(2)
+            if f.stop() != 0:
+                fail("follower exit %d:\n%s" % (f.proc.returncode, f.stderr()))
+            n = len(open(f.out).read().splitlines())
+            if n:
+                fail("restart %d at %s: %d tuples read again" % (k - 2, fake, n))
+            outs.append(f.out)
+        if azblob.bookmark_offset(bm, url + "/" + prev) != sp - 2 or azblob.bookmark_offset(bm, url + "/" + old):
+            fail("at %s: the last hour's bookmark should be kept, the one 2 hours older dropped:\n%s" % (
+                fake, open(bm).read()))
+        log("clock at %s: two restarts, 0 tuples again; the oldest bookmark (4 hours back) dropped" % fake)
+        got = tuple_keys(sum((open(o).read().splitlines() for o in outs), []))
+        same_once(got, decoded([blob_bytes(c, old), blob_bytes(c, prev), blob_bytes(c, cur)]), "restarts")
+
+
+def scenario_folder():
+    """A URL prefix names a folder: of the resources NSG1 and NSG10, a source
+    on …/NSG1 reads only NSG1's blob, and one on …/NSG10 sharing its
+    bookmarks file reads NSG10's (its bookmarks are not NSG1's)."""
+    rel, records = corpus()
+    now_ms = int(time.time() * 1000)
+    with storage() as (az, c):
+        base = "%s/%s" % (az.base(), CONTAINER)
+        cred = key_cred()
+        bm = os.path.join(OUT, "bookmarks")
+        names = {}
+        for i, nsg in enumerate(("NSG1", "NSG10")):
+            names[nsg] = name_at(rel, now_ms).replace("NETWORKWATCHER_EASTUS_VNET1-FLOWLOG", nsg)
+            azstore.commit(c, CONTAINER, names[nsg], azblob.rebase(records, now_ms + i * 1000))
+        folder = names["NSG1"].split("/NSG1/")[0]
+        for nsg, again in (("NSG1", False), ("NSG10", False), ("NSG1", True), ("NSG10", True)):
+            url = "%s/%s/%s" % (base, folder, nsg)
+            r = run_tool(["follow", "--once", "--since", "1h", "--bookmarks", bm] + cred + [url], want_rc=0)
+            got = tuple_keys(r.stdout.splitlines())
+            if r.stderr.strip():
+                log("source …/%s: %s" % (nsg, r.stderr.strip()))
+            same_once(got, [] if again else decoded([blob_bytes(c, names[nsg])]),
+                      "source …/%s%s" % (nsg, " again" if again else ""))
+            if nsg == "NSG1" and "/NSG10/" in r.stdout + r.stderr:
+                fail("the source on …/NSG1 named a blob of NSG10:\n" + r.stdout + r.stderr)
+        for nsg in ("NSG1", "NSG10"):
+            if azblob.bookmark_offset(bm, base + "/" + names[nsg]) is None:
+                fail("no bookmark for %s's blob:\n%s" % (nsg, open(bm).read()))
+        log("…/NSG1 read NSG1's blob only, …/NSG10 NSG10's; both bookmarked in one file; NSG1 again: nothing")
+
+
+def scenario_retryafter():
+    """A 503 whose Retry-After (seconds) is past any integer, on a listing
+    and on a read: the delay asked is capped (AZFLOW_BLOB_RETRY_CAP_MS, 300
+    ms here), the request retried, every tuple out."""
+    rel, records = corpus()
+    now_ms = int(time.time() * 1000)
+    with storage() as (az, c):
+        name = name_at(rel, now_ms)
+        azstore.commit(c, CONTAINER, name, azblob.rebase(records, now_ms))
+        with Proxy(az, {}) as px:
+            with open(px.control, "w") as fc:
+                fc.write("503huge list\n503huge read\n")
+            os.environ["AZFLOW_BLOB_RETRY_CAP_MS"] = "300"
+            t = time.time()
+            r = run_tool(["follow", "--once", "--stats", "--since", "1h"] + key_cred() + [px.url()])
+            wall = time.time() - t
+            with open(os.path.join(OUT, "follow.err"), "w") as f:
+                f.write(r.stderr)
+            if r.returncode != 0:
+                fail("exit %d:\n%s" % (r.returncode, r.stderr))
+            used = open(px.log).read()
+            if used.count("503huge") != 2:
+                fail("the two faults were not both used:\n" + used)
+            s = stats_of(r.stderr)
+            if s["retries"] != 2 or s["failures"]:
+                fail("retries %d failures %d, expected 2 and 0" % (s["retries"], s["failures"]))
+            if wall > 10:
+                fail("%.1f s: the delay asked was not capped" % wall)
+            log("Retry-After: 99999999999999999999 on a list and a read: each retried after the cap, %.1f s in all"
+                % wall)
+            same_once(tuple_keys(r.stdout.splitlines()), decoded([blob_bytes(c, name)]), "retry-after past any integer")
+
+
+def scenario_leak():
+    """A request cut by a connection reset on every try (6: the first and 5
+    retries) fails: a read, a listing, a managed identity's token request; the tool, under valgrind,
+    leaks nothing of the partial bodies; the next run reads the blob whole."""
+    rel, records = corpus()
+    now_ms = int(time.time() * 1000)
+    with storage() as (az, c):
+        name = name_at(rel, now_ms)
+        azstore.commit(c, CONTAINER, name, azblob.rebase(records, now_ms))
+        bm = os.path.join(OUT, "bookmarks")
+        with Proxy(az) as px:
+            os.environ.update(AZFLOW_BLOB_RETRY_BASE_MS="1", AZFLOW_BLOB_RETRY_CAP_MS="5")
+            args = ["follow", "--once", "--stats", "--since", "1h", "--bookmarks", bm] + key_cred() + [px.url()]
+            vg = ["valgrind", "-q", "--leak-check=full", "--errors-for-leak-kinds=definite", "--error-exitcode=99"]
+            # The token request of a managed identity too (transfer(), not a
+            # batch): the proxy on AZFLOW_IMDS_ENDPOINT resets each of its 6
+            # tries, so nothing behind the proxy ever answers it.
+            mi = ["follow", "--once", "--managed-identity", px.url()]
+            imds = px.url().rsplit("/", 2)[0] + "/metadata/identity/oauth2/token"
+            for what, targs, env in (("read", args, {}), ("list", args, {}),
+                                     ("token", mi, {"AZFLOW_IMDS_ENDPOINT": imds})):
+                kind = "read" if what == "token" else what
+                used = open(px.log).read().count("reset " + kind) if os.path.exists(px.log) else 0
+                with open(px.control, "w") as fc:
+                    fc.write(("reset %s\n" % kind) * 6)
+                r = subprocess.run(vg + [TOOL] + targs, capture_output=True, text=True, timeout=240,
+                                   env=dict(os.environ, **env))
+                with open(os.path.join(OUT, "valgrind-%s.err" % what), "w") as f:
+                    f.write(r.stderr)
+                if open(px.log).read().count("reset " + kind) - used != 6:
+                    fail("the 6 resets were not all used:\n" + open(px.log).read())
+                if r.returncode == 99:
+                    fail("valgrind: the failed %s leaked:\n%s" % (what, r.stderr[-3000:]))
+                if r.returncode != 1 or "(6 tries)" not in r.stderr:
+                    fail("exit %d, expected 1 with the %s failed after 6 tries:\n%s" % (r.returncode, what, r.stderr))
+                log("a %s reset on all 6 tries: failed, said, nothing leaked (valgrind)" % what)
+            r = run_tool(args, want_rc=0)
+            same_once(tuple_keys(r.stdout.splitlines()), decoded([blob_bytes(c, name)]), "the next run")
+
 def main():
     os.makedirs(OUT, exist_ok=True)
     which = sys.argv[1] if len(sys.argv) > 1 else ""
     scenarios = {"grow": lambda: scenario_grow("sas"), "key": lambda: scenario_grow("key"),
                  "errors": scenario_errors, "faults": scenario_faults, "hour": scenario_hour,
                  "paging": scenario_paging, "parallel": scenario_parallel, "skew": scenario_skew,
-                 "torn": scenario_torn, "crash": scenario_crash}
+                 "torn": scenario_torn, "crash": scenario_crash, "older": scenario_older,
+                 "restart": scenario_restart, "folder": scenario_folder, "retryafter": scenario_retryafter,
+                 "leak": scenario_leak}
     if which not in scenarios:
         sys.exit(__doc__)
     scenarios[which]()

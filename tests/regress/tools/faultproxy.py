@@ -5,10 +5,12 @@
 
 Forwards every request to 127.0.0.1:UPSTREAM_PORT (keep-alive on both sides)
 and answers as Azurite did, except when CONTROL_FILE names faults: one per
-line, `KIND WHAT`, each used once, in order, on the first request it fits:
+line, `KIND WHAT [PART]`, each used once, in order, on the first request it
+fits (of that kind and, with PART, whose path holds PART):
 
     WHAT   list (List Blobs) | read (Get Blob) | any
     KIND   503     503 ServerBusy with Retry-After: 1
+           503huge 503 ServerBusy with Retry-After: 99999999999999999999 (past any integer)
            429     429 with x-ms-retry-after-ms: 300
            500     500 OperationTimedOut, no delay asked (exponential backoff)
            reset   Azurite's answer cut after half its body by a TCP reset
@@ -36,6 +38,7 @@ import struct
 import sys
 import threading
 import time
+import urllib.parse
 
 UPSTREAM = int(sys.argv[1])
 PORTFILE, CONTROL, LOG = sys.argv[2], sys.argv[3], sys.argv[4]
@@ -69,17 +72,17 @@ def count(delta, read=False):
             os.rename(LOG + ".inflight.tmp", LOG + ".inflight")
 
 
-def take_fault(kind_of_request):
+def take_fault(kind_of_request, path):
     with lock:
         try:
             lines = [l.split() for l in open(CONTROL).read().splitlines() if l.strip()]
         except FileNotFoundError:
             return None
-        for i, (kind, what) in enumerate(lines):
-            if what in (kind_of_request, "any"):
+        for i, (kind, what, *part) in enumerate(lines):
+            if what in (kind_of_request, "any") and (not part or part[0] in path):
                 del lines[i]
                 with open(CONTROL + ".tmp", "w") as f:
-                    f.write("".join("%s %s\n" % tuple(l) for l in lines))
+                    f.write("".join(" ".join(l) + "\n" for l in lines))
                 os.rename(CONTROL + ".tmp", CONTROL)
                 return kind
     return None
@@ -127,12 +130,15 @@ class Handler(socketserver.BaseRequestHandler):
                 f.write("skew %s %s\n" % (kind, target.split("?")[0]))
             sock.sendall(error(403, "Server failed to authenticate the request", "AuthenticationFailed"))
             return True
-        fault = take_fault(kind)
+        fault = take_fault(kind, urllib.parse.unquote(target.split("?")[0]))
         if fault:
             with open(LOG, "a") as f:
                 f.write("%s %s %s\n" % (fault, kind, target.split("?")[0]))
         if fault == "503":
             sock.sendall(error(503, "Server Busy", "ServerBusy", ["Retry-After: 1"]))
+            return True
+        if fault == "503huge":
+            sock.sendall(error(503, "Server Busy", "ServerBusy", ["Retry-After: 99999999999999999999"]))
             return True
         if fault == "429":
             sock.sendall(error(429, "Too Many Requests", "TooManyRequests", ["x-ms-retry-after-ms: 300"]))
