@@ -8,7 +8,6 @@ without ports").  Writes the azure.late_* counters to OUTPUT_DIR/counters.json
 (Suricata shares this script's stdout)."""
 import json
 import os
-import signal
 import struct
 import subprocess
 import sys
@@ -99,13 +98,10 @@ def main():
                 f.write(json.dumps({k: st[k] for k in ("records", "late_surrogates", "late_dropped",
                                                        "late_flow_gone", "history_flows")}) + "\n")
         finally:
-            proc.send_signal(signal.SIGTERM)
-            try:
-                proc.wait(timeout=lv.STOP_WAIT)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
-    return 0
+            if not lv.stop(proc):
+                return 1
+        lv.log("Suricata exited: %d" % proc.returncode)
+    return proc.returncode
 
 
 if __name__ == "__main__":

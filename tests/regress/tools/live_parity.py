@@ -37,7 +37,6 @@ live}/eve.json, timeline.log and parity.json (what was compared).
 """
 import json
 import os
-import signal
 import struct
 import subprocess
 import sys
@@ -323,15 +322,8 @@ def main():
             lv.log("stats: late_surrogates %s, flows_retained %s, history_flows %s" %
                    (st.get("late_surrogates"), st.get("flows_retained"), st.get("history_flows")))
         finally:
-            if proc.poll() is None:
-                proc.send_signal(signal.SIGTERM)
-                try:
-                    proc.wait(timeout=lv.STOP_WAIT)
-                except subprocess.TimeoutExpired:
-                    proc.kill()
-                    proc.wait()
-                    lv.log("Suricata did not stop on SIGTERM; killed")
-                    return 1
+            if not lv.stop(proc):
+                return 1
         lv.log("Suricata exited: %d" % proc.returncode)
     if proc.returncode != 0:
         return proc.returncode

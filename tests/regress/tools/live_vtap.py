@@ -283,17 +283,26 @@ def main():
                      lambda: last_stats(eve).get("azure", {}).get("records") == total, 10, proc)
             log("stats: azure.records == %d" % total)
         finally:
-            if proc.poll() is None:
-                proc.send_signal(signal.SIGTERM)
-                try:
-                    proc.wait(timeout=STOP_WAIT)
-                except subprocess.TimeoutExpired:
-                    proc.kill()
-                    proc.wait()
-                    log("Suricata did not stop on SIGTERM; killed")
-                    return 1
+            if not stop(proc):
+                return 1
         log("Suricata exited: %d" % proc.returncode)
     return proc.returncode
+
+
+def stop(proc):
+    """SIGTERM, then STOP_WAIT for Suricata to exit; killed past it.  False
+    when it had to be killed (a stop that hangs is a failure of its own)."""
+    if proc.poll() is not None:
+        return True
+    proc.send_signal(signal.SIGTERM)
+    try:
+        proc.wait(timeout=STOP_WAIT)
+        return True
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+        log("Suricata did not stop on SIGTERM; killed")
+        return False
 
 
 def run_main(name, main_fn):
