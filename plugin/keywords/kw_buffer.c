@@ -18,17 +18,19 @@
 static int g_rule_buffer_id = -1;
 static int g_acl_buffer_id = -1;
 
-/* AzKwBufferOverride's info, and per buffer (rule, acl) whether it may
- * still hold a string of it: per thread, as a detect thread handles one
- * packet at a time. */
+/* AzKwBufferOverride's info, per thread, as a detect thread handles one
+ * packet at a time; and the packet it was last used on (with its pcap_cnt,
+ * as packets are recycled): Suricata cleans its buffers only at the end of
+ * a packet, so until then any buffer of ours may hold the override's text.
+ * Which ones is not worth tracking: a transform gives a buffer a list id of
+ * its own, and overrides come at a flow's first look only. */
 static __thread const struct az_flowinfo *t_override;
-static __thread bool t_stale[2];
+static __thread const Packet *t_override_pkt;
+static __thread uint64_t t_override_cnt;
 
 void AzKwBufferOverride(const struct az_flowinfo *info)
 {
     t_override = info;
-    if (info != NULL)
-        t_stale[0] = t_stale[1] = true;
 }
 
 /* The buffer of one string of the flow info, transformed once per packet and
@@ -38,14 +40,16 @@ static InspectionBuffer *AzBufferGet(DetectEngineThreadCtx *det_ctx,
         const char *(*field)(const struct az_flowinfo *))
 {
     InspectionBuffer *buffer = InspectionBufferGet(det_ctx, list_id);
-    bool *stale = &t_stale[list_id == g_rule_buffer_id ? 0 : 1];
+    if (t_override != NULL) {
+        t_override_pkt = p;
+        t_override_cnt = p->pcap_cnt;
+    }
     /* Set up again over a cached one, never cleared by hand: Suricata
      * queues a buffer for its end-of-packet clean only when it is empty. */
-    if (buffer->inspect == NULL || unlikely(*stale)) {
+    if (buffer->inspect == NULL || t_override != NULL ||
+            unlikely(p == t_override_pkt && p->pcap_cnt == t_override_cnt)) {
         const struct az_flowinfo *info = t_override != NULL ? t_override : AzKwRecordInfo(p);
         const char *s = info != NULL ? field(info) : NULL;
-        if (t_override == NULL && buffer->inspect == NULL)
-            *stale = false; /* cleaned since: nothing left of an override */
         if (s == NULL || *s == '\0')
             return NULL;
         InspectionBufferSetupAndApplyTransforms(
