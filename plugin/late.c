@@ -202,7 +202,15 @@ static Packet *SurrogateBuild(const struct az_flow_seen *s, bool toclient)
 }
 
 /* Queues p on the worker's injection queue; false when the worker is gone
- * or Suricata is stopping (the caller frees p). */
+ * or Suricata is stopping (the caller frees p).
+ *
+ * The stop flag alone is not enough: read just before Suricata sets it, it
+ * lets a packet through that lands after the worker's last drain, and
+ * Suricata frees a workers-mode queue with BUG_ON(len).  A thread sets
+ * THV_FLOW_LOOP before its last drain (SCTmThreadsSlotPacketLoopFinish),
+ * whose every look at the queue's length takes the queue's mutex: tested
+ * under that mutex, a packet queued before the flag is set is one the
+ * drain sees. */
 static bool Enqueue(struct az_worker *w, Packet *p)
 {
     bool ok = false;
@@ -212,14 +220,16 @@ static bool Enqueue(struct az_worker *w, Packet *p)
         PacketQueue *q = tv->stream_pq;
         if (q != NULL) {
             SCMutexLock(&q->mutex_q);
-            PacketEnqueue(q, p);
-            /* autofp workers wait on their input queue, which this is; a
-             * workers-mode thread polls its private queue, whose condition
-             * variable Suricata never initialised. */
-            if (tv->inq != NULL && q == tv->inq->pq)
-                SCCondSignal(&q->cond_q);
+            if (!TmThreadsCheckFlag(tv, THV_FLOW_LOOP | THV_KILL | THV_RUNNING_DONE)) {
+                PacketEnqueue(q, p);
+                /* autofp workers wait on their input queue, which this is;
+                 * a workers-mode thread polls its private queue, whose
+                 * condition variable Suricata never initialised. */
+                if (tv->inq != NULL && q == tv->inq->pq)
+                    SCCondSignal(&q->cond_q);
+                ok = true;
+            }
             SCMutexUnlock(&q->mutex_q);
-            ok = true;
         }
     }
     pthread_mutex_unlock(&g_workers_lock);
