@@ -530,6 +530,29 @@ static struct curl_slist *add(struct curl_slist *l, const char *fmt, ...)
     return r;
 }
 
+/* Shared Key: VERB, 11 standard headers (only If-Match used), the x-ms-*
+ * headers sorted, then /account + path + sorted query.  Sized from the
+ * request: a blob's name, percent-encoded, may take 12 KB. */
+static int sign(struct azf_http *h, const struct azf_http_req *rq, const char *date, const char *range,
+                char *auth, size_t authlen)
+{
+    size_t cap = 512 + strlen(h->u->account) + strlen(rq->path) + (rq->if_match ? strlen(rq->if_match) : 0);
+    for (size_t i = 0; rq->query[i] != NULL; i += 2)
+        cap += strlen(rq->query[i]) + strlen(rq->query[i + 1]) + 2;
+    char *sts = malloc(cap);
+    if (sts == NULL)
+        return -1;
+    int n = snprintf(sts, cap, "GET\n\n\n\n\n\n\n\n%s\n\n\n\nx-ms-date:%s\n%s%s%sx-ms-version:%s\n/%s%s",
+                     rq->if_match ? rq->if_match : "", date, *range ? "x-ms-range:" : "", range, *range ? "\n" : "",
+                     AZF_XMS_VERSION, h->u->account, rq->path);
+    for (size_t i = 0; rq->query[i] != NULL && n > 0 && (size_t)n < cap; i += 2)
+        n += snprintf(sts + n, cap - (size_t)n, "\n%s:%s", rq->query[i], rq->query[i + 1]);
+    int rc = n > 0 && (size_t)n < cap ? azf_cred_sign(h->cred, h->u->account, sts, auth, authlen) : -1;
+    explicit_bzero(sts, cap);
+    free(sts);
+    return rc;
+}
+
 static struct curl_slist *storage_headers(void *u, char *errbuf)
 {
     struct storage_ctx *x = u;
@@ -568,22 +591,13 @@ static struct curl_slist *storage_headers(void *u, char *errbuf)
         }
         l = add(l, "Authorization: Bearer %s", cr->token);
     } else if (cr->kind == AZF_CRED_KEY) {
-        /* Shared Key: VERB, 11 standard headers (only If-Match used), the
-         * x-ms-* headers sorted, then /account + path + sorted query. */
-        char sts[4096];
-        int n = snprintf(sts, sizeof(sts), "GET\n\n\n\n\n\n\n\n%s\n\n\n\nx-ms-date:%s\n%s%s%sx-ms-version:%s\n/%s%s",
-                         rq->if_match ? rq->if_match : "", date, *range ? "x-ms-range:" : "", range,
-                         *range ? "\n" : "", AZF_XMS_VERSION, x->h->u->account, rq->path);
-        for (size_t i = 0; rq->query[i] != NULL && n > 0 && (size_t)n < sizeof(sts); i += 2)
-            n += snprintf(sts + n, sizeof(sts) - (size_t)n, "\n%s:%s", rq->query[i], rq->query[i + 1]);
         char auth[256];
-        if (n <= 0 || (size_t)n >= sizeof(sts) || azf_cred_sign(cr, x->h->u->account, sts, auth, sizeof(auth)) < 0) {
+        if (sign(x->h, rq, date, range, auth, sizeof(auth)) < 0) {
             curl_slist_free_all(l);
             snprintf(errbuf, AZF_ERRBUF_SIZE, "%.150s: cannot sign the request", rq->printed);
             return NULL;
         }
         l = add(l, "Authorization: %s", auth);
-        explicit_bzero(sts, sizeof(sts));
     }
     if (l == NULL)
         snprintf(errbuf, AZF_ERRBUF_SIZE, "%.150s: out of memory", rq->printed);

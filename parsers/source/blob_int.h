@@ -111,15 +111,32 @@ struct azf_listed {
     char etag[80];     /* as listed (unquoted) */
 };
 
+/* The longest blob name read from a listing: Azure allows 1,024 characters,
+ * at most 4 bytes each in UTF-8.  A longer one is not a name Azure gives. */
+#define AZF_NAME_MAX 4096
+
+/* A name a listing held but the parser skipped (longer than AZF_NAME_MAX). */
+struct azf_skipped {
+    uint64_t offset;   /* byte offset of its element in the listing answer */
+    uint64_t len;      /* its length in bytes */
+    uint64_t hash;     /* FNV-1a 64 of all its bytes: the same name, said once */
+    int prefix;        /* a BlobPrefix (a resource), not a Blob */
+};
+
 struct azf_listing {
     struct azf_listed *blobs;
     size_t nblobs, capblobs;
     char **prefixes;   /* BlobPrefix names (delimiter listings) */
     size_t nprefixes, capprefixes;
     char *next_marker; /* NULL or "": the listing is complete */
+    struct azf_skipped *skipped; /* of the last page parsed */
+    size_t nskipped, capskipped;
 };
 
-/* Parses one List Blobs page, appending to l (next_marker replaced). */
+/* Parses one List Blobs page, appending to l (next_marker and skipped
+ * replaced).  A name over AZF_NAME_MAX is skipped and noted in l->skipped,
+ * the rest of the page read; a NextMarker too long to hold is an error
+ * (the listing could not go on). */
 int azf_listing_parse(const char *xml, size_t len, struct azf_listing *l, char errbuf[AZF_ERRBUF_SIZE]);
 void azf_listing_free(struct azf_listing *l);
 /* RFC 1123 ("Sat, 28 Nov 2026 04:27:22 GMT") -> s since epoch; -1 if not. */

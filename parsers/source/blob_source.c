@@ -28,6 +28,8 @@
 /* A listed ETag in quotes, as If-Match sends it. */
 #define QUOTED_ETAG 84
 #define OUTSIDE_NOTICES 10
+/* Over-long names skipped are said once each, this many at most. */
+#define SKIPPED_NOTICES 16
 #define SKEW_NOTICE_S 3600
 
 struct blob_source {
@@ -45,6 +47,9 @@ struct blob_source {
     size_t nres;
     int64_t res_at, res_hour;
     unsigned outside;      /* names outside the layout noticed so far */
+    uint64_t skipped;      /* over-long names skipped by listings, all polls */
+    uint64_t said[SKIPPED_NOTICES]; /* hashes of the skipped names said */
+    unsigned nsaid;
     int64_t skew_noticed;  /* when clock skew was last said; 0: never */
     struct azf_follow_cbs cbs;
     struct ahead *ahead;   /* this poll's reads, in the follower's order */
@@ -112,6 +117,47 @@ static void cred_note(const char *what, void *u)
 
 /* --- listing ------------------------------------------------------------------ */
 
+/* Names a listing page skipped (too long to be Azure's): counted, and
+ * each said once, by the container's URL, the listing's prefix (an hour's;
+ * NULL: the resources' discovery) and the byte offset in its answer. */
+static void note_skipped(struct blob_source *s, const char *prefix, const struct azf_listing *l)
+{
+    for (size_t i = 0; i < l->nskipped; i++) {
+        const struct azf_skipped *k = &l->skipped[i];
+        s->skipped++;
+        if (s->nsaid > SKIPPED_NOTICES)
+            continue; /* the last word was said */
+        unsigned j = 0;
+        while (j < s->nsaid && j < SKIPPED_NOTICES && s->said[j] != k->hash)
+            j++;
+        if (j < s->nsaid && j < SKIPPED_NOTICES)
+            continue; /* this name was said */
+        /* Built whole: the prefix of an hour's listing is a resource's path. */
+        char *what = NULL;
+        const char *q = prefix ? "'" : "";
+        int n;
+        if (s->nsaid == SKIPPED_NOTICES)
+            n = asprintf(&what, "more blob names skipped from listings; skipped without a word");
+        else if (k->len == 0)
+            n = asprintf(&what, "listing%s%s%s at byte %llu: a blob without a name; skipped (%llu so far)",
+                         prefix ? " of prefix '" : "", prefix ? prefix : "", q, (unsigned long long)k->offset,
+                         (unsigned long long)s->skipped);
+        else
+            n = asprintf(&what,
+                         "listing%s%s%s at byte %llu: a %s name of %llu bytes, over %u (Azure allows 1,024 "
+                         "characters); skipped (%llu so far)",
+                         prefix ? " of prefix '" : "", prefix ? prefix : "", q, (unsigned long long)k->offset,
+                         k->prefix ? "resource (BlobPrefix)" : "blob", (unsigned long long)k->len,
+                         (unsigned)AZF_NAME_MAX, (unsigned long long)s->skipped);
+        if (s->nsaid < SKIPPED_NOTICES)
+            s->said[s->nsaid] = k->hash;
+        s->nsaid++;
+        note(s, s->u.printed, n < 0 ? "listing: a blob name skipped" : what);
+        if (n >= 0)
+            free(what);
+    }
+}
+
 /* Every page of one listing into l. */
 static int list_all(struct blob_source *s, const char *prefix, const char *delimiter, struct azf_listing *l,
                     char *errbuf)
@@ -154,6 +200,7 @@ static int list_all(struct blob_source *s, const char *prefix, const char *delim
             snprintf(errbuf, AZF_ERRBUF_SIZE, "%.100s: %.150s", s->u.printed, why);
             return -1;
         }
+        note_skipped(s, delimiter == NULL ? prefix : NULL, l);
         if (l->next_marker == NULL || l->next_marker[0] == '\0')
             return 0;
         marker = l->next_marker;

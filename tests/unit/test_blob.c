@@ -123,6 +123,66 @@ static void listing(void **state)
     azf_listing_free(&l);
 }
 
+/* A page whose middle blob's name is longer than Azure allows: that blob
+ * is skipped and noted at the byte offset of its Name, the blobs around it
+ * are read (was: the whole page failed as "out of memory").  A name between
+ * 2,048 bytes and the limit (1,024 characters of UTF-8) is read.  A
+ * NextMarker too long to send back fails the page (not a listing cut short
+ * without a word). */
+static void listing_long_names(void **state)
+{
+    char *fit = malloc(AZF_NAME_MAX + 1), *over = malloc(AZF_NAME_MAX + 2);
+    assert_non_null(fit);
+    assert_non_null(over);
+    memset(fit, 'f', AZF_NAME_MAX);
+    fit[AZF_NAME_MAX] = '\0';
+    memset(over, 'o', AZF_NAME_MAX + 1);
+    over[AZF_NAME_MAX + 1] = '\0';
+    char *page = NULL;
+    assert_true(asprintf(&page,
+                         "<EnumerationResults><Blobs>"
+                         "<Blob><Name>a.json</Name><Properties><Content-Length>1</Content-Length></Properties></Blob>"
+                         "<Blob><Name>%s</Name><Properties><Content-Length>2</Content-Length></Properties></Blob>"
+                         "<Blob><Name>%s</Name><Properties><Content-Length>3</Content-Length></Properties></Blob>"
+                         "<Blob><Properties><Content-Length>4</Content-Length></Properties></Blob>"
+                         "<BlobPrefix><Name>%s</Name></BlobPrefix>"
+                         "</Blobs><NextMarker/></EnumerationResults>",
+                         over, fit, over) > 0);
+    struct azf_listing l = { 0 };
+    char err[AZF_ERRBUF_SIZE];
+    assert_int_equal(azf_listing_parse(page, strlen(page), &l, err), 0);
+    assert_int_equal(l.nblobs, 2);
+    assert_string_equal(l.blobs[0].name, "a.json");
+    assert_string_equal(l.blobs[1].name, fit);
+    assert_int_equal(l.blobs[1].size, 3);
+    assert_int_equal(l.nprefixes, 0);
+    assert_int_equal(l.nskipped, 3);
+    const char *second = strstr(page, "</Blob>") + strlen("</Blob><Blob>");
+    assert_int_equal(l.skipped[0].offset, (uint64_t)(second - page));
+    assert_memory_equal(page + l.skipped[0].offset, "<Name>oooo", 10);
+    assert_int_equal(l.skipped[0].len, AZF_NAME_MAX + 1);
+    assert_int_equal(l.skipped[0].prefix, 0);
+    assert_int_equal(l.skipped[1].len, 0); /* the Blob without a Name */
+    assert_int_equal(l.skipped[2].prefix, 1);
+    assert_int_equal(l.skipped[2].hash, l.skipped[0].hash); /* the same name */
+    azf_listing_free(&l);
+    free(page);
+    /* A NextMarker longer than any Azure makes: the listing cannot go on. */
+    char *marker = malloc(8 * AZF_NAME_MAX);
+    assert_non_null(marker);
+    memset(marker, 'm', 8 * AZF_NAME_MAX - 1);
+    marker[8 * AZF_NAME_MAX - 1] = '\0';
+    assert_true(asprintf(&page, "<EnumerationResults><Blobs><Blob><Name>a.json</Name></Blob></Blobs>"
+                                "<NextMarker>%s</NextMarker></EnumerationResults>", marker) > 0);
+    assert_int_equal(azf_listing_parse(page, strlen(page), &l, err), -1);
+    assert_non_null(strstr(err, "NextMarker over"));
+    azf_listing_free(&l);
+    free(page);
+    free(marker);
+    free(fit);
+    free(over);
+}
+
 static void shared_key(void **state)
 {
     struct azf_cred c;
@@ -190,6 +250,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(url_vhost),     cmocka_unit_test(url_path_style), cmocka_unit_test(url_refused),
         cmocka_unit_test(durations),     cmocka_unit_test(rfc1123),        cmocka_unit_test(listing),
+        cmocka_unit_test(listing_long_names),
         cmocka_unit_test(shared_key),    cmocka_unit_test(sas_expiry),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -2,7 +2,8 @@
 """Storage cases for `azflow follow|decode URL` against real Azurite.
 
     blob_tool.py SCENARIO      (grow | key | errors | faults | hour | paging | parallel | skew | torn | crash |
-                               older | restart | folder | retryafter | leak)
+                               older | restart | folder | retryafter | leak |
+                               longname)
 
 Runs in $OUTPUT_DIR with $TOOL (build/azflow).  Each scenario starts its own
 Azurite (azstore.py), grows PT1H.json blobs there as Azure does (Put Block +
@@ -943,6 +944,61 @@ def scenario_leak():
             r = run_tool(args, want_rc=0)
             same_once(tuple_keys(r.stdout.splitlines()), decoded([blob_bytes(c, name)]), "the next run")
 
+def scenario_longname():
+    """Blob names longer than 2,047 bytes in one hour's listing, beside a
+    plain one: a name of 870 characters (2,270 bytes of UTF-8, a name Azure
+    allows) is read like any other (its request signed with Shared Key); one
+    of 5,000 bytes (no name Azure gives) is skipped, said once with the
+    container's URL and its byte offset in the listing answer, and counted;
+    the blobs around it are read all the same (was: the whole listing failed
+    with "out of memory", every poll, and nothing of that hour was read).  A
+    resource whose prefix is that long is said and skipped the same way
+    (was: left out without a word)."""
+    rel, records = corpus()
+    now_ms = int(time.time() * 1000)
+    with storage() as (az, c):
+        url = "%s/%s" % (az.base(), CONTAINER)
+        plain = name_at(rel, now_ms)
+        euros = name_at(rel, now_ms, mac="000D3AF8EEEE").replace("/PT1H.json", "/" + "\u20ac" * 700 + "/PT1H.json")
+        over = name_at(rel, now_ms, mac="000D3AF8FFFF").replace("/PT1H.json", "/" + "X" * 5000 + "/PT1H.json")
+        res = name_at(rel, now_ms).replace("NETWORKWATCHERRG/", "NETWORKWATCHERRG/" + "R" * 5000 + "/")
+        for i, n in enumerate((plain, euros, over, res)):
+            azstore.commit(c, CONTAINER, n, azblob.rebase(records, now_ms + i * 1000))
+        log("names of %s bytes written" % ", ".join(str(len(n.encode())) for n in (plain, euros, over, res)))
+        bm = os.path.join(OUT, "bookmarks")
+        f = Follower(url, key_cred(), bm, "follow")
+        sp, se = len(blob_bytes(c, plain)), len(blob_bytes(c, euros))
+        wait_for("the plain blob and the one of 2,270 bytes",
+                 lambda: azblob.bookmark_offset(bm, url + "/" + plain) == sp - 2 and
+                 azblob.bookmark_offset(bm, url + "/" + euros) == se - 2, proc=f)
+        time.sleep(1.5)  # more polls: each name is said once
+        if f.stop() != 0:
+            fail("follower exit %d:\n%s" % (f.proc.returncode, f.stderr()))
+        err = f.stderr()
+        # Where the hour's listing holds the long name: its <Name> element.
+        hour = plain.split("/m=00/")[0] + "/"
+        r, xml = c.request("GET", CONTAINER, {"restype": "container", "comp": "list", "prefix": hour})
+        at = xml.index(b"<Name>" + over.encode()[:over.index("XXXX")])
+        said = ("azflow: %s: listing of prefix '%s' at byte %d: a blob name of %d bytes, over 4096 (Azure allows "
+                "1,024 characters); skipped (" % (url, hour, at, len(over.encode())))
+        if err.count(said) != 1:
+            fail("expected once: %r\nin:\n%s" % (said, err[:3000]))
+        log("the name of 5,000 bytes: said once, with the listing's byte offset %d" % at)
+        # The resources' listing, as the tool asks for it (Azurite 3.35 cuts
+        # a BlobPrefix after the delimiter's first character: its length is
+        # read from the answer).
+        r, xml = c.request("GET", CONTAINER, {"restype": "container", "comp": "list", "delimiter": "/y=",
+                                               "prefix": ""})
+        at = xml.index(b"<Name>" + res.encode()[:res.index("RRRR") + 4])
+        length = xml.index(b"</Name>", at) - at - len(b"<Name>")
+        said = "azflow: %s: listing at byte %d: a resource (BlobPrefix) name of %d bytes, over 4096" % (url, at, length)
+        expect_in(err, said, "the resource of 5,000 bytes")
+        if "out of memory" in err:
+            fail("out of memory said:\n" + err[:3000])
+        got = tuple_keys(open(f.out).read().splitlines())
+        same_once(got, decoded([blob_bytes(c, plain), blob_bytes(c, euros)]), "long names")
+
+
 def main():
     os.makedirs(OUT, exist_ok=True)
     which = sys.argv[1] if len(sys.argv) > 1 else ""
@@ -951,7 +1007,7 @@ def main():
                  "paging": scenario_paging, "parallel": scenario_parallel, "skew": scenario_skew,
                  "torn": scenario_torn, "crash": scenario_crash, "older": scenario_older,
                  "restart": scenario_restart, "folder": scenario_folder, "retryafter": scenario_retryafter,
-                 "leak": scenario_leak}
+                 "leak": scenario_leak, "longname": scenario_longname}
     if which not in scenarios:
         sys.exit(__doc__)
     scenarios[which]()
