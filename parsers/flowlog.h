@@ -20,7 +20,8 @@
 extern "C" {
 #endif
 
-#define AZF_ERRBUF_SIZE 256
+/* Room for a storage blob's whole URL (without its query) and what to fix. */
+#define AZF_ERRBUF_SIZE 1024
 
 enum azf_source { AZF_SOURCE_NSG = 1, AZF_SOURCE_VNET = 2 };
 enum azf_direction { AZF_DIR_INBOUND = 1, AZF_DIR_OUTBOUND = 2 };

@@ -219,6 +219,24 @@ static void append(char *errbuf, const char *s)
     errbuf[n + k] = '\0';
 }
 
+/* "printed: " and the message; only the message when printed is NULL (the
+ * caller names the resource).  Whole: a URL cut short may name another blob. */
+static void say(char *errbuf, const char *printed, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static void say(char *errbuf, const char *printed, const char *fmt, ...)
+{
+    int n = printed != NULL ? snprintf(errbuf, AZF_ERRBUF_SIZE, "%s: ", printed) : 0;
+    if (n < 0 || n >= AZF_ERRBUF_SIZE) {
+        if (n < 0)
+            errbuf[0] = '\0';
+        return;
+    }
+    errbuf[n] = '\0';
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(errbuf + n, AZF_ERRBUF_SIZE - (size_t)n, fmt, ap);
+    va_end(ap);
+}
+
 static void transport_error(struct azf_http *h, CURLcode rc, const char *printed, const char *detail,
                             char *errbuf)
 {
@@ -242,7 +260,7 @@ static void transport_error(struct azf_http *h, CURLcode rc, const char *printed
         break;
     }
     const char *tls = fix[0] == ';' && strstr(fix, "ca-file") ? "TLS: " : "";
-    snprintf(errbuf, AZF_ERRBUF_SIZE, "%.150s: %s", printed, tls);
+    say(errbuf, printed, "%s", tls);
     /* Cut short at worst: its start names the source. */
     append(errbuf, *detail ? detail : curl_easy_strerror(rc));
     append(errbuf, fix);
@@ -328,7 +346,7 @@ static void start(struct azf_http *h, struct xfer *x, CURL *c)
         x->hdrs = NULL;
         x->c = NULL;
         atomic_fetch_add(&h->failures, 1);
-        snprintf(x->errbuf, AZF_ERRBUF_SIZE, "%.150s: libcurl cannot start the request", x->printed);
+        say(x->errbuf, x->printed, "libcurl cannot start the request");
         finish(x, -1);
         return;
     }
@@ -344,13 +362,13 @@ static void ended(struct azf_http *h, struct xfer *x, CURLcode rc)
     long delay = -1;
     int retry;
     if (rc == CURLE_ABORTED_BY_CALLBACK) {
-        snprintf(x->errbuf, AZF_ERRBUF_SIZE, "%.150s: cancelled", x->printed);
+        say(x->errbuf, x->printed, "cancelled");
         finish(x, -1);
         return;
     }
     if (rc == CURLE_WRITE_ERROR && x->sink.overflow) {
         atomic_fetch_add(&h->failures, 1);
-        snprintf(x->errbuf, AZF_ERRBUF_SIZE, "%.150s: answer larger than %u MiB", x->printed, BODY_MAX >> 20);
+        say(x->errbuf, x->printed, "answer larger than %u MiB", BODY_MAX >> 20);
         finish(x, -1);
         return;
     }
@@ -427,7 +445,7 @@ static void run(struct azf_http *h, struct xfer *xs, size_t n)
             if (x->state != X_READY)
                 continue;
             if (cancel) {
-                snprintf(x->errbuf, AZF_ERRBUF_SIZE, "%.150s: cancelled", x->printed);
+                say(x->errbuf, x->printed, "cancelled");
                 finish(x, -1);
                 done++;
                 continue;
@@ -441,7 +459,7 @@ static void run(struct azf_http *h, struct xfer *xs, size_t n)
                 continue;
             CURL *c = h->free_n > 0 ? h->free_easy[--h->free_n] : curl_easy_init();
             if (c == NULL) {
-                snprintf(x->errbuf, AZF_ERRBUF_SIZE, "%.150s: out of memory", x->printed);
+                say(x->errbuf, x->printed, "out of memory");
                 finish(x, -1);
                 done++;
                 continue;
@@ -579,14 +597,14 @@ static struct curl_slist *storage_headers(void *u, char *errbuf)
     if (rq->if_match != NULL)
         l = add(l, "If-Match: %s", rq->if_match);
     if (l == NULL) {
-        snprintf(errbuf, AZF_ERRBUF_SIZE, "%.150s: out of memory", rq->printed);
+        say(errbuf, rq->printed, "out of memory");
         return NULL;
     }
     if (cr->kind == AZF_CRED_TOKEN) {
         /* Renewed before the batch (azf_http_get_many). */
         if (cr->token == NULL) {
             curl_slist_free_all(l);
-            snprintf(errbuf, AZF_ERRBUF_SIZE, "%.150s: no token from the managed identity", rq->printed);
+            say(errbuf, rq->printed, "no token from the managed identity");
             return NULL;
         }
         l = add(l, "Authorization: Bearer %s", cr->token);
@@ -594,13 +612,13 @@ static struct curl_slist *storage_headers(void *u, char *errbuf)
         char auth[256];
         if (sign(x->h, rq, date, range, auth, sizeof(auth)) < 0) {
             curl_slist_free_all(l);
-            snprintf(errbuf, AZF_ERRBUF_SIZE, "%.150s: cannot sign the request", rq->printed);
+            say(errbuf, rq->printed, "cannot sign the request");
             return NULL;
         }
         l = add(l, "Authorization: %s", auth);
     }
     if (l == NULL)
-        snprintf(errbuf, AZF_ERRBUF_SIZE, "%.150s: out of memory", rq->printed);
+        say(errbuf, rq->printed, "out of memory");
     return l;
 }
 
@@ -651,7 +669,7 @@ void azf_http_get_many(struct azf_http *h, struct azf_http_job *jobs, size_t n)
             continue;
         }
         if (xs == NULL || ctx == NULL || urls == NULL || (urls[i] = request_url(h, j->rq)) == NULL) {
-            snprintf(j->errbuf, AZF_ERRBUF_SIZE, "%.150s: out of memory", j->rq->printed);
+            say(j->errbuf, j->rq->printed, "out of memory");
             continue;
         }
         ctx[k] = (struct storage_ctx){ h, j->rq };
@@ -702,8 +720,7 @@ void azf_http_status_error(const struct azf_http_req *rq, const struct azf_http_
         fix = ": not found; check the account and container in the url";
     else if (r->status == 400)
         fix = ": the service refused the request";
-    snprintf(errbuf, AZF_ERRBUF_SIZE, "%.80s: HTTP %ld%s%.40s%.120s", rq->printed, r->status,
-             r->error_code[0] ? " " : "", r->error_code, fix);
+    say(errbuf, rq->printed, "HTTP %ld%s%.40s%s", r->status, r->error_code[0] ? " " : "", r->error_code, fix);
 }
 
 /* --- managed identity ---------------------------------------------------------- */
@@ -751,8 +768,9 @@ int azf_http_token(struct azf_http *h, char errbuf[AZF_ERRBUF_SIZE])
     }
     free(cid);
     struct azf_http_resp r;
-    char printed[200];
-    snprintf(printed, sizeof(printed), "managed identity: %.150s", c->imds);
+    char printed[AZF_ERRBUF_SIZE];
+    /* The endpoint as given, without a query (AZFLOW_IMDS_ENDPOINT is ours, for tests). */
+    snprintf(printed, sizeof(printed), "managed identity: %.*s", (int)strcspn(c->imds, "?#"), c->imds);
     int rc = transfer(h, url, imds_headers, NULL, printed, &r, errbuf);
     free(url);
     if (rc < 0)
@@ -760,8 +778,8 @@ int azf_http_token(struct azf_http *h, char errbuf[AZF_ERRBUF_SIZE])
     char *tok = r.status == 200 && r.body ? json_value(r.body, "access_token") : NULL;
     char *exp = r.status == 200 && r.body ? json_value(r.body, "expires_on") : NULL;
     if (tok == NULL) {
-        snprintf(errbuf, AZF_ERRBUF_SIZE, "%.150s: HTTP %ld, no access_token; does the VM have %s identity?",
-                 printed, r.status, c->client_id ? "this user-assigned" : "a system-assigned");
+        say(errbuf, printed, "HTTP %ld, no access_token; does the VM have %s identity?", r.status,
+            c->client_id ? "this user-assigned" : "a system-assigned");
         azf_http_resp_free(&r);
         free(exp);
         return -1;

@@ -55,7 +55,9 @@ struct azf_http;
 struct azf_http_req {
     const char *path;      /* URL path as sent, percent-encoded */
     const char *query[16]; /* name, raw value pairs, sorted by name; NULL-terminated */
-    const char *printed;   /* what errors call the resource (no query) */
+    const char *printed;   /* what errors call the resource (its URL, never a query);
+                              NULL: the caller names it (a blob read: the follower
+                              prints the blob's URL and offset before the reason) */
     uint64_t range_from, range_to; /* inclusive byte range when range_to != 0 */
     const char *if_match;  /* quoted ETag, or NULL */
 };
@@ -91,7 +93,8 @@ struct azf_http_job {
 };
 void azf_http_get_many(struct azf_http *h, struct azf_http_job *jobs, size_t n);
 void azf_http_resp_free(struct azf_http_resp *r);
-/* "URL: 403 AuthorizationFailure: what to fix" for a non-2xx answer. */
+/* "URL: HTTP 403 AuthorizationFailure: what to fix" for a non-2xx answer
+ * (without "URL: " when rq->printed is NULL). */
 void azf_http_status_error(const struct azf_http_req *rq, const struct azf_http_resp *r,
                            char errbuf[AZF_ERRBUF_SIZE]);
 void azf_http_stats(const struct azf_http *h, struct azf_blob_stats *out);

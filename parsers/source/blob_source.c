@@ -61,7 +61,7 @@ struct blob_source {
  * ones after it (azf_http_get_many), then handed to blob_read. */
 struct ahead {
     char *key;
-    char *path, *printed; /* of the request */
+    char *path;           /* of the request */
     char etag[QUOTED_ETAG];
     uint64_t from, to;    /* the range blob_read will ask for: [from, to) */
     int state;            /* 0 not fetched, 1 fetched (job), 2 taken */
@@ -71,7 +71,7 @@ struct ahead {
 
 struct blob_handle {
     struct blob_source *s;
-    char *path, *printed;
+    char *path;
     char etag[QUOTED_ETAG];
     uint64_t size;
     struct azf_http_resp r; /* the bytes of the last read */
@@ -101,6 +101,22 @@ static int64_t hour_of(const char *name)
     snprintf(iso, sizeof(iso), "%.4s-%.2s-%.2sT%.2s:00:00Z", p + 2, p + 9, p + 14, p + 19);
     int64_t us;
     return azf__iso8601_us(iso, strlen(iso), &us) == 0 ? us / 1000000 : -1;
+}
+
+/* "who: why" into errbuf; a message past its size is cut at its end (its
+ * start names the source). */
+static void prefixed(char *errbuf, const char *who, const char *why)
+{
+    const char *part[3] = { who, ": ", why };
+    size_t n = 0;
+    for (size_t i = 0; i < 3; i++) {
+        size_t k = strlen(part[i]);
+        if (k > AZF_ERRBUF_SIZE - 1 - n)
+            k = AZF_ERRBUF_SIZE - 1 - n;
+        memcpy(errbuf + n, part[i], k);
+        n += k;
+    }
+    errbuf[n] = '\0';
 }
 
 static void note(struct blob_source *s, const char *path, const char *what)
@@ -158,13 +174,12 @@ static void note_skipped(struct blob_source *s, const char *prefix, const struct
     }
 }
 
-/* Every page of one listing into l. */
-static int list_all(struct blob_source *s, const char *prefix, const char *delimiter, struct azf_listing *l,
-                    char *errbuf)
+static int list_pages(struct blob_source *s, const char *prefix, const char *delimiter, const char *printed,
+                      struct azf_listing *l, char *errbuf)
 {
     char *marker = NULL;
     for (;;) {
-        struct azf_http_req rq = { .path = s->u.path, .printed = s->u.printed };
+        struct azf_http_req rq = { .path = s->u.path, .printed = printed };
         size_t q = 0;
         /* Sorted by name: the Shared Key signature lists them so. */
         rq.query[q++] = "comp";
@@ -197,7 +212,7 @@ static int list_all(struct blob_source *s, const char *prefix, const char *delim
         rc = azf_listing_parse(r.body ? r.body : "", r.len, l, why);
         azf_http_resp_free(&r);
         if (rc < 0) {
-            snprintf(errbuf, AZF_ERRBUF_SIZE, "%.100s: %.150s", s->u.printed, why);
+            prefixed(errbuf, printed, why);
             return -1;
         }
         note_skipped(s, delimiter == NULL ? prefix : NULL, l);
@@ -206,6 +221,22 @@ static int list_all(struct blob_source *s, const char *prefix, const char *delim
         marker = l->next_marker;
         l->next_marker = NULL;
     }
+}
+
+/* Every page of one listing into l.  Its errors name the container and,
+ * for an hour's listing (no delimiter), the prefix listed: one resource's
+ * hour from another's. */
+static int list_all(struct blob_source *s, const char *prefix, const char *delimiter, struct azf_listing *l,
+                    char *errbuf)
+{
+    char *printed = NULL;
+    if (delimiter == NULL && asprintf(&printed, "%s: listing of prefix '%s'", s->u.printed, prefix) < 0) {
+        snprintf(errbuf, AZF_ERRBUF_SIZE, "%s: out of memory", s->u.printed);
+        return -1;
+    }
+    int rc = list_pages(s, prefix, delimiter, printed != NULL ? printed : s->u.printed, l, errbuf);
+    free(printed);
+    return rc;
 }
 
 static void free_res(struct blob_source *s)
@@ -253,7 +284,7 @@ static int discover(struct blob_source *s, int64_t now, char *errbuf)
         if (n >= 3 && strcmp(l.prefixes[i] + n - 3, "/y=") == 0)
             continue;
         if (n == 0 || l.prefixes[i][n - 1] != '/' || asprintf(&fixed, "%sy=", l.prefixes[i]) < 0) {
-            snprintf(errbuf, AZF_ERRBUF_SIZE, "%.120s: unexpected prefix in the listing", s->u.printed);
+            snprintf(errbuf, AZF_ERRBUF_SIZE, "%s: unexpected prefix in the listing", s->u.printed);
             azf_listing_free(&l);
             return -1;
         }
@@ -357,7 +388,7 @@ static int blob_list(void *src, struct azf_entry **v, size_t *n, char errbuf[AZF
             if (asprintf(&prefix, "%s%04d/m=%02d/d=%02d/h=%02d/", s->res[i], tm.tm_year + 1900, tm.tm_mon + 1,
                          tm.tm_mday, tm.tm_hour) < 0) {
                 azf_listing_free(&l);
-                snprintf(errbuf, AZF_ERRBUF_SIZE, "%.150s: out of memory", s->u.printed);
+                snprintf(errbuf, AZF_ERRBUF_SIZE, "%s: out of memory", s->u.printed);
                 return -1;
             }
             int rc = list_all(s, prefix, NULL, &l, errbuf);
@@ -395,7 +426,7 @@ static int blob_list(void *src, struct azf_entry **v, size_t *n, char errbuf[AZF
     if (oom) {
         if (e != NULL)
             azf_entries_free(e, k);
-        snprintf(errbuf, AZF_ERRBUF_SIZE, "%.150s: out of memory", s->u.printed);
+        snprintf(errbuf, AZF_ERRBUF_SIZE, "%s: out of memory", s->u.printed);
         return -1;
     }
     if (k > 1)
@@ -432,7 +463,6 @@ static void drop_ahead(struct blob_source *s)
         azf_http_resp_free(&a->job.resp);
         free(a->key);
         free(a->path);
-        free(a->printed);
     }
     free(s->ahead);
     s->ahead = NULL;
@@ -440,17 +470,16 @@ static void drop_ahead(struct blob_source *s)
 }
 
 /* What a ranged read of listed blob e sends: the URL path (the container's
- * and the percent-encoded blob name), the name errors print, and the
- * If-Match ETag ("" if none listed).  -1 when out of memory, nothing kept. */
+ * and the percent-encoded blob name) and the If-Match ETag ("" if none
+ * listed).  Its errors carry no URL: the follower names the blob, whole,
+ * with the offset.  -1 when out of memory, nothing kept. */
 static int request_target(const struct blob_source *s, const struct azf_entry *e, char **path,
-                          char **printed, char etag[QUOTED_ETAG])
+                          char etag[QUOTED_ETAG])
 {
     char *enc = azf_pct_encode(e->key + strlen(s->keyprefix), 1);
-    *printed = strdup(e->path);
-    if (enc == NULL || *printed == NULL || asprintf(path, "%s/%s", s->u.path, enc) < 0) {
+    if (enc == NULL || asprintf(path, "%s/%s", s->u.path, enc) < 0) {
         free(enc);
-        free(*printed);
-        *path = *printed = NULL;
+        *path = NULL;
         return -1;
     }
     free(enc);
@@ -479,7 +508,7 @@ static void blob_plan(void *src, const struct azf_entry *const *e, const uint64_
             continue; /* nothing to read: no request */
         struct ahead *a = &s->ahead[s->nahead];
         a->key = strdup(e[i]->key);
-        if (a->key == NULL || request_target(s, e[i], &a->path, &a->printed, a->etag) < 0) {
+        if (a->key == NULL || request_target(s, e[i], &a->path, a->etag) < 0) {
             s->nahead++; /* freed with the rest */
             drop_ahead(s);
             return;
@@ -502,7 +531,7 @@ static void fetch_ahead(struct blob_source *s, size_t i)
         if (k > i && bytes + (a->to - a->from) > AHEAD_MAX)
             break;
         bytes += a->to - a->from;
-        a->rq = (struct azf_http_req){ .path = a->path, .printed = a->printed, .range_from = a->from,
+        a->rq = (struct azf_http_req){ .path = a->path, .range_from = a->from,
                                        .range_to = a->to - 1, .if_match = a->etag[0] ? a->etag : NULL };
         a->rq.query[0] = NULL;
     }
@@ -513,7 +542,7 @@ static void fetch_ahead(struct blob_source *s, size_t i)
     }
     if (jobs == NULL) {
         s->ahead[i].job.rc = -1;
-        snprintf(s->ahead[i].job.errbuf, AZF_ERRBUF_SIZE, "%.150s: out of memory", s->ahead[i].printed);
+        snprintf(s->ahead[i].job.errbuf, AZF_ERRBUF_SIZE, "out of memory");
         s->ahead[i].state = 1;
         return;
     }
@@ -538,7 +567,7 @@ static int blob_open(void *src, struct azf_entry *e, void **hp, char *why)
     }
     h->s = s;
     h->size = e->size;
-    if (request_target(s, e, &h->path, &h->printed, h->etag) < 0) {
+    if (request_target(s, e, &h->path, h->etag) < 0) {
         free(h);
         snprintf(why, AZF_ERRBUF_SIZE, "out of memory");
         return -1;
@@ -568,7 +597,7 @@ static long blob_read(void *hp, void *buf, size_t len, uint64_t off, uint64_t up
         if (end - off > WINDOW)
             end = off + WINDOW;
         azf_http_resp_free(&h->r);
-        struct azf_http_req rq = { .path = h->path, .printed = h->printed, .range_from = off,
+        struct azf_http_req rq = { .path = h->path, .range_from = off,
                                    .range_to = end - 1, .if_match = h->etag[0] ? h->etag : NULL };
         rq.query[0] = NULL;
         struct azf_http_resp r;
@@ -633,7 +662,6 @@ static void blob_close(void *hp)
     struct blob_handle *h = hp;
     azf_http_resp_free(&h->r);
     free(h->path);
-    free(h->printed);
     free(h);
 }
 
@@ -688,7 +716,7 @@ struct azf_follower *azf_follower_new_blob(const struct azf_blob_opts *o, const 
         return NULL;
     }
     if (azf_cred_load(&s->cred, o, cred_note, s, why) < 0) {
-        snprintf(errbuf, AZF_ERRBUF_SIZE, "%.100s: %.150s", s->u.printed, why);
+        prefixed(errbuf, s->u.printed, why);
         blob_free(s);
         return NULL;
     }
@@ -698,7 +726,7 @@ struct azf_follower *azf_follower_new_blob(const struct azf_blob_opts *o, const 
         s->folder = NULL;
     if (s->folder == NULL || asprintf(&s->keyprefix, "%s%s/", s->u.origin, s->u.path) < 0) {
         s->keyprefix = NULL;
-        snprintf(errbuf, AZF_ERRBUF_SIZE, "%.150s: out of memory", s->u.printed);
+        snprintf(errbuf, AZF_ERRBUF_SIZE, "%s: out of memory", s->u.printed);
         blob_free(s);
         return NULL;
     }
@@ -709,7 +737,7 @@ struct azf_follower *azf_follower_new_blob(const struct azf_blob_opts *o, const 
     /* Bookmarks of this container [+ prefix] are this source's. */
     char *prefix;
     if (asprintf(&prefix, "%s%s", s->keyprefix, s->folder) < 0) {
-        snprintf(errbuf, AZF_ERRBUF_SIZE, "%.150s: out of memory", s->u.printed);
+        snprintf(errbuf, AZF_ERRBUF_SIZE, "%s: out of memory", s->u.printed);
         blob_free(s);
         return NULL;
     }

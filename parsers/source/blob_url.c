@@ -80,6 +80,12 @@ int azf_blob_url_parse(const char *url, struct azf_blob_url *u, char errbuf[AZF_
     }
     const char *host = strstr(url, "://") + 3;
     const char *slash = strchr(host, '/');
+    if (memchr(host, '@', slash != NULL ? (size_t)(slash - host) : strlen(host)) != NULL) {
+        /* user:password@host: printing the URL would print them. */
+        snprintf(errbuf, AZF_ERRBUF_SIZE, "%.*s…: credentials in the URL are refused; use sas-file, "
+                 "account-key-file or managed-identity", (int)(host - url), url);
+        return -1;
+    }
     if (slash == NULL || slash == host) {
         snprintf(errbuf, AZF_ERRBUF_SIZE, "%.160s: no container in the URL (https://ACCOUNT.blob.core.windows.net/CONTAINER)", url);
         return -1;

@@ -61,6 +61,10 @@ static void url_refused(void **state)
     assert_int_equal(azf_blob_url_parse("https://a.blob.core.windows.net/", &u, err), -1);
     assert_int_equal(azf_blob_url_parse("http://127.0.0.1:10000/devstoreaccount1", &u, err), -1);
     assert_int_equal(azf_blob_url_parse("/var/lib/flowlogs", &u, err), -1);
+    /* user:password@ would be printed with every message naming the source. */
+    assert_int_equal(azf_blob_url_parse("https://me:SECRET@a.blob.core.windows.net/c", &u, err), -1);
+    assert_null(strstr(err, "SECRET"));
+    assert_non_null(strstr(err, "credentials in the URL are refused"));
 }
 
 static void durations(void **state)

@@ -3,7 +3,7 @@
 
     blob_tool.py SCENARIO      (grow | key | errors | faults | hour | paging | parallel | skew | torn | crash |
                                older | restart | folder | retryafter | leak |
-                               longname)
+                               longname | longurl)
 
 Runs in $OUTPUT_DIR with $TOOL (build/azflow).  Each scenario starts its own
 Azurite (azstore.py), grows PT1H.json blobs there as Azure does (Put Block +
@@ -999,6 +999,63 @@ def scenario_longname():
         same_once(got, decoded([blob_bytes(c, plain), blob_bytes(c, euros)]), "long names")
 
 
+def scenario_longurl():
+    """Two blobs of one resource named as Azure names VNet flow logs
+    (…/FLOWLOGS/NAME/y=/m=/d=/h=/m=00/macAddress=…/PT1H.json, 270 bytes and
+    more with the container's URL): a 403 on each one's read, and on the
+    listing of their hour.  Each error line names its blob, or the hour
+    listed, whole and once, without a query (the SAS never printed); every
+    URL on stderr is one of the source's, none cut short (was: cut at 80
+    characters, both blobs' errors ended "…/flowLogRe: HTTP 403")."""
+    rel, records = corpus()
+    now_ms = int(time.time() * 1000)
+    with storage() as (az, c):
+        long_res = ("flowLogResourceID=/SUBSCRIPTIONS/00000000-0000-0000-0000-0000000000AA/RESOURCEGROUPS/"
+                    "NETWORKWATCHERRG/PROVIDERS/MICROSOFT.NETWORK/NETWORKWATCHERS/NETWORKWATCHER_EASTUS/FLOWLOGS/"
+                    "VNET1-FLOWLOG")
+        names = [name_at(rel, now_ms, mac=m).replace(rel.split("/y=")[0], long_res)
+                 for m in ("000D3AF8AAAA", "000D3AF8BBBB")]
+        for i, n in enumerate(names):
+            azstore.commit(c, CONTAINER, n, azblob.rebase(records, now_ms + i * 1000))
+        hour = names[0].split("/m=00/")[0] + "/"
+        sas = azstore.container_sas(CONTAINER, "rl", "2099-01-01T00:00:00Z")
+        cred = ["--sas-file", secret_file("sas", sas)]
+        with Proxy(az) as px:
+            url = px.url()
+            with open(px.control, "w") as fc:
+                fc.write("403 list %s\n403 read %s\n403 read %s\n" % (hour, names[0], names[1]))
+            bm = os.path.join(OUT, "bookmarks")
+            f = Follower(url, cred, bm, "follow")
+            sizes = [len(blob_bytes(c, n)) for n in names]
+            wait_for("both blobs past their 403s",
+                     lambda: all(azblob.bookmark_offset(bm, url + "/" + n) == z - 2 for n, z in zip(names, sizes)),
+                     timeout=20, proc=f)
+            if f.stop() != 1:  # 1: the poll and the reads that failed (said)
+                fail("follower exit %d, expected 1:\n%s" % (f.proc.returncode, f.stderr()))
+            if open(px.control).read().strip():
+                fail("faults not all used:\n" + open(px.control).read())
+        err = f.stderr()
+        fix = ": HTTP 403 AuthorizationFailure: access denied; check the credential"
+        lines = err.splitlines()
+        for n in names:
+            want = "%s/%s:0%s" % (url, n, fix)
+            if sum(l.startswith(want) for l in lines) != 1:
+                fail("expected one line starting %r in:\n%s" % (want, err))
+            log("the read's 403 names its blob whole (%d bytes): …%s" % (len(url + "/" + n), n[-60:]))
+        want = "azflow follow: %s: listing of prefix '%s'%s" % (url, hour, fix)
+        if sum(l.startswith(want) for l in lines) != 1:
+            fail("expected one line starting %r in:\n%s" % (want, err))
+        log("the listing's 403 names the hour listed: …%s" % hour[-60:])
+        known = {url} | {url + "/" + n for n in names}
+        found = re.findall(r"http://127\.0\.0\.1:\d+/\S*?(?=:\d|: |$)", err, re.M)
+        if not found or any(u not in known for u in found):
+            fail("a URL on stderr that is not whole: %s" % [u for u in found if u not in known])
+        log("%d URLs on stderr, each whole" % len(found))
+        no_secrets([re.search(r"sig=([^&]+)", sas).group(1)], [f.out, f.err, bm])
+        got = tuple_keys(open(f.out).read().splitlines())
+        same_once(got, decoded([blob_bytes(c, n) for n in names]), "long URLs")
+
+
 def main():
     os.makedirs(OUT, exist_ok=True)
     which = sys.argv[1] if len(sys.argv) > 1 else ""
@@ -1007,7 +1064,8 @@ def main():
                  "paging": scenario_paging, "parallel": scenario_parallel, "skew": scenario_skew,
                  "torn": scenario_torn, "crash": scenario_crash, "older": scenario_older,
                  "restart": scenario_restart, "folder": scenario_folder, "retryafter": scenario_retryafter,
-                 "leak": scenario_leak, "longname": scenario_longname}
+                 "leak": scenario_leak, "longname": scenario_longname,
+                 "longurl": scenario_longurl}
     if which not in scenarios:
         sys.exit(__doc__)
     scenarios[which]()

@@ -6,7 +6,8 @@
 Forwards every request to 127.0.0.1:UPSTREAM_PORT (keep-alive on both sides)
 and answers as Azurite did, except when CONTROL_FILE names faults: one per
 line, `KIND WHAT [PART]`, each used once, in order, on the first request it
-fits (of that kind and, with PART, whose path holds PART):
+fits (of that kind and, with PART, whose path holds PART; for a List Blobs,
+its path or its prefix= value):
 
     WHAT   list (List Blobs) | read (Get Blob) | any
     KIND   503     503 ServerBusy with Retry-After: 1
@@ -130,7 +131,11 @@ class Handler(socketserver.BaseRequestHandler):
                 f.write("skew %s %s\n" % (kind, target.split("?")[0]))
             sock.sendall(error(403, "Server failed to authenticate the request", "AuthenticationFailed"))
             return True
-        fault = take_fault(kind, urllib.parse.unquote(target.split("?")[0]))
+        where = urllib.parse.unquote(target.split("?")[0])
+        if kind == "list":  # an hour's listing is told apart by its prefix
+            q = urllib.parse.parse_qs(urllib.parse.urlsplit(target).query)
+            where += " " + q.get("prefix", [""])[0]
+        fault = take_fault(kind, where)
         if fault:
             with open(LOG, "a") as f:
                 f.write("%s %s %s\n" % (fault, kind, target.split("?")[0]))
