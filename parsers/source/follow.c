@@ -312,6 +312,16 @@ static void follow_blob(struct azf_follower *f, struct azf_bookmark *b, struct a
 
 /* --- the follower ---------------------------------------------------------- */
 
+/* A blob this poll meant to read and did not: looked at again next poll,
+ * and by a restarted follower (the mark is saved with the bookmark). */
+static void left_unread(struct azf_follower *f, struct azf_bookmark *b)
+{
+    b->recheck = 1;
+    if (b->mtime_ns != -1)
+        f->dirty = 1;
+    b->mtime_ns = -1;
+}
+
 /* A bookmarked blob the listing lacks: said when it is gone, silent when
  * it only left what the source lists (an hour no longer written).  1: the
  * bookmark is kept as it is (a restart would list that blob again). */
@@ -442,8 +452,15 @@ long azf_follower_poll(struct azf_follower *f, char errbuf[AZF_ERRBUF_SIZE])
      * wait for the next poll. */
     if (nr > 0 && f->ops->plan != NULL)
         f->ops->plan(f->src, re, rfrom, nr);
-    for (size_t k = 0; k < nr && !f->stopped; k++)
+    size_t k = 0;
+    for (; k < nr && !f->stopped; k++)
         follow_blob(f, rb[k], (struct azf_entry *)re[k]);
+    /* After a stop the rest are marked as a read left short is: a storage
+     * source lists an older hour again only for a blob so marked, so
+     * unmarked they would be left unread for good by a restart that lists
+     * from the last hour on. */
+    for (; k < nr; k++)
+        left_unread(f, rb[k]);
     if (f->ops->plan != NULL)
         f->ops->plan(f->src, NULL, NULL, 0); /* what a stop left fetched goes */
     free(rb);

@@ -3,7 +3,7 @@
 
     blob_tool.py SCENARIO      (grow | key | errors | faults | hour | paging | parallel | skew | torn | crash |
                                older | restart | folder | retryafter | leak |
-                               longname | longurl)
+                               longname | longurl | stopunread)
 
 Runs in $OUTPUT_DIR with $TOOL (build/azflow).  Each scenario starts its own
 Azurite (azstore.py), grows PT1H.json blobs there as Azure does (Put Block +
@@ -1056,6 +1056,53 @@ def scenario_longurl():
         same_once(got, decoded([blob_bytes(c, n) for n in names]), "long URLs")
 
 
+def scenario_stopunread():
+    """A poll stopped partway (SIGTERM while the tool prints the tuples of a
+    big blob A, of the last hour) leaves blob B, of another resource and an
+    hour older, unread: the follower marks B's bookmark for a recheck, so
+    the restart lists B's hour again and reads B (was: only the blob being
+    read was marked; the restart listed from the last hour on and B's
+    tuples were never read, its bookmark kept at 0)."""
+    rel, records = corpus()
+    res1 = rel.split("/y=")[0]
+    res2 = res1.replace("VNET1-FLOWLOG", "VNET2-FLOWLOG")
+    with storage() as (az, c):
+        url = "%s/%s" % (az.base(), CONTAINER)
+        a, a_ms = hour_name(rel, 1, mac="000D3AF8AAAA")
+        b, b_ms = hour_name(rel, 2, mac="000D3AF8BBBB")
+        b = b.replace(res1, res2)
+        cur, cur_ms = hour_name(rel, 0, mac="000D3AF8CCCC")
+        # A: 2,000 copies of the records, a day apart (no tuple twice),
+        # 34,000 tuples, under the 16 MiB one read asks for: printing them
+        # takes long enough to stop in.
+        big = sum((azblob.rebase(records, a_ms + k * 86400000) for k in range(2000)), [])
+        azstore.commit(c, CONTAINER, a, big)
+        azstore.commit(c, CONTAINER, b, azblob.rebase(records, b_ms))
+        azstore.commit(c, CONTAINER, cur, azblob.rebase(records, cur_ms))
+        sizes = {n: len(blob_bytes(c, n)) for n in (a, b, cur)}
+        log("A %d bytes (an hour back), B %d bytes (2 hours back, another resource), this hour's %d bytes" % (
+            sizes[a], sizes[b], sizes[cur]))
+        bm = os.path.join(OUT, "bookmarks")
+        f = Follower(url, key_cred(), bm, "run1", extra=["--since", "3h"])
+        wait_for("A's tuples coming out", lambda: os.path.getsize(f.out) > 256 * 1024, timeout=30, proc=f)
+        if f.stop() != 0:
+            fail("follower exit %d:\n%s" % (f.proc.returncode, f.stderr()))
+        off = {n: azblob.bookmark_offset(bm, url + "/" + n) or 0 for n in (a, b, cur)}
+        if off[a] >= sizes[a] - 2 or off[b] != 0:
+            fail("the stop did not land inside A (bookmarks %s); rerun" % off)
+        log("run 1 stopped inside A (its bookmark at %d of %d); B not read yet" % (off[a], sizes[a]))
+        f2 = Follower(url, key_cred(), bm, "run2", extra=["--since", "3h"])
+        wait_for("B read after the restart", lambda: azblob.bookmark_offset(bm, url + "/" + b) == sizes[b] - 2,
+                 timeout=20, proc=f2)
+        wait_for("A read to its end", lambda: azblob.bookmark_offset(bm, url + "/" + a) == sizes[a] - 2,
+                 timeout=20, proc=f2)
+        if f2.stop() != 0:
+            fail("follower exit %d:\n%s" % (f2.proc.returncode, f2.stderr()))
+        log("restart: B read, A read on from its bookmark")
+        got = tuple_keys(open(f.out).read().splitlines() + open(f2.out).read().splitlines())
+        same_once(got, decoded([blob_bytes(c, n) for n in (a, b, cur)]), "stopped poll")
+
+
 def main():
     os.makedirs(OUT, exist_ok=True)
     which = sys.argv[1] if len(sys.argv) > 1 else ""
@@ -1065,7 +1112,7 @@ def main():
                  "torn": scenario_torn, "crash": scenario_crash, "older": scenario_older,
                  "restart": scenario_restart, "folder": scenario_folder, "retryafter": scenario_retryafter,
                  "leak": scenario_leak, "longname": scenario_longname,
-                 "longurl": scenario_longurl}
+                 "longurl": scenario_longurl, "stopunread": scenario_stopunread}
     if which not in scenarios:
         sys.exit(__doc__)
     scenarios[which]()
