@@ -43,6 +43,8 @@ struct blob_source {
     int64_t newest_bookmarked; /* hour of the newest bookmark at start-up, -1: none */
     int64_t listed_from, listed_to; /* the hours the last listing covered */
     int64_t kept_from;     /* bookmarks of hours from this one on outlive their listing */
+    char **named;          /* keys of older hours' blobs the last listing asked for by name */
+    size_t nnamed;
     char **res;            /* resource prefixes, each ending in "/y=" */
     size_t nres;
     int64_t res_at, res_hour;
@@ -340,6 +342,65 @@ static void skew_notice(struct blob_source *s, int64_t now)
     note(s, s->u.printed, what);
 }
 
+static void free_named(struct blob_source *s)
+{
+    for (size_t i = 0; i < s->nnamed; i++)
+        free(s->named[i]);
+    free(s->named);
+    s->named = NULL;
+    s->nnamed = 0;
+}
+
+/* A blob of an hour older than those listed whose bytes were left unread
+ * (a failed or stopped read) is listed until it is read: else it would
+ * leave the listing, and its bookmark, and the rest of it, be forgotten.
+ * It is asked for by its own name (one request each), not with its whole
+ * hour under every resource: a blob that fails for good (an archived one)
+ * costs one listing a poll, not one per resource and hour back to its own,
+ * growing every hour. */
+static int list_named(struct blob_source *s, const struct azf_bookmarks *bms, struct azf_listing *l, char *errbuf)
+{
+    free_named(s);
+    for (size_t i = 0; bms != NULL && i < bms->n; i++) {
+        const struct azf_bookmark *b = &bms->v[i];
+        if (!b->recheck && b->mtime_ns != -1)
+            continue;
+        const char *name = b->key + strlen(s->keyprefix);
+        int64_t h = hour_of(name);
+        if (h < 0 || h >= s->first_hour)
+            continue; /* listed with its hour */
+        char **v = realloc(s->named, (s->nnamed + 1) * sizeof(*v));
+        if (v == NULL || (v[s->nnamed] = strdup(b->key)) == NULL) {
+            if (v != NULL)
+                s->named = v;
+            snprintf(errbuf, AZF_ERRBUF_SIZE, "%s: out of memory", s->u.printed);
+            return -1;
+        }
+        s->named = v;
+        s->nnamed++;
+        if (list_all(s, name, NULL, l, errbuf) < 0)
+            return -1;
+    }
+    return 0;
+}
+
+/* Sorted entries without repeats (a name listed by itself that another
+ * named listing also held): the follower merges unique keys. */
+static size_t unique(struct azf_entry *e, size_t n)
+{
+    size_t k = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (k > 0 && strcmp(e[k - 1].key, e[i].key) == 0) {
+            free(e[i].key);
+            free(e[i].path);
+            free(e[i].etag);
+            continue;
+        }
+        e[k++] = e[i];
+    }
+    return k;
+}
+
 static int blob_list(void *src, struct azf_entry **v, size_t *n, char errbuf[AZF_ERRBUF_SIZE])
 {
     struct blob_source *s = src;
@@ -354,20 +415,15 @@ static int blob_list(void *src, struct azf_entry **v, size_t *n, char errbuf[AZF
         if (s->first_hour > cur)
             s->first_hour = cur;
     }
-    /* A blob of an older hour whose bytes were left unread (a failed or
-     * stopped read) stays listed until it is read: else it would leave the
-     * listing and its bookmark, and the rest of it, would be forgotten. */
+    /* The newest hour bookmarked; a blob of an older hour whose bytes were
+     * left unread (a failed or stopped read) is listed by its own name
+     * (listed_named), not with its whole hour. */
     const struct azf_bookmarks *bms = s->f != NULL ? azf_follower_bms(s->f) : NULL;
     int64_t newest = -1;
     for (size_t i = 0; bms != NULL && i < bms->n; i++) {
-        const struct azf_bookmark *b = &bms->v[i];
-        int64_t h = hour_of(b->key + strlen(s->keyprefix));
+        int64_t h = hour_of(bms->v[i].key + strlen(s->keyprefix));
         if (h > newest)
             newest = h;
-        if (!b->recheck && b->mtime_ns != -1)
-            continue;
-        if (h >= 0 && h < s->first_hour)
-            s->first_hour = h;
     }
     /* What a restart would list again: `since` back without bookmarks, the
      * hour before the newest bookmarked one with them.  The bookmarks of
@@ -398,6 +454,10 @@ static int blob_list(void *src, struct azf_entry **v, size_t *n, char errbuf[AZF
                 return -1;
             }
         }
+    }
+    if (list_named(s, bms, &l, errbuf) < 0) {
+        azf_listing_free(&l);
+        return -1;
     }
     struct azf_entry *e = calloc(l.nblobs ? l.nblobs : 1, sizeof(*e));
     size_t k = 0;
@@ -431,6 +491,7 @@ static int blob_list(void *src, struct azf_entry **v, size_t *n, char errbuf[AZF
     }
     if (k > 1)
         qsort(e, k, sizeof(*e), cmp_entry);
+    k = unique(e, k);
     skew_notice(s, now);
     s->listed_from = s->first_hour;
     s->listed_to = cur;
@@ -449,6 +510,9 @@ static int blob_covers(void *src, const char *key)
     int64_t h = hour_of(key + strlen(s->keyprefix));
     if (h < 0 || (h >= s->listed_from && h <= s->listed_to))
         return 1;
+    for (size_t i = 0; i < s->nnamed; i++)
+        if (strcmp(s->named[i], key) == 0)
+            return 1; /* asked for by name, and not there: gone */
     /* An hour a restart would list again (blob_list): its positions must
      * outlive its listing, or a restart reads those blobs again. */
     return h >= s->kept_from ? 2 : 0;
@@ -671,6 +735,7 @@ static void blob_free(void *src)
     if (s == NULL)
         return;
     free_res(s);
+    free_named(s);
     drop_ahead(s);
     azf_http_free(s->http);
     azf_cred_free(&s->cred);

@@ -3,7 +3,7 @@
 
     blob_tool.py SCENARIO      (grow | key | errors | faults | hour | paging | parallel | skew | torn | crash |
                                older | restart | folder | retryafter | leak |
-                               longname | longurl | stopunread)
+                               longname | longurl | stopunread | failing)
 
 Runs in $OUTPUT_DIR with $TOOL (build/azflow).  Each scenario starts its own
 Azurite (azstore.py), grows PT1H.json blobs there as Azure does (Put Block +
@@ -1103,6 +1103,55 @@ def scenario_stopunread():
         same_once(got, decoded([blob_bytes(c, n) for n in (a, b, cur)]), "stopped poll")
 
 
+def scenario_failing():
+    """A blob 5 hours old whose read fails at every poll (a 403 each time,
+    as for an archived blob) stays listed, by its own name: a pass costs
+    one listing for it, not one per resource for every hour back to its own
+    (was: 3 resources x 6 hours = 18 listings, growing by 3 every hour).
+    Once its reads work again it is read, every tuple once."""
+    rel, records = corpus()
+    res1 = rel.split("/y=")[0]
+    with storage() as (az, c):
+        old, old_ms = hour_name(rel, 5, mac="000D3AF8DEAD")
+        names = [old]
+        azstore.commit(c, CONTAINER, old, azblob.rebase(records, old_ms))
+        for i in (1, 2, 3):
+            n, ms = hour_name(rel, 0, mac="000D3AF8000%d" % i)
+            n = n.replace(res1, res1.replace("VNET1-FLOWLOG", "VNET%d-FLOWLOG" % i))
+            azstore.commit(c, CONTAINER, n, azblob.rebase(records, ms + i * 1000))
+            names.append(n)
+        hour0 = int(time.time()) // 3600
+        bm = os.path.join(OUT, "bookmarks")
+        outs = []
+        with Proxy(az) as px:
+            with open(px.control, "w") as fc:
+                fc.write(("403 read %s\n" % old) * 20)
+
+            def once(tag, want_rc):
+                r = run_tool(["follow", "--once", "--stats", "--since", "6h", "--bookmarks", bm] + key_cred() +
+                             [px.url()], want_rc=want_rc)
+                with open(os.path.join(OUT, tag + ".err"), "w") as f:
+                    f.write(r.stderr)
+                outs.append(r.stdout)
+                return stats_of(r.stderr)
+            once("first", 1)
+            s = once("again", 1)
+            # 1 discovery, the hour before the newest bookmarked one and this
+            # one under 3 resources, the failing blob by name, its read.
+            most = 1 + 3 * 2 + 1 + 1 + 3 * (int(time.time()) // 3600 - hour0)
+            if s["requests"] > most:
+                fail("a pass with a blob failing 5 hours back: %d requests, expected at most %d" % (
+                    s["requests"], most))
+            log("a pass with a blob failing 5 hours back: %d requests" % s["requests"])
+            open(px.control, "w").close()  # its reads work again
+            once("healed", 0)
+        if azblob.bookmark_offset(bm, px.url() + "/" + old) != len(blob_bytes(c, old)) - 2:
+            fail("the blob 5 hours old was not read once its reads worked:\n" + open(bm).read())
+        log("its reads work again: read")
+        got = tuple_keys(sum((o.splitlines() for o in outs), []))
+        same_once(got, decoded([blob_bytes(c, n) for n in names]), "a blob failing, then read")
+
+
 def main():
     os.makedirs(OUT, exist_ok=True)
     which = sys.argv[1] if len(sys.argv) > 1 else ""
@@ -1112,7 +1161,8 @@ def main():
                  "torn": scenario_torn, "crash": scenario_crash, "older": scenario_older,
                  "restart": scenario_restart, "folder": scenario_folder, "retryafter": scenario_retryafter,
                  "leak": scenario_leak, "longname": scenario_longname,
-                 "longurl": scenario_longurl, "stopunread": scenario_stopunread}
+                 "longurl": scenario_longurl, "stopunread": scenario_stopunread,
+                 "failing": scenario_failing}
     if which not in scenarios:
         sys.exit(__doc__)
     scenarios[which]()
