@@ -167,6 +167,7 @@ static void on_end(void *u, const XML_Char *name)
             if (!p->name_skipped) {
                 p->field_at = (uint64_t)XML_GetCurrentByteIndex(p->x);
                 p->total = 0;
+                p->hash = AZF_FNV_INIT; /* every nameless blob is said once */
                 skip(p, 0);
             }
         } else if (grow((void **)&l->blobs, &l->capblobs, l->nblobs, sizeof(*l->blobs)) < 0) {
