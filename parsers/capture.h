@@ -81,6 +81,20 @@ struct azf_capfile *azf_capfile_open(const char *path, char errbuf[AZF_ERRBUF_SI
  * writes the capturing host's local time without a zone), plus the frame's
  * offset; 2.3 frames carry their own UTC time. */
 int azf_capfile_next(struct azf_capfile *f, struct azf_cappkt *pkt, char errbuf[AZF_ERRBUF_SIZE]);
+/* Look ahead, then read again from the first packet: after
+ * azf_capfile_lookahead (called right after azf_capfile_open), packets are
+ * read as usual, and azf_capfile_rewind returns the reader to its first
+ * packet as if the file had just been opened (its counters, warnings and
+ * failure start over too).  A pipe or FIFO, which can be read only once,
+ * works as a file does: the reader keeps every byte it reads until the
+ * rewind, so the caller bounds the look-ahead (a packet's offset says how
+ * far it went); a regular file is rewound by seeking and keeps nothing.
+ * Both 0, or -1 with errbuf filled: lookahead on a stream whose start was
+ * passed already (a Network Monitor file on a pipe), rewind when the seek
+ * or the header's second reading fails (then every azf_capfile_next
+ * returns -1 with the same message). */
+int azf_capfile_lookahead(struct azf_capfile *f, char errbuf[AZF_ERRBUF_SIZE]);
+int azf_capfile_rewind(struct azf_capfile *f, char errbuf[AZF_ERRBUF_SIZE]);
 enum azf_capfmt azf_capfile_format(const struct azf_capfile *f);
 /* Problems the reader worked around rather than stopped at: a time fraction
  * of a second or more (kept in its second: the fraction is clamped to the

@@ -108,20 +108,22 @@ long capfile_need(struct azf_capfile *f, size_t n, const uint8_t **p, char *errb
         return capfile_fail(f, errbuf, capfile_tell(f), "%zu-byte read is over the %zu MiB record cap", n,
                             CAPFILE_MAX_RECORD >> 20);
     if (f->end - f->pos < n && !f->eof) {
-        if (f->pos > 0) { /* slide what is left to the front */
+        if (f->pos > 0 && !f->keep) { /* slide what is left to the front */
             memmove(f->buf, f->buf + f->pos, f->end - f->pos);
             f->base += f->pos;
             f->end -= f->pos;
             f->pos = 0;
         }
-        if (n > f->cap) {
+        /* Kept bytes (look-ahead on a pipe) stay in front of the read position. */
+        size_t want = f->pos + n;
+        if (want > f->cap) {
             /* A corrupt length must not cost memory for bytes the file does
              * not hold: grow only to what is there (asked again, as the
              * file may have grown since it was opened). */
-            size_t ncap = f->cap * 2 > n ? f->cap * 2 : n;
+            size_t ncap = f->cap * 2 > want ? f->cap * 2 : want;
             struct stat st;
             if (fstat(f->fd, &st) == 0 && S_ISREG(st.st_mode) && (uint64_t)st.st_size >= f->base &&
-                (uint64_t)st.st_size - f->base < n)
+                (uint64_t)st.st_size - f->base < want)
                 ncap = (size_t)((uint64_t)st.st_size - f->base);
             if (ncap > f->cap) {
                 uint8_t *nb = realloc(f->buf, ncap);
@@ -131,7 +133,7 @@ long capfile_need(struct azf_capfile *f, size_t n, const uint8_t **p, char *errb
                 f->cap = ncap;
             }
         }
-        while (f->end < n && f->end < f->cap) {
+        while (f->end < want && f->end < f->cap) {
             ssize_t r = read(f->fd, f->buf + f->end, f->cap - f->end);
             if (r < 0 && errno == EINTR)
                 continue;
@@ -261,6 +263,37 @@ int azf_capfile_next(struct azf_capfile *f, struct azf_cappkt *pkt, char errbuf[
     if (rc == 1 && pkt->caplen < pkt->len)
         f->truncated++;
     return rc;
+}
+
+/* Look-ahead keeps the bytes only where they cannot be read again: a
+ * regular file is rewound by seeking, and costs no memory. */
+int azf_capfile_lookahead(struct azf_capfile *f, char errbuf[AZF_ERRBUF_SIZE])
+{
+    if (f->size != UINT64_MAX)
+        return 0;
+    /* The pcap and pcapng headers are read without sliding the buffer, so
+     * offset 0 is still held; only a reader that seeked (NetMon) may not. */
+    if (f->base != 0) {
+        snprintf(errbuf, AZF_ERRBUF_SIZE, "%s: cannot look ahead: the start of the stream was already passed",
+                 f->path);
+        return -1;
+    }
+    f->keep = 1;
+    return 0;
+}
+
+int azf_capfile_rewind(struct azf_capfile *f, char errbuf[AZF_ERRBUF_SIZE])
+{
+    f->keep = 0;
+    if (f->ops->close)
+        f->ops->close(f);
+    f->skipped = f->truncated = f->bad_times = 0;
+    f->warned = f->warn_first = f->warn_count = 0;
+    f->failed = 0;
+    /* Offset 0 is in the buffer (kept, or never slid out), else seek. */
+    if (capfile_seek(f, 0, errbuf) != 0)
+        return -1;
+    return f->ops->open(f, errbuf);
 }
 
 enum azf_capfmt azf_capfile_format(const struct azf_capfile *f)

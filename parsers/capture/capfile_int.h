@@ -40,6 +40,8 @@ struct azf_capfile {
     size_t cap, pos, end;
     uint64_t base;
     int eof;
+    int keep;           /* look-ahead on a pipe: nothing slides out of buf, so
+                         * offset 0 stays in it for azf_capfile_rewind */
 
     uint64_t skipped, truncated, bad_times;
     unsigned warned;    /* CAPFILE_WARN_* kinds already reported */

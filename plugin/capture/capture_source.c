@@ -39,6 +39,10 @@
  * leaves or enters through one); a file that has shown none in this many
  * packets is not classified further. */
 #define AZ_VPN_SNIFF_PACKETS 1000
+/* ... nor in this many bytes of file: a pipe's look-ahead is held in
+ * memory until the reader starts over (a regular file's is not, but is
+ * bounded the same, so a FIFO and the file it streams agree). */
+#define AZ_VPN_SNIFF_BYTES ((uint64_t)16 << 20)
 /* Link types reported per input, and per-packet problem lines per input. */
 #define AZ_BAD_LINKS 8
 #define AZ_PACKET_MESSAGES 10
@@ -379,17 +383,23 @@ static TmEcode HandleCaptured(struct source *s, struct input *in, const struct a
 /* --- inputs -------------------------------------------------------------------- */
 
 /* A VPN Gateway capture shows IKE/ESP/OpenVPN early: is there an outer
- * packet among the first AZ_VPN_SNIFF_PACKETS?  Read ahead in a second
- * handle, so the packets before the first outer one are classified too. */
-static bool IsVpnCapture(const char *path)
+ * packet among the first AZ_VPN_SNIFF_PACKETS (or AZ_VPN_SNIFF_BYTES)?
+ * Looked for in the one reader, which then starts over at the first
+ * packet, so the packets before the first outer one are classified too;
+ * a FIFO can be opened and read only once.  0: no; 1: yes; -1: the reader
+ * cannot start over (errbuf says why; nothing more can be read). */
+static int IsVpnCapture(struct azf_capfile *f, char errbuf[AZF_ERRBUF_SIZE])
 {
-    char errbuf[AZF_ERRBUF_SIZE];
-    struct azf_capfile *f = azf_capfile_open(path, errbuf);
-    struct azf_vpn *v = f != NULL ? azf_vpn_new() : NULL;
+    if (azf_capfile_lookahead(f, errbuf) != 0) {
+        /* Unclassified rather than unread: the packets are still good. */
+        SCLogWarning("azflow: %s: not classified as a VPN Gateway capture", errbuf);
+        return 0;
+    }
+    struct azf_vpn *v = azf_vpn_new();
     bool outer = false;
     struct azf_cappkt pkt;
     for (uint64_t n = 0; v != NULL && !outer && n < AZ_VPN_SNIFF_PACKETS &&
-            azf_capfile_next(f, &pkt, errbuf) == 1; n++) {
+            azf_capfile_next(f, &pkt, errbuf) == 1 && pkt.offset < AZ_VPN_SNIFF_BYTES; n++) {
         struct azf_rx rx;
         struct azf_vpn_info vi;
         if (azf_rx_prepare(&pkt, UINT32_MAX, &rx) != AZF_RX_OK || rx.ip_off < 0)
@@ -400,7 +410,8 @@ static bool IsVpnCapture(const char *path)
         outer = vi.layer == AZF_VPN_OUTER;
     }
     azf_vpn_free(v);
-    azf_capfile_close(f);
+    if (azf_capfile_rewind(f, errbuf) != 0)
+        return -1;
     return outer;
 }
 
@@ -435,12 +446,13 @@ static TmEcode ReadFile(struct source *s, const char *path)
     }
     s->files++;
     struct input in = { .name = path, .file_id = AzCaptureAddFile(path) };
-    if (IsVpnCapture(path))
+    int vpn = IsVpnCapture(f, errbuf);
+    if (vpn > 0)
         in.vpn = azf_vpn_new();
     TmEcode rc = TM_ECODE_OK;
     struct azf_cappkt pkt;
-    int r;
-    while ((r = azf_capfile_next(f, &pkt, errbuf)) == 1) {
+    int r = -1; /* vpn < 0: errbuf says why the file cannot be read */
+    while (vpn >= 0 && (r = azf_capfile_next(f, &pkt, errbuf)) == 1) {
         while (azf_capfile_warning(f, errbuf))
             SCLogWarning("azflow: %s", errbuf);
         if (suricata_ctl_flags & SURICATA_STOP)

@@ -6,10 +6,13 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include <fcntl.h>
 #include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "capture.h"
@@ -1005,6 +1008,143 @@ static void test_netmon_bad(void **state)
 
 /* --- sniffing and unknown files -------------------------------------------------------- */
 
+/* --- look-ahead and rewind ---------------------------------------------------------- */
+
+/* A pcapng of `n` packets (packet i: caplen 1 + i % 1500, first byte i) with
+ * a packet block whose caplen overruns it after the fifth: a skip and a
+ * warning, each of which must be said again after the rewind. */
+static void lookahead_file(struct bb *b, uint32_t n)
+{
+    ng_shb(b);
+    ng_idb(b, 1, 0, 6, 0);
+    for (uint32_t i = 0; i < n; i++) {
+        ng_epb(b, 0, (uint64_t)i * 1000, 1 + i % 1500, 1 + i % 1500, (uint8_t)i);
+        if (i == 4) {
+            size_t at = b->n;
+            ng_epb(b, 0, 0, 10, 10, 0xee);
+            set32(b, at + 20, 1000); /* caplen */
+        }
+    }
+}
+
+/* The file's bytes through a FIFO, written by a child as a capture tool
+ * would: the reader cannot seek, nor open it a second time. */
+static const char *fifo_of(const char *name, struct bb *b, pid_t *writer)
+{
+    static char path[512];
+    snprintf(path, sizeof(path), "%s/%s", dir, name);
+    assert_int_equal(mkfifo(path, 0600), 0);
+    *writer = fork();
+    assert_true(*writer >= 0);
+    if (*writer == 0) {
+        int fd = open(path, O_WRONLY);
+        size_t done = 0;
+        while (fd >= 0 && done < b->n) {
+            ssize_t w = write(fd, b->d + done, b->n - done);
+            if (w <= 0)
+                _exit(1);
+            done += (size_t)w;
+        }
+        _exit(fd >= 0 ? 0 : 1);
+    }
+    free(b->d);
+    memset(b, 0, sizeof(*b));
+    return path;
+}
+
+static void assert_packet(const struct azf_cappkt *p, uint32_t i)
+{
+    assert_int_equal(p->ts_us, (int64_t)i * 1000);
+    assert_int_equal(p->caplen, 1 + i % 1500);
+    assert_int_equal(p->data[0], (uint8_t)i);
+}
+
+/* Reads `ahead` packets, rewinds, then reads them all: the same packets,
+ * the skip counted and warned about once again, as a fresh open would. */
+static void lookahead_then_all(const char *path, uint32_t n, uint32_t ahead)
+{
+    char err[AZF_ERRBUF_SIZE];
+    struct azf_capfile *f = azf_capfile_open(path, err);
+    assert_non_null(f);
+    assert_int_equal(azf_capfile_lookahead(f, err), 0);
+    struct azf_cappkt p;
+    for (uint32_t i = 0; i < ahead; i++) {
+        assert_int_equal(azf_capfile_next(f, &p, err), 1);
+        assert_packet(&p, i);
+    }
+    assert_int_equal(azf_capfile_skipped(f), 1);
+    assert_int_equal(azf_capfile_warning(f, err), 1);
+    assert_int_equal(azf_capfile_rewind(f, err), 0);
+    assert_int_equal(azf_capfile_skipped(f), 0);
+    assert_int_equal(azf_capfile_warning(f, err), 0);
+    for (uint32_t i = 0; i < n; i++) {
+        int rc = azf_capfile_next(f, &p, err);
+        if (rc != 1)
+            print_message("packet %u: %d %s\n", i, rc, err);
+        assert_int_equal(rc, 1);
+        assert_packet(&p, i);
+        if (i == 5) {
+            assert_int_equal(azf_capfile_warning(f, err), 1);
+            assert_contains(err, "skipped");
+        }
+    }
+    assert_int_equal(azf_capfile_next(f, &p, err), 0);
+    assert_int_equal(azf_capfile_skipped(f), 1);
+    azf_capfile_close(f);
+}
+
+static void test_lookahead_fifo(void **state)
+{
+    /* ~2.2 MB: the look-ahead of 1000 packets is far past the pipe's and
+     * the reader's buffers, so it is held only because it was kept. */
+    struct bb b = {0};
+    lookahead_file(&b, 3000);
+    pid_t writer;
+    const char *path = fifo_of("ahead.fifo", &b, &writer);
+    lookahead_then_all(path, 3000, 1000);
+    int status;
+    assert_int_equal(waitpid(writer, &status, 0), writer);
+    assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+
+    /* Everything looked ahead at, end of stream included. */
+    lookahead_file(&b, 50);
+    path = fifo_of("all.fifo", &b, &writer);
+    lookahead_then_all(path, 50, 50);
+    assert_int_equal(waitpid(writer, &status, 0), writer);
+}
+
+static void test_lookahead_file(void **state)
+{
+    /* A regular file is rewound by seeking: its buffer slid long ago. */
+    struct bb b = {0};
+    lookahead_file(&b, 3000);
+    lookahead_then_all(write_bb("ahead.pcapng", &b), 3000, 1000);
+}
+
+static void test_rewind_unkept_fifo(void **state)
+{
+    /* Without the look-ahead a pipe's start is gone once the buffer slid:
+     * the rewind says so and the reader stays failed, never wrong. */
+    struct bb b = {0};
+    lookahead_file(&b, 3000);
+    pid_t writer;
+    const char *path = fifo_of("unkept.fifo", &b, &writer);
+    char err[AZF_ERRBUF_SIZE];
+    struct azf_capfile *f = azf_capfile_open(path, err);
+    assert_non_null(f);
+    struct azf_cappkt p;
+    for (uint32_t i = 0; i < 1000; i++)
+        assert_int_equal(azf_capfile_next(f, &p, err), 1);
+    assert_int_equal(azf_capfile_rewind(f, err), -1);
+    assert_contains(err, "unkept.fifo:0: seek: Illegal seek");
+    char again[AZF_ERRBUF_SIZE];
+    assert_int_equal(azf_capfile_next(f, &p, again), -1);
+    assert_string_equal(again, err);
+    azf_capfile_close(f); /* the writer sees the pipe closed */
+    int status;
+    assert_int_equal(waitpid(writer, &status, 0), writer);
+}
+
 static void test_sniff(void **state)
 {
     static const uint8_t pcap_le[] = {0xd4, 0xc3, 0xb2, 0xa1, 2, 0};
@@ -1065,6 +1205,9 @@ int main(void)
         cmocka_unit_test(test_netmon_media),
         cmocka_unit_test(test_netmon_23),
         cmocka_unit_test(test_netmon_bad),
+        cmocka_unit_test(test_lookahead_fifo),
+        cmocka_unit_test(test_lookahead_file),
+        cmocka_unit_test(test_rewind_unkept_fifo),
         cmocka_unit_test(test_sniff),
         cmocka_unit_test(test_garbage),
     };
