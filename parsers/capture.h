@@ -150,7 +150,8 @@ void azf_rx_fixup(const struct azf_cappkt *pkt, const struct azf_rx *rx, uint8_t
  * tunnel endpoints from the outer packets and attributes an inner packet to
  * a tunnel only by pairing it with the ESP packet it came out of or went
  * into: within AZF_VPN_PAIR_US in time, and of exactly the length an ESP
- * suite makes of it (vpn.c lists the suites).  A flow with no paired packet
+ * suite makes of it (vpn.c lists the suites; a fragmented ESP packet pairs
+ * once its last fragment tells its whole length).  A flow with no paired packet
  * stays unattributed (layer inner, no tunnel, no SPI), one tunnel or many.
  *
  * Outer: IP protocol 50; UDP 500; UDP 4500 (non-ESP marker: IKE, else

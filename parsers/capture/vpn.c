@@ -20,10 +20,12 @@
  * and that no other inner packet took.  An inner packet seen before its ESP
  * packet (outbound: the gateway captures the clear packet, then encrypts it)
  * is remembered for a while and paired when that ESP packet arrives; the
- * pairing then holds for the rest of its flow.  Unpaired packets of a paired
- * flow inherit its tunnel; a flow none of whose packets paired is left
- * unattributed (layer inner, no tunnel, no SPI) even when the capture shows
- * one tunnel only: cleartext traffic beside a tunnel never went through it. */
+ * pairing then holds for the rest of its flow.  A fragmented ESP packet
+ * pairs when its last fragment arrives (esp_last_fragment).  Unpaired
+ * packets of a paired flow inherit its tunnel; a flow none of whose packets
+ * paired is left unattributed (layer inner, no tunnel, no SPI) even when
+ * the capture shows one tunnel only: cleartext traffic beside a tunnel never
+ * went through it. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -89,6 +91,10 @@ struct esp_rec {
     uint32_t plen;          /* ESP bytes on the wire (SPI .. ICV) */
     uint32_t spi;
     uint8_t have_spi, paired;
+    uint8_t dir;            /* 0: tunnel a -> b */
+    uint8_t wait_last;      /* a first fragment: plen unknown until the last one */
+    uint32_t frag_id;       /* its datagram's IP identification */
+    uint32_t frag_pre;      /* bytes of the datagram's payload before the ESP header */
     struct tref t;
 };
 
@@ -130,6 +136,10 @@ struct pkt {
     struct azf_addr src, dst;
     uint8_t proto;
     uint8_t later_fragment;      /* no L4 header in this packet */
+    uint8_t more_fragments;      /* MF (IPv6: M) set: not the datagram's last fragment */
+    uint32_t frag_id;            /* IP identification of a fragment's datagram */
+    uint32_t frag_off;           /* a fragment's offset in its datagram's payload, bytes */
+    uint32_t frag_pre;           /* IPv6: extension headers after the fragment header */
     uint8_t have_ports;
     uint16_t sport, dport;
     uint32_t iplen;              /* IP packet length on the wire */
@@ -184,6 +194,9 @@ static int parse_ipv4(const uint8_t *ip, uint32_t caplen, uint32_t len, struct p
     if (p->iplen < hlen) /* 0 with TSO, or nonsense: trust the capture */
         p->iplen = len;
     p->later_fragment = (be16(ip + 6) & 0x1fff) != 0;
+    p->more_fragments = (be16(ip + 6) & 0x2000) != 0;
+    p->frag_id = be16(ip + 4);
+    p->frag_off = (uint32_t)(be16(ip + 6) & 0x1fff) * 8;
     p->l4 = ip + (hlen < caplen ? hlen : caplen);
     p->l4cap = hlen < caplen ? caplen - hlen : 0;
     p->l4len = p->iplen > hlen ? p->iplen - hlen : 0;
@@ -192,7 +205,7 @@ static int parse_ipv4(const uint8_t *ip, uint32_t caplen, uint32_t len, struct p
 
 static int parse_ipv6(const uint8_t *ip, uint32_t caplen, uint32_t len, struct pkt *p)
 {
-    uint32_t off = 40;
+    uint32_t off = 40, frag_end = 0;
     uint8_t nh;
 
     if (caplen < 40)
@@ -206,10 +219,16 @@ static int parse_ipv6(const uint8_t *ip, uint32_t caplen, uint32_t len, struct p
         if (off + 8 > caplen)
             return -1; /* the upper layer is not in the capture */
         if (nh == 44) {
-            if (be16(ip + off + 2) & 0xfff8)
-                p->later_fragment = 1;
+            uint16_t fo = be16(ip + off + 2);
+            p->frag_off = fo & 0xfff8;
+            p->later_fragment = p->frag_off != 0;
+            p->more_fragments = fo & 1;
+            p->frag_id = be32(ip + off + 4);
             nh = ip[off];
             off += 8;
+            frag_end = off;
+            if (p->later_fragment)
+                break; /* what follows is the middle of the datagram, no header */
         } else {
             uint32_t elen = ((uint32_t)ip[off + 1] + 1) * 8;
             nh = ip[off];
@@ -218,6 +237,8 @@ static int parse_ipv6(const uint8_t *ip, uint32_t caplen, uint32_t len, struct p
     }
     if (off > caplen)
         return -1;
+    if (frag_end != 0)
+        p->frag_pre = off - frag_end;
     p->proto = nh;
     p->l4 = ip + off;
     p->l4cap = caplen - off;
@@ -419,6 +440,31 @@ static int pair_pending(struct azf_vpn *v, struct esp_rec *e)
     return 1;
 }
 
+/* Pairing by length needs the ESP packet's length, and a first fragment
+ * (MF set, offset 0) holds only part of it: paired by the fragment's
+ * length it finds no inner packet, or worse the wrong one.  The first
+ * fragment alone cannot tell the datagram's length, but the last one
+ * (MF clear) can: its offset plus its payload, whatever came between.  So
+ * the first fragment's record (SPI, time, tunnel) waits, unpairable, and
+ * the last fragment of the same datagram (tunnel, direction, IP
+ * identification) gives it its length and pairs it, with a pending inner
+ * packet or a later one.  A datagram whose last fragment is not captured,
+ * or comes first, stays unpaired: no guess is made. */
+static void esp_last_fragment(struct azf_vpn *v, const struct pkt *p, struct tref ref, int dir)
+{
+    for (unsigned k = 1; k <= ESP_RING; k++) { /* newest first */
+        struct esp_rec *e = &v->esp[(v->esp_head + ESP_RING - k) % ESP_RING];
+        if (!e->wait_last || e->t.idx != ref.idx || e->t.gen != ref.gen || e->dir != dir ||
+            e->frag_id != p->frag_id)
+            continue;
+        uint32_t total = p->frag_off + p->l4len;
+        e->wait_last = 0;
+        e->plen = total > e->frag_pre ? total - e->frag_pre : 0; /* 0 pairs with nothing */
+        e->paired = (uint8_t)pair_pending(v, e);
+        return;
+    }
+}
+
 static void outer(struct azf_vpn *v, const struct pkt *p, enum outer_kind kind, int64_t ts_us,
                   struct azf_vpn_info *out)
 {
@@ -463,6 +509,8 @@ static void outer(struct azf_vpn *v, const struct pkt *p, enum outer_kind kind, 
     case OUT_OTHER:
     case OUT_NONE:
         out->kind = AZF_VPN_KIND_OTHER;
+        if (p->later_fragment && !p->more_fragments)
+            esp_last_fragment(v, p, ref, dir);
         break;
     }
     if (esp != NULL) {
@@ -472,6 +520,15 @@ static void outer(struct azf_vpn *v, const struct pkt *p, enum outer_kind kind, 
         e->ts_us = ts_us;
         e->plen = esp_len;
         e->t = ref;
+        e->dir = (uint8_t)dir;
+        if (p->more_fragments) {
+            /* A first fragment: esp_len is the fragment's, not the ESP
+             * packet's; the last fragment tells (esp_last_fragment). */
+            e->plen = 0;
+            e->wait_last = 1;
+            e->frag_id = p->frag_id;
+            e->frag_pre = p->frag_pre + (kind == OUT_NATT_ESP ? 8u : 0u);
+        }
         if (esp_cap >= 4) {
             e->spi = be32(esp);
             e->have_spi = 1;
@@ -480,7 +537,8 @@ static void outer(struct azf_vpn *v, const struct pkt *p, enum outer_kind kind, 
             out->spi = e->spi;
             out->have_spi = 1;
         }
-        e->paired = (uint8_t)pair_pending(v, e);
+        if (!e->wait_last)
+            e->paired = (uint8_t)pair_pending(v, e);
     }
     fill_endpoints(v, ref, out);
 }
@@ -544,7 +602,7 @@ static struct esp_rec *nearest_esp(struct azf_vpn *v, const struct pkt *p, int64
 
     for (int i = 0; i < ESP_RING; i++) {
         struct esp_rec *e = &v->esp[i];
-        if (e->t.gen == 0 || e->paired || !tref_live(v, e->t) ||
+        if (e->t.gen == 0 || e->paired || e->wait_last || !tref_live(v, e->t) ||
             abs_dt(e->ts_us, ts_us) > AZF_VPN_PAIR_US || !overhead_ok(e->plen, p->iplen))
             continue;
         /* Nearest in time; on a tie the later one (the ring is in arrival order). */

@@ -1,7 +1,8 @@
 /* test_vpn: the VPN Gateway packet classifier on hand-built packets — IKE
  * (v2 and v1, on 500 and behind the non-ESP marker on 4500), ESP, NAT-T ESP,
  * OpenVPN, inner packets paired by time and length across two tunnels, the
- * 120-byte snap length, IPv6 outer headers and packets too short to judge. */
+ * 120-byte snap length, IPv6 outer headers, fragmented ESP (paired at its
+ * last fragment) and packets too short to judge. */
 #include <arpa/inet.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -610,6 +611,120 @@ static void fragments(void **state)
     azf_vpn_free(v);
 }
 
+/* An IPv4 fragment of a datagram: `id`, payload offset `off` (bytes, a
+ * multiple of 8), `more` for MF; the payload is the caller's to fill. */
+static uint8_t *frag4(struct pk *p, const char *src, const char *dst, uint8_t proto, uint16_t id, uint32_t off,
+                      int more, uint32_t plen)
+{
+    uint8_t *d = ip4(p, src, dst, proto, plen);
+    put16(p->b + 4, id);
+    put16(p->b + 6, (more ? 0x2000 : 0) | off / 8);
+    return d;
+}
+
+static void fragmented_esp_pairs_on_last_fragment(void **state)
+{
+    struct azf_vpn *v = azf_vpn_new();
+    struct azf_vpn_info o;
+    struct pk p;
+    int64_t t = T0;
+
+    ike_sa_init(&p, PEER, GW, 0);
+    classify(v, &p, t, &o);
+    /* A 1400-byte inner packet in 1444 bytes of ESP (AES-CBC, SHA1-96:
+     * 8 + 16 + 1408 + 12), fragmented on the way: 976 payload bytes, then
+     * the last 468.  976 bytes of ESP is what AES-GCM with a 16-byte ICV
+     * makes of a 940-byte packet: by the fragment's length, that one would
+     * pair. */
+    uint8_t *e = frag4(&p, PEER, GW, 50, 0x1234, 0, 1, 976);
+    put32(e, 0xc0ffee01);
+    put32(e + 4, 9);
+    classify(v, &p, t += 1000000, &o);
+    assert_int_equal(o.kind, AZF_VPN_KIND_ESP);
+    assert_int_equal(o.spi, 0xc0ffee01);
+    udp4(&p, "192.168.10.20", 5353, "10.1.0.5", 5353, 940 - 28);
+    classify(v, &p, t += 20, &o);
+    assert_int_equal(o.layer, AZF_VPN_INNER);
+    assert_int_equal(o.have_spi, 0); /* no ESP packet of its size */
+    assert_no_tunnel(&o);
+    frag4(&p, PEER, GW, 50, 0x1234, 976, 0, 468);
+    classify(v, &p, t += 20, &o);
+    assert_int_equal(o.layer, AZF_VPN_OUTER);
+    assert_int_equal(o.kind, AZF_VPN_KIND_OTHER);
+    /* Decrypted once whole: the inner packet pairs with the first fragment's SPI. */
+    udp4(&p, "192.168.10.20", 40000, "10.1.0.5", 4000, 1400 - 28);
+    classify(v, &p, t += 100, &o);
+    assert_int_equal(o.have_spi, 1);
+    assert_int_equal(o.spi, 0xc0ffee01);
+    assert_tunnel(&o, GW, PEER);
+
+    /* Outbound: the clear packet first, then its ESP in two fragments of
+     * NAT-T (the UDP header is in the first fragment's payload). */
+    udp4(&p, "10.1.0.5", 4001, "192.168.10.21", 40001, 1400 - 28);
+    classify(v, &p, t += 1000000, &o);
+    assert_int_equal(o.have_spi, 0); /* not yet known */
+    uint8_t *u = frag4(&p, GW, PEER, 17, 0x77, 0, 1, 976);
+    put16(u, 4500);
+    put16(u + 2, 4500);
+    put16(u + 4, 8 + 1444);
+    put32(u + 8, 0xc0ffee02);
+    classify(v, &p, t += 100, &o);
+    assert_int_equal(o.kind, AZF_VPN_KIND_NATT_ESP);
+    frag4(&p, GW, PEER, 17, 0x77, 976, 0, 8 + 1444 - 976);
+    classify(v, &p, t += 20, &o);
+    assert_int_equal(o.kind, AZF_VPN_KIND_OTHER);
+    udp4(&p, "10.1.0.5", 4001, "192.168.10.21", 40001, 100);
+    classify(v, &p, t += 1000000, &o);
+    assert_int_equal(o.spi, 0xc0ffee02); /* the flow paired when its ESP was whole */
+    assert_tunnel(&o, GW, PEER);
+
+    /* A last fragment of another datagram completes nothing. */
+    e = frag4(&p, PEER, GW, 50, 0x2000, 0, 1, 976);
+    put32(e, 0xc0ffee01);
+    classify(v, &p, t += 1000000, &o);
+    frag4(&p, PEER, GW, 50, 0x2001, 976, 0, 468);
+    classify(v, &p, t += 20, &o);
+    udp4(&p, "192.168.10.20", 40002, "10.1.0.5", 4002, 1400 - 28);
+    classify(v, &p, t += 100, &o);
+    assert_int_equal(o.have_spi, 0);
+    azf_vpn_free(v);
+}
+
+static void fragmented_esp_ipv6(void **state)
+{
+    struct azf_vpn *v = azf_vpn_new();
+    struct azf_vpn_info o;
+    uint8_t b[1100];
+
+    /* IPv6 / fragment header (id 0xabcdef01, M) / ESP: the first 1000
+     * payload bytes of 1444, then the last 444 (no ESP header of its own). */
+    memset(b, 0, sizeof(b));
+    b[0] = 0x60;
+    put16(b + 4, 8 + 1000);
+    b[6] = 44;
+    assert_int_equal(inet_pton(AF_INET6, "2001:db8:20::10", b + 8), 1);
+    assert_int_equal(inet_pton(AF_INET6, "2603:1030::4", b + 24), 1);
+    b[40] = 50;
+    put16(b + 42, 0 | 1);
+    put32(b + 44, 0xabcdef01);
+    put32(b + 48, 0xc0ffee61);
+    azf_vpn_classify(v, b, 48 + 1000, 48 + 1000, T0, &o);
+    assert_int_equal(o.kind, AZF_VPN_KIND_ESP);
+    assert_int_equal(o.spi, 0xc0ffee61);
+    put16(b + 4, 8 + 444);
+    put16(b + 42, 1000); /* offset 125 x 8, M clear */
+    memset(b + 48, 0x3c, 444);
+    azf_vpn_classify(v, b, 48 + 444, 48 + 444, T0 + 20, &o);
+    assert_int_equal(o.layer, AZF_VPN_OUTER);
+    assert_int_equal(o.kind, AZF_VPN_KIND_OTHER);
+    struct pk p;
+    udp4(&p, "192.168.10.20", 40000, "10.1.0.5", 4000, 1400 - 28);
+    classify(v, &p, T0 + 120, &o);
+    assert_int_equal(o.layer, AZF_VPN_INNER);
+    assert_int_equal(o.spi, 0xc0ffee61);
+    azf_vpn_free(v);
+}
+
 static void too_short_to_judge(void **state)
 {
     struct azf_vpn *v = azf_vpn_new();
@@ -735,6 +850,8 @@ int main(void)
         cmocka_unit_test(snap_120_uses_wire_lengths),
         cmocka_unit_test(ipv6_outer),
         cmocka_unit_test(fragments),
+        cmocka_unit_test(fragmented_esp_pairs_on_last_fragment),
+        cmocka_unit_test(fragmented_esp_ipv6),
         cmocka_unit_test(too_short_to_judge),
         cmocka_unit_test(bounded_memory),
     };
