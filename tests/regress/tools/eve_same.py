@@ -42,8 +42,11 @@ TIMING_STATS_PREFIXES = ("azure.lag", "uptime", "detect.engines", "flow_mgr.", "
                          "flow.active", "flow.wrk.", "flow_bypassed", "azure.detect_calls")
 # Keys of other records that depend on thread timing, not input: whether the
 # flow manager timed a flow out before the input ended (flow.reason) is a
-# race between its wall-clock passes and the packet threads.
+# race between its wall-clock passes and the packet threads; a flow record's
+# timestamp is when it was logged, so it goes with the reason (the flow's own
+# times, flow.start and flow.end, are compared).
 TIMING_TOP = set()
+TIMING_FLOW_TOP = {"timestamp"}
 SPLIT_STATS = {"tcp.segment_from_": ("cache", "pool"), "tcp.ssn_from_": ("cache", "pool")}
 TIMING_FLOW = {"reason"}
 
@@ -107,7 +110,8 @@ def others(records, ignore):
     for r in records:
         if r.get("event_type") == "stats":
             continue
-        r = {k: v for k, v in r.items() if k not in TIMING_TOP}
+        r = {k: v for k, v in r.items() if k not in TIMING_TOP and
+             not (r.get("event_type") == "flow" and k in TIMING_FLOW_TOP)}
         if isinstance(r.get("flow"), dict):
             r["flow"] = {k: v for k, v in r["flow"].items() if k not in TIMING_FLOW}
         for path in ignore:
