@@ -64,8 +64,10 @@ struct azf_follower *azf_follower_new_blob(const struct azf_blob_opts *o, const 
 int azf_follower_blob_check(struct azf_follower *f, char errbuf[AZF_ERRBUF_SIZE]);
 /* Counters of a storage follower (zeros for a file follower). */
 void azf_follower_blob_stats(const struct azf_follower *f, struct azf_blob_stats *out);
-/* From any thread: ends waits between retries and transfers under way, so
- * a poll returns soon (the blob being read is read again next time). */
+/* From any thread, for good: ends waits between retries and transfers
+ * under way, so a poll returns soon.  What the cancel cut short is no
+ * error: the poll returns without a word, and the blobs it did not finish
+ * are read again next time (by a restarted follower too). */
 void azf_follower_cancel(struct azf_follower *f);
 
 #ifdef __cplusplus

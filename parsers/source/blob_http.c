@@ -123,6 +123,11 @@ void azf_http_cancel(struct azf_http *h)
     atomic_store(&h->cancel, 1);
 }
 
+int azf_http_cancelled(struct azf_http *h)
+{
+    return atomic_load(&h->cancel) != 0;
+}
+
 void azf_http_resp_free(struct azf_http_resp *r)
 {
     free(r->body);

@@ -102,6 +102,8 @@ void azf_http_add_bytes(struct azf_http *h, uint64_t n);
 /* The service's clock minus ours at the last answer with a Date header. */
 int64_t azf_http_skew(const struct azf_http *h);
 void azf_http_cancel(struct azf_http *h);
+/* 1 once azf_http_cancel was called: every request fails from then on. */
+int azf_http_cancelled(struct azf_http *h);
 /* Managed identity: a fresh token from the endpoint when the one held
  * expires within 5 minutes. */
 int azf_http_token(struct azf_http *h, char errbuf[AZF_ERRBUF_SIZE]);

@@ -745,6 +745,11 @@ static void blob_free(void *src)
     free(s);
 }
 
+static int blob_cancelled(void *src)
+{
+    return azf_http_cancelled(((struct blob_source *)src)->http);
+}
+
 static const struct azf_source_ops blob_ops = {
     .list = blob_list,
     .open = blob_open,
@@ -754,6 +759,7 @@ static const struct azf_source_ops blob_ops = {
     .covers = blob_covers,
     .plan = blob_plan,
     .free = blob_free,
+    .cancelled = blob_cancelled,
     .committed = 1,
 };
 

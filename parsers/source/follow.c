@@ -80,10 +80,21 @@ static void notice(struct azf_follower *f, const char *path, const char *what)
 }
 
 /* An open/read failure is reported once, not at every poll, until it clears. */
+static int cancelled(const struct azf_follower *f)
+{
+    return f->ops->cancelled != NULL && f->ops->cancelled(f->src);
+}
+
 static void blob_error(struct azf_follower *f, struct azf_bookmark *b, const char *path,
                        uint64_t offset, const char *reason)
 {
     b->recheck = 1;
+    if (cancelled(f)) {
+        /* A shutdown, not a fault of the blob: the poll ends here, and this
+         * blob and the rest are marked to be read next time. */
+        f->stopped = 1;
+        return;
+    }
     if (b->failing || reason[0] == '\0')
         return; /* "": changed since the listing; the next poll reads it */
     b->failing = 1;
@@ -366,7 +377,7 @@ long azf_follower_poll(struct azf_follower *f, char errbuf[AZF_ERRBUF_SIZE])
     /* A root that cannot be listed leaves every bookmark as it is: a folder
      * missing for a while (an unmounted share) must not restart all blobs. */
     if (f->ops->list(f->src, &ents, &n, errbuf) < 0)
-        return -1;
+        return cancelled(f) ? 0 : -1; /* a cancelled listing: a stop, said by nobody */
     f->tuples = 0;
     f->stopped = 0;
     f->cur = NULL;

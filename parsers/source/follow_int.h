@@ -86,6 +86,9 @@ struct azf_source_ops {
      * reads are over; drop what is left. */
     void (*plan)(void *src, const struct azf_entry *const *e, const uint64_t *from, size_t n);
     void (*free)(void *src);
+    /* May be NULL.  1 once the caller cancelled (azf_follower_cancel):
+     * failures from then on are the cancel's, not the blobs'. */
+    int (*cancelled)(void *src);
     /* 1: what is listed is committed, whole records but for the tail
      * (storage); a record still open at its end was cut by its writer. */
     int committed;

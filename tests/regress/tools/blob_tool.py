@@ -1103,6 +1103,50 @@ def scenario_stopunread():
         same_once(got, decoded([blob_bytes(c, n) for n in (a, b, cur)]), "stopped poll")
 
 
+def scenario_stopcancel():
+    """SIGTERM while a request is under way (a listing, then a read, each
+    stalled by the proxy) is a stop, not an error: exit 0 and no error
+    line, and the restart reads what the stopped poll left, every tuple out
+    once (was: the cancelled request was reported, "...: cancelled", and
+    the exit status was 1, as for a fault of the storage)."""
+    rel, records = corpus()
+    now_ms = int(time.time() * 1000)
+    with storage() as (az, c):
+        name = name_at(rel, now_ms)
+        bm = os.path.join(OUT, "bookmarks")
+        with Proxy(az) as px:
+            url = px.url()
+            outs = []
+            size = azstore.commit(c, CONTAINER, name, azblob.rebase(records, now_ms))
+            for tag, what, more in (("list", "list", False), ("read", "read", True)):
+                f = Follower(url, key_cred(), bm, "stop-" + tag)
+                outs.append(f.out)
+                if tag == "list":
+                    wait_for("minute 1 read", lambda: azblob.bookmark_offset(bm, url + "/" + name) == size - 2,
+                             proc=f)
+                with open(px.control, "w") as fc:
+                    fc.write("stall %s\n" % what)
+                if more:
+                    size = azstore.commit(c, CONTAINER, name, azblob.rebase(records, now_ms + 60000))
+                wait_for("a %s stalled" % what, lambda: os.path.exists(px.log) and
+                         ("stall %s" % what) in open(px.log).read(), proc=f)
+                time.sleep(0.3)
+                rc = f.stop()
+                err = f.stderr()
+                if rc != 0 or "cancelled" in err or "follow:" in err:
+                    fail("stopped during a stalled %s: exit %d:\n%s" % (what, rc, err))
+                open(px.log, "w").close()
+                log("stopped during a stalled %s: exit 0, no error" % what)
+            f = Follower(url, key_cred(), bm, "stop-after")
+            outs.append(f.out)
+            wait_for("minute 2 read after the restart", lambda: azblob.bookmark_offset(bm, url + "/" + name) == size - 2,
+                     proc=f)
+            if f.stop() != 0:
+                fail("follower exit %d:\n%s" % (f.proc.returncode, f.stderr()))
+        got = tuple_keys(sum((open(o).read().splitlines() for o in outs), []))
+        same_once(got, decoded([blob_bytes(c, name)]), "stops during requests")
+
+
 def scenario_failing():
     """A blob 5 hours old whose read fails at every poll (a 403 each time,
     as for an archived blob) stays listed, by its own name: a pass costs
@@ -1161,7 +1205,7 @@ def main():
                  "torn": scenario_torn, "crash": scenario_crash, "older": scenario_older,
                  "restart": scenario_restart, "folder": scenario_folder, "retryafter": scenario_retryafter,
                  "leak": scenario_leak, "longname": scenario_longname,
-                 "longurl": scenario_longurl, "stopunread": scenario_stopunread,
+                 "longurl": scenario_longurl, "stopunread": scenario_stopunread, "stopcancel": scenario_stopcancel,
                  "failing": scenario_failing}
     if which not in scenarios:
         sys.exit(__doc__)
