@@ -145,7 +145,9 @@ const char *azf_proto_str(uint8_t proto);   /* Suricata's name ("TCP"...), NULL:
 /* JSON string output, for every writer of azure_flow-shaped JSON (the
  * plugin's EVE object and index, `azflow decode`).  azf_json_quote: s[0..len)
  * as a quoted, escaped JSON string; returns its length and writes it to out
- * when out is not NULL (call once with NULL to size the buffer).
+ * when out is not NULL (call once with NULL to size the buffer).  Always
+ * valid UTF-8: each byte of s that is not (the decoder passes raw bytes
+ * through) becomes U+FFFD.
  * azf_json_plain: how many leading bytes of s[0..len) go out as they are (16
  * at a time where SSE2 is there; resource ids run to a few hundred bytes and
  * rarely need escaping). */

@@ -90,6 +90,61 @@ static size_t json_escape(unsigned char c, char out[6])
     }
 }
 
+/* The length of the UTF-8 sequence s[0..len) starts with, or 0 where s[0]
+ * starts none: a stray continuation byte, an overlong form, a surrogate,
+ * a code point past U+10FFFF, or a sequence cut short. */
+static size_t utf8_seq(const unsigned char *s, size_t len)
+{
+    unsigned char c = s[0], lo = 0x80, hi = 0xBF;
+    size_t n;
+    if (c < 0x80)
+        return 1;
+    if (c >= 0xC2 && c <= 0xDF) {
+        n = 2;
+    } else if (c >= 0xE0 && c <= 0xEF) {
+        n = 3;
+        lo = c == 0xE0 ? 0xA0 : lo; /* overlong */
+        hi = c == 0xED ? 0x9F : hi; /* surrogates */
+    } else if (c >= 0xF0 && c <= 0xF4) {
+        n = 4;
+        lo = c == 0xF0 ? 0x90 : lo; /* overlong */
+        hi = c == 0xF4 ? 0x8F : hi; /* past U+10FFFF */
+    } else {
+        return 0;
+    }
+    if (len < n || s[1] < lo || s[1] > hi)
+        return 0;
+    for (size_t i = 2; i < n; i++)
+        if ((s[i] & 0xC0) != 0x80)
+            return 0;
+    return n;
+}
+
+/* How many leading bytes of s[0..len) are valid UTF-8; ASCII eight at a
+ * time, since resource ids and rule names rarely hold anything else. */
+static size_t utf8_valid(const char *s, size_t len)
+{
+    size_t i = 0;
+    while (i < len) {
+        uint64_t x;
+        if (len - i >= 8 && (memcpy(&x, s + i, 8), (x & 0x8080808080808080ULL) == 0)) {
+            i += 8;
+            continue;
+        }
+        size_t n = utf8_seq((const unsigned char *)s + i, len - i);
+        if (n == 0)
+            break;
+        i += n;
+    }
+    return i;
+}
+
+/* JSON text is UTF-8 (RFC 8259), and Suricata's JsonBuilder drops a member
+ * that is not: a byte of a log string that is no UTF-8 (the decoder passes
+ * raw bytes through) goes out as U+FFFD, as the decoder writes a lone
+ * surrogate escape, so the rest of the string and its record survive. */
+#define UTF8_REPLACEMENT "\xEF\xBF\xBD"
+
 size_t azf_json_quote(const char *s, size_t len, char *out)
 {
     size_t n = 1;
@@ -97,9 +152,18 @@ size_t azf_json_quote(const char *s, size_t len, char *out)
         out[0] = '"';
     for (;;) {
         size_t run = azf_json_plain(s, len);
+        size_t ok = utf8_valid(s, run);
         if (out != NULL)
-            memcpy(out + n, s, run);
-        n += run;
+            memcpy(out + n, s, ok);
+        n += ok;
+        if (ok < run) {
+            if (out != NULL)
+                memcpy(out + n, UTF8_REPLACEMENT, 3);
+            n += 3;
+            s += ok + 1;
+            len -= ok + 1;
+            continue;
+        }
         if (run == len)
             break;
         char esc[6];

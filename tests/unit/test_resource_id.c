@@ -95,6 +95,34 @@ static void json_escaping(void **state)
     assert_string_equal(out, "\"a\\\"b\\\\c\\nd\\re\\tf\\u0001g\\u001fh\xc3\xa9\"");
 }
 
+/* A log string that is no UTF-8 still gives valid JSON: Suricata's
+ * JsonBuilder drops a member that is not UTF-8, and with it the whole
+ * azure object.  Each stray byte is U+FFFD; valid sequences pass. */
+static void json_invalid_utf8(void **state)
+{
+    static const struct {
+        const char *in, *want;
+    } cases[] = {
+        { "caf\xc3\xa9 \xf0\x9f\x98\x80", "\"caf\xc3\xa9 \xf0\x9f\x98\x80\"" }, /* 2 and 4 bytes */
+        { "a\xff" "b", "\"a\xef\xbf\xbd" "b\"" },                     /* never UTF-8 */
+        { "a\x80", "\"a\xef\xbf\xbd\"" },                        /* stray continuation, at the end */
+        { "caf\xc3", "\"caf\xef\xbf\xbd\"" },                    /* cut short at the end */
+        { "\xc3\"", "\"\xef\xbf\xbd\\\"\"" },                 /* cut short by an escape */
+        { "\xc0\xaf", "\"\xef\xbf\xbd\xef\xbf\xbd\"" },         /* overlong '/' */
+        { "\xed\xa0\x80", "\"\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd\"" }, /* a surrogate */
+        { "\xf4\x90\x80\x80", "\"\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd\"" }, /* > U+10FFFF */
+        { "0123456789\xfe" "0123456789", "\"0123456789\xef\xbf\xbd" "0123456789\"" }, /* past an 8-byte step */
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        char out[128];
+        size_t len = strlen(cases[i].in), n = azf_json_quote(cases[i].in, len, NULL);
+        assert_true(n < sizeof(out));
+        assert_int_equal(azf_json_quote(cases[i].in, len, out), n);
+        out[n] = '\0';
+        assert_string_equal(out, cases[i].want);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -104,6 +132,7 @@ int main(void)
         cmocka_unit_test(not_arm_ids),
         cmocka_unit_test(strings),
         cmocka_unit_test(json_escaping),
+        cmocka_unit_test(json_invalid_utf8),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
