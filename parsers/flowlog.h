@@ -141,6 +141,10 @@ const char *azf_decision_str(uint8_t d);    /* "allow" / "deny" */
 const char *azf_state_str(uint8_t s);       /* "begin" ... / NULL for NONE */
 const char *azf_source_str(uint8_t s);      /* "nsg" / "vnet" */
 const char *azf_proto_str(uint8_t proto);   /* Suricata's name ("TCP"...), NULL: print the number */
+/* Whether EVE writes src_port/dest_port for the protocol (Suricata's own
+ * rule: TCP, UDP, SCTP), so every azure_flow-shaped writer leaves them out
+ * alike for ICMP and the rest. */
+int azf_proto_has_ports(uint8_t proto);
 
 /* JSON string output, for every writer of azure_flow-shaped JSON (the
  * plugin's EVE object and index, `azflow decode`).  azf_json_quote: s[0..len)

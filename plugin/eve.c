@@ -79,7 +79,7 @@ static void LogEvent(ThreadVars *tv, OutputJsonThreadCtx *ctx, const struct az_e
     struct az_key key;
     AzKeyFromTuple(&key, t);
     /* Ports as EVE prints them: only where the protocol has them. */
-    bool ports = t->proto == 6 || t->proto == 17 || t->proto == 132;
+    bool ports = azf_proto_has_ports(t->proto);
     uint64_t flow_id = AzRecentFind(&key, t->ts_us);
     if (flow_id != 0)
         SCJbSetUint(jb, "flow_id", flow_id);

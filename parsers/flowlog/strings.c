@@ -64,6 +64,11 @@ const char *azf_proto_str(uint8_t proto)
     }
 }
 
+int azf_proto_has_ports(uint8_t proto)
+{
+    return proto == 6 || proto == 17 || proto == 132;
+}
+
 size_t azf_json_plain(const char *s, size_t len)
 {
     /* The scanner's stop set is JSON's escape set: '"', '\\', < 0x20. */

@@ -135,12 +135,19 @@ void tuple_json_print(FILE *out, const struct azf_tuple *t, const char *blob_pat
     put_time(&l, t->ts_us);
     PUTS(&l, ",\"event_type\":\"azure_flow\",\"src_ip\":");
     put_addr(&l, &t->src);
-    PUTS(&l, ",\"src_port\":");
-    put_u64(&l, t->sport);
+    /* Ports as EVE prints them (and the plugin's azure_flow event): only
+     * where the protocol has them, not a 0 for ICMP. */
+    int ports = azf_proto_has_ports(t->proto);
+    if (ports) {
+        PUTS(&l, ",\"src_port\":");
+        put_u64(&l, t->sport);
+    }
     PUTS(&l, ",\"dest_ip\":");
     put_addr(&l, &t->dst);
-    PUTS(&l, ",\"dest_port\":");
-    put_u64(&l, t->dport);
+    if (ports) {
+        PUTS(&l, ",\"dest_port\":");
+        put_u64(&l, t->dport);
+    }
     PUTS(&l, ",\"proto\":");
     put_proto(&l, t->proto);
     PUTS(&l, ",\"azure\":{\"source\":");
