@@ -36,8 +36,21 @@ static int ParseBool(const char *key, const char *val, bool *out, char *err, siz
     return Fail(err, errlen, "%s: '%s' is not a boolean (use yes or no)", key, val);
 }
 
+/* A key that takes one value given a list or a mapping (`include: [a, b]`,
+ * `bookmarks: {path: …}`) has no value for Suricata to read: the key would
+ * silently keep its default (every blob read, no bookmarks). */
+static int CheckValue(const SCConfNode *child, const char *prefix, char *err, size_t errlen)
+{
+    if (child != NULL && SCConfNodeHasChildren(child))
+        return Fail(err, errlen, "%s.%s: expected a single value, got a list or mapping", prefix,
+                child->name);
+    return 0;
+}
+
+/* Every key of `node` must be one of `known`; with `values`, each takes a
+ * single value (the keys of a source, correlation, capture, detect). */
 static int CheckKnownKeys(const SCConfNode *node, const char *prefix, const char *const *known,
-        char *err, size_t errlen)
+        bool values, char *err, size_t errlen)
 {
     /* `correlation: 60` is a section with a value and no keys: every key
      * of it would silently keep its default. */
@@ -55,6 +68,8 @@ static int CheckKnownKeys(const SCConfNode *node, const char *prefix, const char
         if (!ok) {
             return Fail(err, errlen, "%s.%s: unknown key", prefix, child->name);
         }
+        if (values && CheckValue(child, prefix, err, errlen) < 0)
+            return -1;
     }
     return 0;
 }
@@ -135,7 +150,7 @@ static int LoadSource(const SCConfNode *node, const char *key, struct az_flowlog
 {
     static const char *const known[] = { "path", "url", "follow", "include", "sas-file",
         "account-key-file", "managed-identity", "ca-file", "poll", "since", NULL };
-    if (CheckKnownKeys(node, key, known, err, errlen) < 0)
+    if (CheckKnownKeys(node, key, known, true, err, errlen) < 0)
         return -1;
 
     src->poll_s = AZ_DEFAULT_POLL_S;
@@ -248,7 +263,7 @@ static int LoadSize(const SCConfNode *node, const char *name, uint64_t *out, cha
 static int LoadCorrelation(const SCConfNode *node, struct az_config *cfg, char *err, size_t errlen)
 {
     static const char *const known[] = { "window", "memcap", "delay", "history-memcap", NULL };
-    if (CheckKnownKeys(node, "azure.correlation", known, err, errlen) < 0)
+    if (CheckKnownKeys(node, "azure.correlation", known, true, err, errlen) < 0)
         return -1;
     if (LoadSeconds(node, "window", &cfg->window_s, err, errlen) < 0 ||
             LoadSeconds(node, "delay", &cfg->delay_s, err, errlen) < 0 ||
@@ -267,7 +282,7 @@ static int LoadCorrelation(const SCConfNode *node, struct az_config *cfg, char *
 static int LoadCapture(const SCConfNode *node, struct az_config *cfg, char *err, size_t errlen)
 {
     static const char *const known[] = { "input", "interface", NULL };
-    if (CheckKnownKeys(node, "azure.capture", known, err, errlen) < 0)
+    if (CheckKnownKeys(node, "azure.capture", known, true, err, errlen) < 0)
         return -1;
     const char *input = SCConfNodeLookupChildValue(node, "input");
     const char *iface = SCConfNodeLookupChildValue(node, "interface");
@@ -288,7 +303,7 @@ static int LoadCapture(const SCConfNode *node, struct az_config *cfg, char *err,
 static int LoadDetect(const SCConfNode *node, struct az_config *cfg, char *err, size_t errlen)
 {
     static const char *const known[] = { "prefilter", "buckets", NULL };
-    if (CheckKnownKeys(node, "azure.detect", known, err, errlen) < 0)
+    if (CheckKnownKeys(node, "azure.detect", known, true, err, errlen) < 0)
         return -1;
     const char *prefilter = SCConfNodeLookupChildValue(node, "prefilter");
     if (prefilter != NULL &&
@@ -317,7 +332,9 @@ int AzConfigLoad(struct az_config *cfg, char *err, size_t errlen)
         return 0;
     static const char *const known[] = { "flow-logs", "correlation", "bookmarks", "capture",
         "detect", NULL };
-    if (CheckKnownKeys(root, "azure", known, err, errlen) < 0)
+    /* Sections, but for bookmarks: each section checks its own keys. */
+    if (CheckKnownKeys(root, "azure", known, false, err, errlen) < 0 ||
+            CheckValue(SCConfNodeLookupChild(root, "bookmarks"), "azure", err, errlen) < 0)
         return -1;
 
     const SCConfNode *n;
