@@ -191,8 +191,8 @@ int cmd_decode(int argc, char **argv)
         if (!strcmp(argv[i], "--strict")) {
             c.strict = 1;
         } else if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
-            usage(stdout);
-            return 2;
+            usage(stdout); /* asked for: no usage error */
+            return 0;
         } else {
             fprintf(stderr, "azflow decode: unknown option '%s'\n", argv[i]);
             usage(stderr);
