@@ -80,8 +80,16 @@ static int64_t sas_expiry(const char *sas)
             }
         }
         v[n] = '\0';
-        if (n == 10) /* a date alone */
+        /* Azure takes YYYY-MM-DD, YYYY-MM-DDThh:mmTZD and
+         * YYYY-MM-DDThh:mm:ssTZD; `az storage … generate-sas --expiry
+         * 2027-06-30T00:00Z` writes the second.  The first two get their
+         * seconds, so one ISO 8601 reader takes all three. */
+        if (n == 10)
             snprintf(v + 10, sizeof(v) - 10, "T00:00:00Z");
+        else if (n >= 16 && n + 3 < sizeof(v) && v[10] == 'T' && v[13] == ':' && v[16] != ':') {
+            memmove(v + 19, v + 16, n - 16 + 1);
+            memcpy(v + 16, ":00", 3);
+        }
         int64_t us;
         return azf__iso8601_us(v, strlen(v), &us) == 0 ? us / 1000000 : -1;
     }
