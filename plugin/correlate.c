@@ -63,6 +63,7 @@ struct az_flowstate {
     uint32_t natural_timeout; /* the timeout policy Suricata chose, while held */
     struct az_live live;      /* as last noted in the history */
     uint64_t ghost_of;        /* made by a surrogate whose flow had gone: its id */
+    int64_t ghost_end_us;     /* and that flow's last packet (see Refresh) */
     struct az_jbuf json; /* "azure":{…} of info, for every EVE record of the flow */
     struct az_jbuf json_ext; /* json with the late/ghost members */
 };
@@ -95,6 +96,12 @@ static inline void *Mark(uint64_t epoch, uint32_t version)
 
 static void Refresh(struct az_flowstate *st, int64_t now_us)
 {
+    /* A stand-in for a flow that had gone has the original's start as its
+     * only packet time, but the original's records lie in the window of
+     * its whole lifetime: the end record of a flow longer than the window
+     * would be out of reach. */
+    if (now_us < st->ghost_end_us)
+        now_us = st->ghost_end_us;
     st->refreshed_us = now_us;
     if (g_no_records)
         return;
@@ -295,6 +302,7 @@ static void OnFlowInit(ThreadVars *tv, Flow *f, const Packet *p, void *user)
          * surrogate came (evicted, or later than the delay): this new flow
          * stands in for it and names it. */
         st->ghost_of = AzLateSurrogateFlowId(p);
+        st->ghost_end_us = AzLateSurrogateFlowEnd(p);
         AZ_STAT_ADD(late_flow_gone, 1);
         Refresh(st, st->start_us);
         FlowSetStorageById(f, g_storage, st);

@@ -52,6 +52,7 @@ struct az_worker {
 struct surrogate_buf {
     uint8_t hdr[64];
     uint64_t flow_id; /* the mirrored flow it was sent for */
+    int64_t end_us;   /* and that flow's last packet, 0 when not known */
 };
 
 struct pending {
@@ -112,6 +113,13 @@ uint64_t AzLateSurrogateFlowId(const Packet *p)
     return ((const struct surrogate_buf *)(const void *)p->ext_pkt)->flow_id;
 }
 
+int64_t AzLateSurrogateFlowEnd(const Packet *p)
+{
+    if (!AzLateIsSurrogate(p))
+        return 0;
+    return ((const struct surrogate_buf *)(const void *)p->ext_pkt)->end_us;
+}
+
 static void SetAddress(Address *a, uint8_t family, const uint8_t *bytes)
 {
     memset(a, 0, sizeof(*a));
@@ -139,6 +147,7 @@ static Packet *SurrogateBuild(const struct az_flow_seen *s, bool toclient)
     p->ext_pkt = b->hdr;
     p->ReleasePacket = SurrogateRelease;
     b->flow_id = s->flow_id;
+    b->end_us = s->end_us;
 
     /* Suricata's direction is toserver when the packet comes from f->src,
      * flipped for a flow it reversed. */

@@ -50,5 +50,8 @@ struct az_worker *AzLateWorker(void);
 /* Is `p` a surrogate, and for which mirrored flow was it sent? */
 bool AzLateIsSurrogate(const struct Packet_ *p);
 uint64_t AzLateSurrogateFlowId(const struct Packet_ *p);
+/* The last packet (µs) of the flow a surrogate was sent for, as the
+ * history knew it when the record came; 0 when the flow had not ended. */
+int64_t AzLateSurrogateFlowEnd(const struct Packet_ *p);
 
 #endif

@@ -1,0 +1,220 @@
+#!/usr/bin/python3
+"""Live late records at the edges of the late-record path, one scenario per
+run, each on af-packet (workers, 1 thread) in a network namespace of its own:
+
+    live_late_edges.py --check       exit 0 when a live run is possible here
+    live_late_edges.py --ghost-long  a UDP flow that lasts longer than the
+                                     correlation window (1 s here) is gone
+                                     (correlation.delay 1 s) when its end
+                                     record comes: the stand-in flow the
+                                     surrogate makes must fold that record,
+                                     which lies in the window of the
+                                     original's end, not of its start, so
+                                     the rule on it fires (azure.flow_id
+                                     naming the original), as offline
+    live_late_edges.py --history-trim
+                                     flows still in the flow table noted
+                                     first in the history, then a wave of
+                                     short flows that end and expire
+                                     (window 0, delay 1 s), then a second
+                                     wave: its notes must retire the first
+                                     wave, even behind the live flows noted
+                                     before it
+
+Writes OUTPUT_DIR/result.json (what the case's checks read), eve.json and
+timeline.log.  Suricata shares this script's stdout."""
+import json
+import os
+import struct
+import subprocess
+import sys
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import azblob  # noqa: E402
+import live_vtap as lv  # noqa: E402
+import suricata_run  # noqa: E402
+
+BLOB = ("flowLogResourceID=/X/y=2026/m=11/d=28/h=04/m=00/macAddress=000D3AF87856/PT1H.json")
+CLIENT, SERVER = "10.0.0.4", "10.0.2.51"
+
+
+def checksum(b):
+    if len(b) % 2:
+        b += b"\0"
+    s = sum(struct.unpack("!%dH" % (len(b) // 2), b))
+    s = (s >> 16) + (s & 0xffff)
+    return ~(s + (s >> 16)) & 0xffff
+
+
+def addr(s):
+    return bytes(int(x) for x in s.split("."))
+
+
+def udp_frame(src, dst, sport, dport, payload=b"ping"):
+    """Ethernet + IPv4 (header checksum set) + UDP (no checksum)."""
+    l4 = struct.pack("!HHHH", sport, dport, 8 + len(payload), 0) + payload
+    ip = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + len(l4), 1, 0, 64, 17, 0, addr(src), addr(dst))
+    ip = ip[:10] + struct.pack("!H", checksum(ip)) + ip[12:]
+    return bytes.fromhex("020000000002020000000001") + b"\x08\x00" + ip + l4
+
+
+def write_pcap(path, frames):
+    """frames: (seconds after the first, frame)."""
+    now = time.time()
+    with open(path, "wb") as f:
+        f.write(struct.pack("<IHHiIII", 0xa1b2c3d4, 2, 4, 0, 0, 65535, 1))
+        for dt, fr in frames:
+            t = now + dt
+            f.write(struct.pack("<IIII", int(t), int((t % 1) * 1e6), len(fr), len(fr)) + fr)
+
+
+def record(tuples):
+    """One VNet flow-log record of `tuples` (its time: the latest tuple's)."""
+    ms = max(int(t.split(",", 1)[0]) for t in tuples)
+    return {"time": azblob.iso(ms), "flowLogGUID": "5f0c2a9e-0000-4000-8000-0000000000ab",
+            "macAddress": "000D3AF87856", "category": "FlowLogFlowEvent",
+            "flowLogResourceID": "/SUBSCRIPTIONS/X/FLOWLOGS/VNET1-FLOWLOG",
+            "targetResourceID": "/subscriptions/x/virtualNetworks/vnet1", "flowLogVersion": 4,
+            "operationName": "FlowLogFlowEvent",
+            "flowRecords": {"flows": [{"aclID": "/x/nsg-app", "flowGroups": [
+                {"rule": "R", "flowTuples": tuples}]}]}}
+
+
+def suricata(ns, out, extra):
+    logs = os.path.join(out, "flowlogs")
+    os.makedirs(logs, exist_ok=True)
+    args = ["--af-packet=" + lv.CAP, "--runmode", "workers", "--set", "af-packet.0=interface",
+            "--set", "af-packet.0.interface=" + lv.CAP, "--set", "af-packet.0.threads=1",
+            "--set", "af-packet.0.checksum-checks=no", "--set", "unix-command.enabled=no",
+            "--set", "stats.interval=1", "--set", "azure.flow-logs.0.path=%s" % logs,
+            "--set", "azure.flow-logs.0.follow=yes", "--set", "azure.bookmarks=%s/bookmarks" % out] + extra
+    supp = "--suppressions=" + os.path.join(os.path.dirname(os.path.abspath(__file__)), "suricata-live.supp")
+    proc = subprocess.Popen(["ip", "netns", "exec", ns.name] + suricata_run.command(out, args, valgrind_extra=[supp]),
+                            preexec_fn=lv.die_with_parent)
+    slog = os.path.join(out, "suricata.log")
+    lv.wait_for("start", lambda: os.path.exists(slog) and "Engine started" in open(slog).read(), 30, proc)
+    return proc
+
+
+def commit(out, tuples):
+    ms = int(time.time() * 1000)
+    azblob.append(os.path.join(out, "flowlogs", azblob.hour_path(BLOB, ms)), [record(tuples)])
+
+
+def flow_records(eve, sport):
+    return [r for r in lv.read_eve(eve) if r.get("event_type") == "flow" and r.get("proto") == "UDP"
+            and sport in (r.get("src_port"), r.get("dest_port"))]
+
+
+def ghost_long(ns, out):
+    """The original flow: 4 packets over 3 s (both ways), so its start and
+    its end are further apart than the window (1 s); its one record, state
+    E, is stamped at its end and committed once the flow is gone."""
+    eve = os.path.join(out, "eve.json")
+    rules = os.path.join(out, "late.rules")
+    with open(rules, "w") as f:
+        f.write('alert udp any any -> any any (msg:"late record of a flow gone"; azure.decision:allow; '
+                'threshold:type limit, track by_flow, count 1, seconds 3600; sid:1; rev:1;)\n')
+    pcap = os.path.join(out, "in.pcap")
+    write_pcap(pcap, [(0.0, udp_frame(CLIENT, SERVER, 40000, 5000)), (0.1, udp_frame(SERVER, CLIENT, 5000, 40000)),
+                      (1.5, udp_frame(CLIENT, SERVER, 40000, 5000)), (3.0, udp_frame(SERVER, CLIENT, 5000, 40000))])
+    proc = suricata(ns, out, ["-S", rules, "--set", "azure.correlation.window=1",
+                              "--set", "azure.correlation.delay=1",
+                              "--set", "flow-timeouts.udp.new=2", "--set", "flow-timeouts.udp.established=2"])
+    try:
+        ns.run("tcpreplay", "-q", "-i", lv.INJ, pcap)
+        end_ms = int(time.time() * 1000)
+        lv.wait_for("the packets", lambda: lv.last_stats(eve).get("decoder", {}).get("pkts", 0) >= 4, 15, proc)
+        lv.wait_for("the flow to time out", lambda: flow_records(eve, 40000), 20, proc)
+        commit(out, ["%d,%s,%s,40000,5000,17,O,E,NX,2,80,2,80" % (end_ms, CLIENT, SERVER)])
+        lv.wait_for("the record", lambda: lv.last_stats(eve).get("azure", {}).get("records") == 1, 15, proc)
+        lv.wait_for("the surrogates", lambda: lv.last_stats(eve).get("azure", {}).get("late_surrogates", 0) >= 2,
+                    15, proc)
+        time.sleep(2)  # the stand-in's detection and a stats interval
+        st = lv.last_stats(eve)["azure"]
+    finally:
+        ok = lv.stop(proc)
+    flows = flow_records(eve, 40000)
+    # The original has its packets; the stand-in has none (its surrogates'
+    # are given back) and names the original in azure.flow_id.
+    original = [r for r in flows if r["flow"]["pkts_toserver"] + r["flow"]["pkts_toclient"] > 0]
+    standin = [r for r in flows if r not in original]
+    alerts = [r for r in lv.read_eve(eve) if r.get("event_type") == "alert"]
+    result = {
+        "late_flow_gone": st.get("late_flow_gone"),
+        "original_flows": len(original),
+        "standin_names_original": bool(original) and len(standin) == 1 and
+        standin[0].get("azure", {}).get("flow_id") == original[0]["flow_id"],
+        "alerts": len(alerts),
+        "alert_names_original": bool(original) and len(alerts) == 1 and
+        alerts[0].get("azure", {}).get("flow_id") == original[0]["flow_id"] and
+        alerts[0].get("azure", {}).get("late") is True,
+    }
+    return ok, proc, result
+
+
+def history_trim(ns, out):
+    """LIVE flows in the table for the whole run (answered, so established,
+    UDP established timeout 60 s), noted first; then WAVE one-way flows
+    (new, timeout 1 s) that end, and expire a second later (window 0, delay
+    1 s); then WAVE more.  Each note may retire up to four expired flows of
+    its stripe, so the second wave's notes retire the first wave: the
+    history then holds the live flows and the second wave, not the first."""
+    live, wave = 200, 1000
+    eve = os.path.join(out, "eve.json")
+    first = [(0.0, udp_frame(CLIENT, SERVER, 20000 + i, 5000)) for i in range(live)]
+    first += [(0.01, udp_frame(SERVER, CLIENT, 5000, 20000 + i)) for i in range(live)]
+    first += [(0.02, udp_frame(CLIENT, SERVER, 30000 + i, 5001)) for i in range(wave)]
+    second = [(0.0, udp_frame(CLIENT, SERVER, 40000 + i, 5001)) for i in range(wave)]
+    p1, p2 = os.path.join(out, "first.pcap"), os.path.join(out, "second.pcap")
+    write_pcap(p1, first)
+    write_pcap(p2, second)
+    proc = suricata(ns, out, ["--disable-detection", "--set", "azure.correlation.window=0",
+                              "--set", "azure.correlation.delay=1",
+                              "--set", "flow-timeouts.udp.new=1", "--set", "flow-timeouts.udp.established=60"])
+    try:
+        ns.run("tcpreplay", "-q", "--topspeed", "-i", lv.INJ, p1)
+        lv.wait_for("the first packets", lambda: lv.last_stats(eve).get("decoder", {}).get("pkts", 0) >= len(first),
+                    15, proc)
+        # The first wave leaves the flow table (flow records), then its
+        # history entries expire (delay 1 s, window 0).
+        lv.wait_for("the first wave to end", lambda: len([r for r in lv.read_eve(eve) if r.get("event_type") == "flow"])
+                    >= wave, 20, proc)
+        time.sleep(2)
+        before = lv.last_stats(eve)["azure"]["history_flows"]
+        ns.run("tcpreplay", "-q", "--topspeed", "-i", lv.INJ, p2)
+        lv.wait_for("the second packets",
+                    lambda: lv.last_stats(eve).get("decoder", {}).get("pkts", 0) >= len(first) + len(second), 15, proc)
+        time.sleep(1.5)  # a stats interval after the notes
+        st = lv.last_stats(eve)["azure"]
+    finally:
+        ok = lv.stop(proc)
+    after = st["history_flows"]
+    lv.log("history_flows: %d before the second wave, %d after" % (before, after))
+    result = {
+        "before": before,
+        # the live flows and the second wave, give or take a few first-wave
+        # flows whose stripe had too few notes; not the first wave
+        "first_wave_retired": after <= live + wave + wave // 10,
+        "history_evicted": st.get("history_evicted"),
+    }
+    return ok, proc, result
+
+
+def main():
+    out = os.environ["OUTPUT_DIR"]
+    scenario = ghost_long if "--ghost-long" in sys.argv else history_trim
+    with lv.Netns() as ns:
+        ok, proc, result = scenario(ns, out)
+    with open(os.path.join(out, "result.json"), "w") as f:
+        f.write(json.dumps(result, sort_keys=True) + "\n")
+    lv.log("result: %s" % json.dumps(result, sort_keys=True))
+    if not ok:
+        return 1
+    lv.log("Suricata exited: %d" % proc.returncode)
+    return proc.returncode
+
+
+if __name__ == "__main__":
+    lv.run_main("live_late_edges", main)
