@@ -1,9 +1,11 @@
 /* azflow plugin: the history of mirrored flows, in stripes of their own
- * lock.  Each stripe keeps its flows oldest first; a flow leaves once it
- * ended longer ago than the window and the delay (judged by the newest
- * flow start the stripe saw, which is packet time offline and the clock
- * live), or, when the memcap is reached, oldest first (counted).  Touched
- * at a flow's start and end and by records, never per packet. */
+ * lock.  Each stripe keeps its flows in the order they were noted, a flow
+ * still in Suricata's flow table going to the back whenever it reaches the
+ * front; a flow leaves once it ended longer ago than the window and the
+ * delay (judged by the newest flow start the stripe saw, which is packet
+ * time offline and the clock live), or, when the memcap is reached, oldest
+ * first (counted).  Touched at a flow's start and end and by records,
+ * never per packet. */
 #include "suricata-common.h"
 #include <pthread.h>
 
@@ -157,24 +159,50 @@ static bool Expired(const struct stripe *s, const struct recent *r)
     return r->end_us != 0 && r->end_us + g_horizon_us < s->now_us;
 }
 
+/* Moves the head to the back of the queue (it stays in its bucket); the
+ * stripe holds at least two flows. */
+static void RotateHead(struct stripe *s)
+{
+    struct recent *r = s->head;
+    s->head = r->qnext;
+    r->qnext = NULL;
+    s->tail->qnext = r;
+    s->tail = r;
+}
+
+/* Is the head a flow still in the flow table, with others behind it? */
+static bool HeadLive(const struct stripe *s)
+{
+    return s->head->end_us == 0 && s->head != s->tail;
+}
+
 /* Retires expired flows from the head; returns an entry to reuse when the
- * stripe is full (its oldest flow, evicted early and counted), else NULL. */
+ * stripe is full (its oldest flow, evicted early and counted), else NULL.
+ *
+ * A flow at the head that is still in the flow table goes to the back: it
+ * may stay there for hours (a long session, or a flow held for records
+ * that never come), and at the head it would keep every flow behind it,
+ * expired or not, until the stripe reached its memcap share and counted
+ * them as early evictions.  An ended flow at the head expires within the
+ * window and delay, so waiting for it costs at most that long. */
 static struct recent *Trim(struct stripe *s)
 {
-    for (int i = 0; i < TRIM_STEPS && s->head != NULL && Expired(s, s->head); i++) {
-        free(PopHead(s));
-        AZ_STAT_SUB(history_memuse, sizeof(struct recent));
+    for (int i = 0; i < TRIM_STEPS && s->head != NULL; i++) {
+        if (Expired(s, s->head)) {
+            free(PopHead(s));
+            AZ_STAT_SUB(history_memuse, sizeof(struct recent));
+        } else if (HeadLive(s)) {
+            RotateHead(s);
+        } else {
+            break;
+        }
     }
     if (s->n < s->max || s->head == NULL)
         return NULL;
     /* A flow still live at the head holds no place it will not need: let
      * one such flow go to the back once, so an ended one is evicted. */
-    if (s->head->end_us == 0 && s->head != s->tail) {
-        struct recent *r = PopHead(s);
-        size_t b;
-        (void)StripeOf(&r->key, &b);
-        PushTail(s, r, b);
-    }
+    if (HeadLive(s))
+        RotateHead(s);
     AZ_STAT_ADD(history_evicted, 1);
     return PopHead(s);
 }
