@@ -22,6 +22,7 @@
 #include "flow-callbacks.h"
 #include "flow-storage.h"
 #include "flow-hash.h"
+#include "flow-private.h"
 #include "suricata.h"
 #include "util-debug.h"
 
@@ -60,7 +61,6 @@ struct az_flowstate {
     bool json_valid; /* json matches info */
     /* Live, late records (late.h): */
     bool retain;              /* held in the flow table until final or delay */
-    uint32_t natural_timeout; /* the timeout policy Suricata chose, while held */
     struct az_live live;      /* as last noted in the history */
     uint64_t ghost_of;        /* made by a surrogate whose flow had gone: its id */
     int64_t ghost_end_us;     /* and that flow's last packet (see Refresh) */
@@ -369,10 +369,15 @@ static void RetainRelease(struct az_flowstate *st, Flow *f)
     struct timeval now;
     gettimeofday(&now, NULL);
     int64_t idle = (int64_t)now.tv_sec - (int64_t)SCTIME_SECS(f->lastts);
-    uint32_t keep = st->natural_timeout;
+    /* Suricata's own timeout for the state the flow is in now, worked out
+     * afresh: the value it chose when the flow was last raised may belong
+     * to an earlier state (a state whose own timeout is above the delay
+     * was left alone, and lowering to the old value would end the flow
+     * before its time). */
+    uint32_t keep = FlowGetTimeoutPolicy(f);
     if (idle > 0 && (uint64_t)idle + AZ_RETAIN_GRACE_S > keep)
         keep = (uint32_t)(idle + AZ_RETAIN_GRACE_S);
-    if (st->natural_timeout != 0 && f->timeout_policy > keep) {
+    if (f->timeout_policy > keep) {
         f->timeout_policy = keep;
         /* The flow manager skips a row until its next timeout: let it look
          * at this one again. */
@@ -447,10 +452,8 @@ void AzCorrelateAfterPacket(Flow *f, const Packet *p)
             /* Stream and flow state changes set the policy anew on this
              * very packet; this runs after them. */
             const uint32_t delay = (uint32_t)AzLateDelay();
-            if (f->timeout_policy < delay) {
-                st->natural_timeout = f->timeout_policy;
+            if (f->timeout_policy < delay)
                 f->timeout_policy = delay;
-            }
         }
     }
     /* A surrogate must take the direction Suricata gives the flow now, and

@@ -20,6 +20,12 @@ run, each on af-packet (workers, 1 thread) in a network namespace of its own:
                                      wave: its notes must retire the first
                                      wave, even behind the live flows noted
                                      before it
+    live_late_edges.py --release-policy
+                                     correlation.delay (2 s) below the UDP
+                                     established timeout (20 s): a flow
+                                     whose final record came goes back to
+                                     its own timeout, the established one,
+                                     so a packet 12 s later is still of it
 
 Writes OUTPUT_DIR/result.json (what the case's checks read), eve.json and
 timeline.log.  Suricata shares this script's stdout."""
@@ -202,9 +208,40 @@ def history_trim(ns, out):
     return ok, proc, result
 
 
+def release_policy(ns, out):
+    """A UDP exchange (new, then established: 20 s) with a delay of 2 s, so
+    azflow raises only the new state's 1 s timeout; its final record comes
+    a second later, which releases the flow.  A packet of the flow 12 s
+    after the exchange must find it: Suricata's own timeout for it is the
+    established one.  Counts the flow records of the 5-tuple at exit."""
+    eve = os.path.join(out, "eve.json")
+    p1, p2 = os.path.join(out, "exchange.pcap"), os.path.join(out, "later.pcap")
+    write_pcap(p1, [(0.0, udp_frame(CLIENT, SERVER, 40000, 5000)), (0.1, udp_frame(SERVER, CLIENT, 5000, 40000))])
+    write_pcap(p2, [(0.0, udp_frame(CLIENT, SERVER, 40000, 5000))])
+    proc = suricata(ns, out, ["--disable-detection", "--set", "azure.correlation.delay=2",
+                              "--set", "flow-timeouts.udp.new=1", "--set", "flow-timeouts.udp.established=20"])
+    try:
+        ns.run("tcpreplay", "-q", "-i", lv.INJ, p1)
+        t0 = time.time()
+        lv.wait_for("the packets", lambda: lv.last_stats(eve).get("decoder", {}).get("pkts", 0) >= 2, 15, proc)
+        ms = int(time.time() * 1000)
+        commit(out, ["%d,%s,%s,40000,5000,17,O,E,NX,1,40,1,40" % (ms, CLIENT, SERVER)])
+        lv.wait_for("the surrogates", lambda: lv.last_stats(eve).get("azure", {}).get("late_surrogates", 0) >= 2,
+                    15, proc)
+        lv.wait_for("the release", lambda: lv.last_stats(eve).get("azure", {}).get("flows_retained", 1) == 0,
+                    15, proc)
+        time.sleep(max(0.0, t0 + 12 - time.time()))
+        ns.run("tcpreplay", "-q", "-i", lv.INJ, p2)
+        lv.wait_for("the later packet", lambda: lv.last_stats(eve).get("decoder", {}).get("pkts", 0) >= 3, 15, proc)
+    finally:
+        ok = lv.stop(proc)
+    return ok, proc, {"flow_records": len(flow_records(eve, 40000))}
+
+
 def main():
     out = os.environ["OUTPUT_DIR"]
-    scenario = ghost_long if "--ghost-long" in sys.argv else history_trim
+    scenario = (ghost_long if "--ghost-long" in sys.argv else
+                release_policy if "--release-policy" in sys.argv else history_trim)
     with lv.Netns() as ns:
         ok, proc, result = scenario(ns, out)
     with open(os.path.join(out, "result.json"), "w") as f:
