@@ -33,7 +33,8 @@
  * flow key with a mirrored flow (livedev.use-for-tracking, on by default). */
 #define AZ_SYNTH_DEVICE "azure-flowlogs"
 #define AZ_MERGE_BATCH 64
-/* One compiled filter per link type azf_rx_prepare lets through (12 of them). */
+/* One compiled filter per DLT the packets azf_rx_prepare lets through map to
+ * (8 of them: its five raw-IP numbers are all DLT_RAW to libpcap). */
 #define AZ_BPF_CACHE 16
 /* A VPN Gateway capture shows IKE/ESP/OpenVPN early (every inner packet
  * leaves or enters through one); a file that has shown none in this many
