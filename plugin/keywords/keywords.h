@@ -58,7 +58,8 @@ void AzKwPrefilterRule(struct DetectEngineCtx_ *de_ctx, int id);
 
 /* While set (this thread), the azure buffers read `info` instead of the
  * packet's flow: the engine's digest test inspects a key's best case.
- * Each read rebuilds the buffer then, and the first read after it too. */
+ * Each read rebuilds the buffer then, and the later reads of the plain
+ * buffers it set up until the flow's own text replaces it. */
 void AzKwBufferOverride(const struct az_flowinfo *info);
 
 /* azure.flowlog's id: the gate the engine claims buffer rules on. */

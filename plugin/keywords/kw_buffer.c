@@ -9,6 +9,7 @@
 #include "detect-engine-inspect-buffer.h"
 #include "detect-engine-mpm.h"
 #include "detect-engine-prefilter.h"
+#include "util-validate.h"
 
 #include "../flowinfo.h"
 #include "keywords.h"
@@ -19,18 +20,31 @@ static int g_rule_buffer_id = -1;
 static int g_acl_buffer_id = -1;
 
 /* AzKwBufferOverride's info, per thread, as a detect thread handles one
- * packet at a time; and the packet it was last used on (with its pcap_cnt,
- * as packets are recycled): Suricata cleans its buffers only at the end of
- * a packet, so until then any buffer of ours may hold the override's text.
- * Which ones is not worth tracking: a transform gives a buffer a list id of
- * its own, and overrides come at a flow's first look only. */
+ * packet at a time; and per plain buffer (rule, acl) whether it may still
+ * hold the override's text.  Only those two: the digest test inspects only
+ * rules the engine claims, whose azure buffers have no transform
+ * (kw_prefilter.c, FlowStable).  A transformed buffer has a list id of its
+ * own, is never set up by an override, and must be taken as cached: its
+ * inspect engine passes no transforms when its mpm set it up.  Suricata
+ * cleans buffers at the end of each packet, so a cleaned buffer (inspect
+ * NULL) holds nothing of an override.  (The packet's identity cannot tell
+ * this: tunnelled packets all have pcap_cnt 0 and packets are recycled.) */
 static __thread const struct az_flowinfo *t_override;
-static __thread const Packet *t_override_pkt;
-static __thread uint64_t t_override_cnt;
+static __thread bool t_stale[2];
 
 void AzKwBufferOverride(const struct az_flowinfo *info)
 {
     t_override = info;
+}
+
+/* The stale flag of a plain buffer, NULL for any other list id. */
+static bool *StaleFlag(const int list_id)
+{
+    if (list_id == g_rule_buffer_id)
+        return &t_stale[0];
+    if (list_id == g_acl_buffer_id)
+        return &t_stale[1];
+    return NULL;
 }
 
 /* The buffer of one string of the flow info, transformed once per packet and
@@ -40,16 +54,17 @@ static InspectionBuffer *AzBufferGet(DetectEngineThreadCtx *det_ctx,
         const char *(*field)(const struct az_flowinfo *))
 {
     InspectionBuffer *buffer = InspectionBufferGet(det_ctx, list_id);
-    if (t_override != NULL) {
-        t_override_pkt = p;
-        t_override_cnt = p->pcap_cnt;
-    }
+    bool *stale = StaleFlag(list_id);
+    DEBUG_VALIDATE_BUG_ON(t_override != NULL && stale == NULL);
+    if (stale != NULL && buffer->inspect == NULL)
+        *stale = false; /* cleaned since: nothing left of an override */
     /* Set up again over a cached one, never cleared by hand: Suricata
      * queues a buffer for its end-of-packet clean only when it is empty. */
-    if (buffer->inspect == NULL || t_override != NULL ||
-            unlikely(p == t_override_pkt && p->pcap_cnt == t_override_cnt)) {
+    if (buffer->inspect == NULL || t_override != NULL || (stale != NULL && unlikely(*stale))) {
         const struct az_flowinfo *info = t_override != NULL ? t_override : AzKwRecordInfo(p);
         const char *s = info != NULL ? field(info) : NULL;
+        if (stale != NULL)
+            *stale = t_override != NULL || (*stale && (s == NULL || *s == '\0'));
         if (s == NULL || *s == '\0')
             return NULL;
         InspectionBufferSetupAndApplyTransforms(
