@@ -251,6 +251,17 @@ static bool Holds(const struct recent *r, int64_t ts_us)
     return ts_us >= r->start_us - g_window_us && ts_us <= end + g_window_us;
 }
 
+/* How far ts_us lies outside the flow's lifetime (0 inside it; a flow
+ * still live has no end yet). */
+static int64_t Distance(const struct recent *r, int64_t ts_us)
+{
+    if (ts_us < r->start_us)
+        return r->start_us - ts_us;
+    if (r->end_us != 0 && ts_us > r->end_us)
+        return ts_us - r->end_us;
+    return 0;
+}
+
 uint64_t AzRecentFind(const struct az_key *k, int64_t ts_us)
 {
     if (g_stripes == NULL)
@@ -258,16 +269,20 @@ uint64_t AzRecentFind(const struct az_key *k, int64_t ts_us)
     size_t b;
     struct stripe *s = StripeOf(k, &b);
     uint64_t best = 0;
-    int64_t best_start = INT64_MIN;
+    int64_t best_start = INT64_MIN, best_dist = INT64_MAX;
     pthread_mutex_lock(&s->lock);
     for (struct recent *r = s->buckets[b]; r != NULL; r = r->hnext) {
-        if (memcmp(&r->key, k, sizeof(*k)) != 0)
+        if (memcmp(&r->key, k, sizeof(*k)) != 0 || !Holds(r, ts_us))
             continue;
-        /* The latest-starting flow that holds the time wins: port reuse
-         * gives one 5-tuple several flows over a long capture. */
-        if (Holds(r, ts_us) && r->start_us > best_start) {
+        /* Port reuse gives one 5-tuple several flows over a long capture,
+         * and a window longer than the gap between them makes each hold
+         * the others' records: the flow nearest the record's time wins
+         * (the one it lies in, if any), on a tie the latest-starting. */
+        const int64_t dist = Distance(r, ts_us);
+        if (dist < best_dist || (dist == best_dist && r->start_us > best_start)) {
             best = r->flow_id;
             best_start = r->start_us;
+            best_dist = dist;
         }
     }
     pthread_mutex_unlock(&s->lock);

@@ -70,7 +70,8 @@ static inline bool AzRecentEnabled(void)
 void AzRecentNote(const struct az_key *k, uint64_t flow_id, int64_t start_us, int64_t end_us,
         const struct az_live *live);
 /* The flow_id of a remembered flow whose lifetime, widened by the window,
- * holds ts_us: the mirrored flow a record belongs to; 0 when none. */
+ * holds ts_us: the mirrored flow a record belongs to (of several, the one
+ * nearest ts_us); 0 when none. */
 uint64_t AzRecentFind(const struct az_key *k, int64_t ts_us);
 /* Like AzRecentFind, but copies up to `max` of the matching flows (latest
  * start first is not promised); returns how many matched. */
