@@ -45,6 +45,9 @@ struct azf_addr {
  * did not carry the field (never an invented value). */
 struct azf_tuple {
     int64_t ts_us;           /* tuple time */
+    uint32_t ts_res_us;      /* how coarsely the log wrote it (truncated): 1000000 for
+                                seconds (NSG), 1000 for ms (VNet); the tuple's moment
+                                lies in [ts_us, ts_us + ts_res_us).  0: exact */
     int64_t record_time_us;  /* the record's "time" (write time); 0 if absent */
     uint64_t offset;         /* byte offset of the tuple string's opening quote in its input */
 

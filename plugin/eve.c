@@ -80,7 +80,7 @@ static void LogEvent(ThreadVars *tv, OutputJsonThreadCtx *ctx, const struct az_e
     AzKeyFromTuple(&key, t);
     /* Ports as EVE prints them: only where the protocol has them. */
     bool ports = azf_proto_has_ports(t->proto);
-    uint64_t flow_id = AzRecentFind(&key, t->ts_us);
+    uint64_t flow_id = AzRecentFind(&key, t->ts_us, t->ts_res_us);
     if (flow_id != 0)
         SCJbSetUint(jb, "flow_id", flow_id);
     SCJbSetString(jb, "event_type", "azure_flow");

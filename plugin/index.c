@@ -93,6 +93,8 @@ static struct az_intern_tab g_classes = { .size = sizeof(struct fact_class) };
 #define REC_SRC_IS_LO 0x02   /* the record's source is key.lo */
 #define REC_CORRELATED 0x04  /* counted in azure.records_correlated */
 #define REC_REPLAYED 0x08    /* re-read after a restart: no event, no packet */
+#define REC_TS_SECONDS 0x10  /* the log wrote whole seconds (NSG): ts_us + [0, 1 s) */
+#define REC_TS_MS 0x20       /* the log wrote milliseconds (VNet): ts_us + [0, 1 ms) */
 
 struct az_rec {
     /* What a lookup reads of every record in a chain comes first, so it
@@ -111,6 +113,26 @@ struct az_rec {
  * (about 4-8 bytes a record, see AzIndexInit); records come from a pool, so
  * no allocator header is added to them. */
 _Static_assert(sizeof(struct az_rec) <= 112, "index record over budget");
+
+/* A log truncates a tuple's time to its unit (NSG: seconds), so a flow
+ * that began at 10.5 s has a begin tuple of 10 s: the record stands for
+ * every moment of [ts_us, ts_us + its unit), and is in a window when any
+ * of them is.  Kept as flags: the record has no room for more. */
+static inline uint8_t ResFlags(uint32_t res_us)
+{
+    return res_us >= 1000000 ? REC_TS_SECONDS : res_us >= 1000 ? REC_TS_MS : 0;
+}
+
+static inline uint32_t RecRes(const struct az_rec *r)
+{
+    return (r->flags & REC_TS_SECONDS) ? 1000000 : (r->flags & REC_TS_MS) ? 1000 : 1;
+}
+
+/* The last moment the record's time can stand for. */
+static inline int64_t RecLast(const struct az_rec *r)
+{
+    return r->ts_us + (RecRes(r) - 1);
+}
 
 /* --- large allocations -------------------------------------------------------
  * The bucket array and the record pool are what a lookup touches at random:
@@ -177,7 +199,8 @@ static struct cursor g_cursors[AZ_NCURSORS] = {
 static void SetCursor(struct cursor *c, struct az_rec *r)
 {
     c->next = r;
-    atomic_store(&c->next_ts, r != NULL ? r->ts_us : INT64_MAX);
+    /* Due once packet time has passed every moment it can stand for. */
+    atomic_store(&c->next_ts, r != NULL ? RecLast(r) : INT64_MAX);
 }
 static uint64_t g_nrecs;
 
@@ -370,7 +393,7 @@ static int Add(const struct azf_tuple *t, const char *blob, uint8_t flags)
     struct az_rec *r = RecAlloc();
     if (r == NULL)
         return -1;
-    r->flags = flags;
+    r->flags = flags | ResFlags(t->ts_res_us);
     if (AzKeyFromTuple(&r->key, t))
         r->flags |= REC_SRC_IS_LO;
     r->source = t->source;
@@ -463,7 +486,7 @@ uint32_t AzIndexAggregate(const struct az_key *k, int64_t first_us, int64_t last
     const uint32_t gen = atomic_load_explicit(Gen(b), memory_order_acquire);
     const uint64_t gen_all = atomic_load_explicit(&g_gen_all, memory_order_acquire);
     for (struct az_rec *r = g_buckets[b]; r != NULL; r = r->hnext) {
-        if (r->ts_us < from_us || r->ts_us > to_us || !KeyEq(&r->key, k)) {
+        if (RecLast(r) < from_us || r->ts_us > to_us || !KeyEq(&r->key, k)) {
             if (r->ts_us > to_us && r->ts_us < next_us && KeyEq(&r->key, k))
                 next_us = r->ts_us;
             continue;
@@ -581,6 +604,7 @@ static void RecToTuple(const struct az_rec *r, struct azf_tuple *t)
     t->dport = src_lo ? k->phi : k->plo;
     t->proto = k->proto;
     t->ts_us = r->ts_us;
+    t->ts_res_us = RecRes(r);
     t->source = r->source;
     t->version = r->version;
     t->direction = r->direction;
@@ -606,7 +630,7 @@ size_t AzIndexTake(enum az_cursor c, int64_t now_us, bool flush, struct az_event
     size_t n = 0;
     pthread_mutex_lock(&g_fifo_lock);
     if (cur->enabled) {
-        while (cur->next != NULL && n < max && (flush || cur->next->ts_us <= now_us - g_window_us)) {
+        while (cur->next != NULL && n < max && (flush || RecLast(cur->next) <= now_us - g_window_us)) {
             if (!(cur->next->flags & REC_REPLAYED)) {
                 RecToTuple(cur->next, &out[n].tuple);
                 out[n].blob = AzInternedString(Env(cur->next->env)->blob);

@@ -73,7 +73,9 @@ struct az_probe {
 };
 
 /* Folds every record of `k` whose time lies within the correlation window of
- * [first_us, last_us] (a flow's lifetime so far) into `out` (reset first).
+ * [first_us, last_us] (a flow's lifetime so far) into `out` (reset first); a
+ * record's time is any moment of the unit its log truncated it to
+ * (azf_tuple.ts_res_us: a second for NSG).
  * Records folded here for the first time are counted as correlated.  With a
  * `probe` from the previous call for the same key, returns at once, leaving
  * `out` untouched, when that fold would not change.  Returns the number of

@@ -285,7 +285,7 @@ void AzLateRecord(const struct azf_tuple *t)
     struct az_key key;
     AzKeyFromTuple(&key, t);
     struct az_flow_seen seen[AZ_LATE_FLOWS_PER_RECORD];
-    size_t n = AzRecentFindAll(&key, t->ts_us, seen, AZ_LATE_FLOWS_PER_RECORD);
+    size_t n = AzRecentFindAll(&key, t->ts_us, t->ts_res_us, seen, AZ_LATE_FLOWS_PER_RECORD);
     if (n == 0)
         return;
     int64_t due = WallUs() + AZ_LATE_SETTLE_US;

@@ -245,24 +245,31 @@ void AzRecentNote(const struct az_key *k, uint64_t flow_id, int64_t start_us, in
     pthread_mutex_unlock(&s->lock);
 }
 
-static bool Holds(const struct recent *r, int64_t ts_us)
+/* The last moment a record's time can stand for: logs truncate it to
+ * their unit (NSG: a flow begun at 10.5 s has a begin tuple of 10 s). */
+static inline int64_t Last(int64_t ts_us, uint32_t res_us)
+{
+    return ts_us + (res_us > 0 ? (int64_t)res_us - 1 : 0);
+}
+
+static bool Holds(const struct recent *r, int64_t ts_us, uint32_t res_us)
 {
     int64_t end = r->end_us != 0 ? r->end_us : INT64_MAX - g_window_us;
-    return ts_us >= r->start_us - g_window_us && ts_us <= end + g_window_us;
+    return Last(ts_us, res_us) >= r->start_us - g_window_us && ts_us <= end + g_window_us;
 }
 
 /* How far ts_us lies outside the flow's lifetime (0 inside it; a flow
  * still live has no end yet). */
-static int64_t Distance(const struct recent *r, int64_t ts_us)
+static int64_t Distance(const struct recent *r, int64_t ts_us, uint32_t res_us)
 {
-    if (ts_us < r->start_us)
-        return r->start_us - ts_us;
+    if (Last(ts_us, res_us) < r->start_us)
+        return r->start_us - Last(ts_us, res_us);
     if (r->end_us != 0 && ts_us > r->end_us)
         return ts_us - r->end_us;
     return 0;
 }
 
-uint64_t AzRecentFind(const struct az_key *k, int64_t ts_us)
+uint64_t AzRecentFind(const struct az_key *k, int64_t ts_us, uint32_t res_us)
 {
     if (g_stripes == NULL)
         return 0;
@@ -272,13 +279,13 @@ uint64_t AzRecentFind(const struct az_key *k, int64_t ts_us)
     int64_t best_start = INT64_MIN, best_dist = INT64_MAX;
     pthread_mutex_lock(&s->lock);
     for (struct recent *r = s->buckets[b]; r != NULL; r = r->hnext) {
-        if (memcmp(&r->key, k, sizeof(*k)) != 0 || !Holds(r, ts_us))
+        if (memcmp(&r->key, k, sizeof(*k)) != 0 || !Holds(r, ts_us, res_us))
             continue;
         /* Port reuse gives one 5-tuple several flows over a long capture,
          * and a window longer than the gap between them makes each hold
          * the others' records: the flow nearest the record's time wins
          * (the one it lies in, if any), on a tie the latest-starting. */
-        const int64_t dist = Distance(r, ts_us);
+        const int64_t dist = Distance(r, ts_us, res_us);
         if (dist < best_dist || (dist == best_dist && r->start_us > best_start)) {
             best = r->flow_id;
             best_start = r->start_us;
@@ -289,7 +296,8 @@ uint64_t AzRecentFind(const struct az_key *k, int64_t ts_us)
     return best;
 }
 
-size_t AzRecentFindAll(const struct az_key *k, int64_t ts_us, struct az_flow_seen *out, size_t max)
+size_t AzRecentFindAll(const struct az_key *k, int64_t ts_us, uint32_t res_us,
+        struct az_flow_seen *out, size_t max)
 {
     if (g_stripes == NULL)
         return 0;
@@ -297,7 +305,7 @@ size_t AzRecentFindAll(const struct az_key *k, int64_t ts_us, struct az_flow_see
     struct stripe *s = StripeOf(k, &b);
     pthread_mutex_lock(&s->lock);
     for (struct recent *r = s->buckets[b]; r != NULL; r = r->hnext) {
-        if (memcmp(&r->key, k, sizeof(*k)) != 0 || !Holds(r, ts_us))
+        if (memcmp(&r->key, k, sizeof(*k)) != 0 || !Holds(r, ts_us, res_us))
             continue;
         if (n < max) {
             out[n].flow_id = r->flow_id;

@@ -70,12 +70,14 @@ static inline bool AzRecentEnabled(void)
 void AzRecentNote(const struct az_key *k, uint64_t flow_id, int64_t start_us, int64_t end_us,
         const struct az_live *live);
 /* The flow_id of a remembered flow whose lifetime, widened by the window,
- * holds ts_us: the mirrored flow a record belongs to (of several, the one
- * nearest ts_us); 0 when none. */
-uint64_t AzRecentFind(const struct az_key *k, int64_t ts_us);
+ * holds some moment of [ts_us, ts_us + res_us) (a record's time and the
+ * unit its log truncated it to, azf_tuple.ts_res_us; 0 as 1): the mirrored
+ * flow a record belongs to (of several, the one nearest it); 0 when none. */
+uint64_t AzRecentFind(const struct az_key *k, int64_t ts_us, uint32_t res_us);
 /* Like AzRecentFind, but copies up to `max` of the matching flows (latest
  * start first is not promised); returns how many matched. */
-size_t AzRecentFindAll(const struct az_key *k, int64_t ts_us, struct az_flow_seen *out, size_t max);
+size_t AzRecentFindAll(const struct az_key *k, int64_t ts_us, uint32_t res_us,
+        struct az_flow_seen *out, size_t max);
 /* Bytes one remembered flow costs (for the README and the bench). */
 size_t AzRecentEntryBytes(void);
 

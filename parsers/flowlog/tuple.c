@@ -78,13 +78,15 @@ static inline int parse_u64(const char *p, size_t n, uint64_t *out)
 }
 
 /* Seconds (NSG, some VNet examples) or milliseconds (VNet) by magnitude:
- * 1e11 s is the year 5138, 1e11 ms is 1973. */
-static int parse_ts(const char *p, size_t n, int64_t *out)
+ * 1e11 s is the year 5138, 1e11 ms is 1973.  *res: the unit, which the
+ * log truncated to (a flow that began at .5 s has a begin tuple of .0). */
+static int parse_ts(const char *p, size_t n, int64_t *out, uint32_t *res)
 {
     uint64_t v;
     if (n > 15 || parse_u64(p, n, &v) < 0)
         return -1;
-    *out = v < 100000000000ULL ? (int64_t)v * 1000000 : (int64_t)v * 1000;
+    *res = v < 100000000000ULL ? 1000000 : 1000;
+    *out = (int64_t)v * *res;
     return 0;
 }
 
@@ -298,7 +300,7 @@ int azf__tuple_parse(const char *s, size_t n, uint8_t source, uint8_t version,
         want = nf;
     }
 
-    if (parse_ts(f[0], fl[0], &t->ts_us) < 0)
+    if (parse_ts(f[0], fl[0], &t->ts_us, &t->ts_res_us) < 0)
         return bad(why, whylen, "bad timestamp", f[0], fl[0]);
     if (parse_addr(f[1], fl[1], &t->src) < 0)
         return bad(why, whylen, "bad source address", f[1], fl[1]);

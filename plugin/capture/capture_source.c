@@ -212,7 +212,7 @@ static TmEcode MergeRecords(struct source *s, int64_t now_us, bool flush)
             const struct azf_tuple *t = &evs[i].tuple;
             struct az_key key;
             AzKeyFromTuple(&key, t);
-            if (AzRecentFind(&key, t->ts_us) != 0) {
+            if (AzRecentFind(&key, t->ts_us, t->ts_res_us) != 0) {
                 s->matched++;
                 continue;
             }

@@ -19,6 +19,7 @@ static void nsg_v1(void **state)
     struct azf_tuple t;
     assert_int_equal(parse("1531917335,122.222.24.18,10.0.0.4,61691,3128,T,I,D", AZF_SOURCE_NSG, 1, &t), 0);
     assert_int_equal(t.ts_us, 1531917335LL * 1000000);
+    assert_int_equal(t.ts_res_us, 1000000); /* whole seconds: the moment is in that second */
     assert_string_equal(ip(&t.src), "122.222.24.18");
     assert_string_equal(ip(&t.dst), "10.0.0.4");
     assert_int_equal(t.src.family, 4);
@@ -82,12 +83,14 @@ static void vnet_ms_and_seconds(void **state)
     struct azf_tuple t;
     assert_int_equal(parse("1786653106963,40.87.164.0,10.0.5.4,23456,25800,6,I,B,NX,0,0,0,0", AZF_SOURCE_VNET, 4, &t), 0);
     assert_int_equal(t.ts_us, 1786653106963LL * 1000);
+    assert_int_equal(t.ts_res_us, 1000);
     assert_int_equal(t.has_counters, 1); /* VNet writes 0s for B: given */
     assert_int_equal(t.decision, AZF_DECISION_ALLOW);
     assert_string_equal(t.encryption, "NX");
     /* The doc's bandwidth example: 10-digit seconds and empty counters. */
     assert_int_equal(parse("1708978215,10.0.0.4,10.0.0.5,1,443,6,I,B,NX,,,,", AZF_SOURCE_VNET, 4, &t), 0);
     assert_int_equal(t.ts_us, 1708978215LL * 1000000);
+    assert_int_equal(t.ts_res_us, 1000000);
     assert_int_equal(t.has_counters, 0);
 }
 
