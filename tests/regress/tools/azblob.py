@@ -119,6 +119,19 @@ def select(records, keep):
     return out
 
 
+def vnet_record(tuples, guid="5f0c2a9e-0000-4000-8000-0000000000aa"):
+    """One VNet flow-log record (version 4) of `tuples`, all under one ACL
+    and rule; its time is the latest tuple's."""
+    ms = max(int(t.split(",", 1)[0]) for t in tuples)
+    return {"time": iso(ms), "flowLogGUID": guid,
+            "macAddress": "000D3AF87856", "category": "FlowLogFlowEvent",
+            "flowLogResourceID": "/SUBSCRIPTIONS/X/FLOWLOGS/VNET1-FLOWLOG",
+            "targetResourceID": "/subscriptions/x/virtualNetworks/vnet1", "flowLogVersion": 4,
+            "operationName": "FlowLogFlowEvent",
+            "flowRecords": {"flows": [{"aclID": "/x/nsg-app", "flowGroups": [
+                {"rule": "R", "flowTuples": tuples}]}]}}
+
+
 def iso(ms):
     t = datetime.datetime.fromtimestamp(ms / 1000, datetime.timezone.utc)
     return t.strftime("%Y-%m-%dT%H:%M:%S.") + "%07dZ" % ((ms % 1000) * 10000)

@@ -31,13 +31,14 @@ Writes OUTPUT_DIR/result.json (what the case's checks read), eve.json and
 timeline.log.  Suricata shares this script's stdout."""
 import json
 import os
-import struct
 import subprocess
 import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import azblob  # noqa: E402
+import packets  # noqa: E402
+import pcapfile  # noqa: E402
 import live_vtap as lv  # noqa: E402
 import suricata_run  # noqa: E402
 
@@ -45,46 +46,22 @@ BLOB = ("flowLogResourceID=/X/y=2026/m=11/d=28/h=04/m=00/macAddress=000D3AF87856
 CLIENT, SERVER = "10.0.0.4", "10.0.2.51"
 
 
-def checksum(b):
-    if len(b) % 2:
-        b += b"\0"
-    s = sum(struct.unpack("!%dH" % (len(b) // 2), b))
-    s = (s >> 16) + (s & 0xffff)
-    return ~(s + (s >> 16)) & 0xffff
-
-
-def addr(s):
-    return bytes(int(x) for x in s.split("."))
+# The veth pair's ends, as the frames name them.
+MACS = {"src": bytes.fromhex("020000000001"), "dst": bytes.fromhex("020000000002")}
 
 
 def udp_frame(src, dst, sport, dport, payload=b"ping"):
-    """Ethernet + IPv4 (header checksum set) + UDP (no checksum)."""
-    l4 = struct.pack("!HHHH", sport, dport, 8 + len(payload), 0) + payload
-    ip = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + len(l4), 1, 0, 64, 17, 0, addr(src), addr(dst))
-    ip = ip[:10] + struct.pack("!H", checksum(ip)) + ip[12:]
-    return bytes.fromhex("020000000002020000000001") + b"\x08\x00" + ip + l4
+    return packets.ether(packets.ip(src, dst, 17, packets.udp(src, dst, sport, dport, payload)), **MACS)
 
 
 def write_pcap(path, frames):
-    """frames: (seconds after the first, frame)."""
+    """frames: (seconds after now, frame)."""
     now = time.time()
-    with open(path, "wb") as f:
-        f.write(struct.pack("<IHHiIII", 0xa1b2c3d4, 2, 4, 0, 0, 65535, 1))
-        for dt, fr in frames:
-            t = now + dt
-            f.write(struct.pack("<IIII", int(t), int((t % 1) * 1e6), len(fr), len(fr)) + fr)
+    pcapfile.write_frames(path, [(int(now + dt), int(((now + dt) % 1) * 1e6), fr) for dt, fr in frames])
 
 
 def record(tuples):
-    """One VNet flow-log record of `tuples` (its time: the latest tuple's)."""
-    ms = max(int(t.split(",", 1)[0]) for t in tuples)
-    return {"time": azblob.iso(ms), "flowLogGUID": "5f0c2a9e-0000-4000-8000-0000000000ab",
-            "macAddress": "000D3AF87856", "category": "FlowLogFlowEvent",
-            "flowLogResourceID": "/SUBSCRIPTIONS/X/FLOWLOGS/VNET1-FLOWLOG",
-            "targetResourceID": "/subscriptions/x/virtualNetworks/vnet1", "flowLogVersion": 4,
-            "operationName": "FlowLogFlowEvent",
-            "flowRecords": {"flows": [{"aclID": "/x/nsg-app", "flowGroups": [
-                {"rule": "R", "flowTuples": tuples}]}]}}
+    return azblob.vnet_record(tuples, guid="5f0c2a9e-0000-4000-8000-0000000000ab")
 
 
 def suricata(ns, out, extra):

@@ -15,6 +15,8 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import azblob  # noqa: E402
+import packets  # noqa: E402
+import pcapfile  # noqa: E402
 import live_vtap as lv  # noqa: E402
 import suricata_run  # noqa: E402
 
@@ -22,57 +24,40 @@ CLIENT, ICMP_PEER, UDP_PEER = "10.0.0.4", "10.0.2.50", "10.0.2.51"
 BLOB = ("flowLogResourceID=/X/y=2026/m=11/d=28/h=04/m=00/macAddress=000D3AF87856/PT1H.json")
 
 
-def checksum(b):
-    if len(b) % 2:
-        b += b"\0"
-    s = sum(struct.unpack("!%dH" % (len(b) // 2), b))
-    s = (s >> 16) + (s & 0xffff)
-    return ~(s + (s >> 16)) & 0xffff
+# The veth pair's ends, as the frames name them.
+MACS = {"src": bytes.fromhex("020000000001"), "dst": bytes.fromhex("020000000002")}
 
 
 def frame(src, dst, proto, l4):
-    """Ethernet + IPv4 (header checksum set) around l4."""
-    addr = lambda s: bytes(int(x) for x in s.split("."))  # noqa: E731
-    ip = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + len(l4), 1, 0, 64, proto, 0, addr(src), addr(dst))
-    ip = ip[:10] + struct.pack("!H", checksum(ip)) + ip[12:]
-    return bytes.fromhex("020000000002020000000001") + b"\x08\x00" + ip + l4
+    return packets.ether(packets.ip(src, dst, proto, l4), **MACS)
 
 
 def echo(icmp_type):
-    body = struct.pack("!BBHHH", icmp_type, 0, 0, 7, 1) + b"x" * 56
-    return body[:2] + struct.pack("!H", checksum(body)) + body[4:]
+    return packets.icmp(icmp_type, 0, struct.pack("!HH", 7, 1), b"x" * 56)
 
 
-def udp(sport, dport):
-    return struct.pack("!HHHH", sport, dport, 12, 0) + b"ping"
+def udp_frame(src, dst, sport, dport):
+    return frame(src, dst, 17, packets.udp(src, dst, sport, dport, b"ping"))
 
 
 def write_pcap(path, frames):
-    now = time.time()
-    with open(path, "wb") as f:
-        f.write(struct.pack("<IHHiIII", 0xa1b2c3d4, 2, 4, 0, 0, 65535, 1))
-        for i, fr in enumerate(frames):
-            f.write(struct.pack("<IIII", int(now), i * 1000, len(fr), len(fr)) + fr)
+    """frames one millisecond apart, from now."""
+    now = int(time.time())
+    pcapfile.write_frames(path, [(now, i * 1000, fr) for i, fr in enumerate(frames)])
 
 
 def record(ms):
     """One VNet flow-log record: the ICMP flow and the UDP flow, both ended."""
     tuples = ["%d,%s,%s,0,0,1,O,E,NX,1,98,1,98" % (ms, CLIENT, ICMP_PEER),
               "%d,%s,%s,40000,5000,17,O,E,NX,1,40,1,40" % (ms, CLIENT, UDP_PEER)]
-    return {"time": azblob.iso(ms), "flowLogGUID": "5f0c2a9e-0000-4000-8000-0000000000aa",
-            "macAddress": "000D3AF87856", "category": "FlowLogFlowEvent",
-            "flowLogResourceID": "/SUBSCRIPTIONS/X/FLOWLOGS/VNET1-FLOWLOG",
-            "targetResourceID": "/subscriptions/x/virtualNetworks/vnet1", "flowLogVersion": 4,
-            "operationName": "FlowLogFlowEvent",
-            "flowRecords": {"flows": [{"aclID": "/x/nsg-app", "flowGroups": [
-                {"rule": "R", "flowTuples": tuples}]}]}}
+    return azblob.vnet_record(tuples)
 
 
 def main():
     out = os.environ["OUTPUT_DIR"]
     pcap, logs, eve = os.path.join(out, "in.pcap"), os.path.join(out, "flowlogs"), os.path.join(out, "eve.json")
     write_pcap(pcap, [frame(CLIENT, ICMP_PEER, 1, echo(8)), frame(ICMP_PEER, CLIENT, 1, echo(0)),
-                      frame(CLIENT, UDP_PEER, 17, udp(40000, 5000)), frame(UDP_PEER, CLIENT, 17, udp(5000, 40000))])
+                      udp_frame(CLIENT, UDP_PEER, 40000, 5000), udp_frame(UDP_PEER, CLIENT, 5000, 40000)])
     os.makedirs(logs, exist_ok=True)
     args = ["--af-packet=" + lv.CAP, "--runmode", "workers", "--set", "af-packet.0=interface",
             "--set", "af-packet.0.interface=" + lv.CAP, "--set", "af-packet.0.threads=1",

@@ -42,3 +42,10 @@ def pack(order, recs):
 def write(path, hdr, order, recs):
     with open(path, "wb") as f:
         f.write(hdr + pack(order, recs))
+
+
+def write_frames(path, frames, linktype=1):
+    """A classic microsecond pcap of frames, each (seconds, microseconds,
+    bytes), whole (snaplen 65535); linktype 1: Ethernet."""
+    hdr = struct.pack("<IHHiIII", 0xA1B2C3D4, 2, 4, 0, 0, 65535, linktype)
+    write(path, hdr, "<", [Record(sec, usec, len(data), data) for sec, usec, data in frames])
