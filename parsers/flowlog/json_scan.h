@@ -33,10 +33,12 @@ struct js_iter {
 };
 
 /* The first byte in [p, end) that ends a plain run inside a string: '"',
- * '\\' or a control character; end if none.  Eight bytes at a time: the
- * decoder spends most of its time inside tuple strings.  Of each zero-byte
- * mask only the lowest set bit is exact, so the lowest bit of their union is. */
-static inline const char *js_str_stop(const char *p, const char *end)
+ * '\\' or a control character, and with `high` any byte >= 0x80 (a writer
+ * that must check UTF-8 stops there, in the same pass); end if none.
+ * Eight bytes at a time: the decoder spends most of its time inside tuple
+ * strings.  Of each zero-byte mask only the lowest set bit is exact, so the
+ * lowest bit of their union is.  `high` is a constant at every call. */
+static inline const char *js_str_stop_at(const char *p, const char *end, const int high)
 {
 #define JS_ONES 0x0101010101010101ULL
 #define JS_HIGH 0x8080808080808080ULL
@@ -49,6 +51,8 @@ static inline const char *js_str_stop(const char *p, const char *end)
         __m128i x = _mm_loadu_si128((const __m128i *)(const void *)p);
         __m128i m = _mm_or_si128(_mm_cmpeq_epi8(x, quote), _mm_cmpeq_epi8(x, bslash));
         m = _mm_or_si128(m, _mm_cmpeq_epi8(_mm_max_epu8(x, ctl), ctl)); /* x <= 0x1f */
+        if (high)
+            m = _mm_or_si128(m, x); /* its top bit is the byte's */
         unsigned mask = (unsigned)_mm_movemask_epi8(m);
         if (mask)
             return p + __builtin_ctz(mask);
@@ -60,16 +64,25 @@ static inline const char *js_str_stop(const char *p, const char *end)
         __builtin_memcpy(&x, p, 8);
         uint64_t q = x ^ (JS_ONES * '"'), b = x ^ (JS_ONES * '\\');
         uint64_t m = ((q - JS_ONES) & ~q) | ((b - JS_ONES) & ~b) | ((x - JS_ONES * 0x20) & ~x);
+        if (high)
+            m |= x;
         m &= JS_HIGH;
         if (m)
             return p + (__builtin_ctzll(m) >> 3);
         p += 8;
     }
-    while (p < end && *p != '"' && *p != '\\' && (unsigned char)*p >= 0x20)
+    while (p < end && *p != '"' && *p != '\\' && (unsigned char)*p >= 0x20 &&
+            !(high && (unsigned char)*p >= 0x80))
         p++;
     return p;
 #undef JS_ONES
 #undef JS_HIGH
+}
+
+/* The decoder's: UTF-8 bytes are part of a plain run. */
+static inline const char *js_str_stop(const char *p, const char *end)
+{
+    return js_str_stop_at(p, end, 0);
 }
 
 void js_init(struct js *s, const char *p, size_t len);

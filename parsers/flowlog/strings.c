@@ -125,25 +125,6 @@ static size_t utf8_seq(const unsigned char *s, size_t len)
     return n;
 }
 
-/* How many leading bytes of s[0..len) are valid UTF-8; ASCII eight at a
- * time, since resource ids and rule names rarely hold anything else. */
-static size_t utf8_valid(const char *s, size_t len)
-{
-    size_t i = 0;
-    while (i < len) {
-        uint64_t x;
-        if (len - i >= 8 && (memcpy(&x, s + i, 8), (x & 0x8080808080808080ULL) == 0)) {
-            i += 8;
-            continue;
-        }
-        size_t n = utf8_seq((const unsigned char *)s + i, len - i);
-        if (n == 0)
-            break;
-        i += n;
-    }
-    return i;
-}
-
 /* JSON text is UTF-8 (RFC 8259), and Suricata's JsonBuilder drops a member
  * that is not: a byte of a log string that is no UTF-8 (the decoder passes
  * raw bytes through) goes out as U+FFFD, as the decoder writes a lone
@@ -156,28 +137,32 @@ size_t azf_json_quote(const char *s, size_t len, char *out)
     if (out != NULL)
         out[0] = '"';
     for (;;) {
-        size_t run = azf_json_plain(s, len);
-        size_t ok = utf8_valid(s, run);
+        /* Plain ASCII in one pass; each other byte is judged where it stops. */
+        size_t run = (size_t)(js_str_stop_at(s, s + len, 1) - s);
         if (out != NULL)
-            memcpy(out + n, s, ok);
-        n += ok;
-        if (ok < run) {
-            if (out != NULL)
-                memcpy(out + n, UTF8_REPLACEMENT, 3);
-            n += 3;
-            s += ok + 1;
-            len -= ok + 1;
-            continue;
-        }
+            memcpy(out + n, s, run);
+        n += run;
         if (run == len)
             break;
+        const unsigned char c = (unsigned char)s[run];
+        const char *put;
+        size_t k, used;
         char esc[6];
-        size_t e = json_escape((unsigned char)s[run], esc);
+        if (c >= 0x80) {
+            used = utf8_seq((const unsigned char *)s + run, len - run);
+            put = used > 0 ? s + run : UTF8_REPLACEMENT;
+            k = used > 0 ? used : 3;
+            used = used > 0 ? used : 1;
+        } else {
+            k = json_escape(c, esc);
+            put = esc;
+            used = 1;
+        }
         if (out != NULL)
-            memcpy(out + n, esc, e);
-        n += e;
-        s += run + 1;
-        len -= run + 1;
+            memcpy(out + n, put, k);
+        n += k;
+        s += run + used;
+        len -= run + used;
     }
     if (out != NULL)
         out[n] = '"';
