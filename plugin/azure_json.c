@@ -2,6 +2,7 @@
  * JsonBuilder field by field escaped the same ~450 bytes of resource ids on
  * every EVE record of a flow; a flow now builds it once per change. */
 #include "suricata-common.h"
+#include "util-print.h"
 #include "util-time.h"
 
 #include "azure_json.h"
@@ -103,6 +104,13 @@ AZ_INLINE int KeyBool(struct az_jbuf *b, bool *first, const char *key, size_t kl
     return (Key(b, first, key, klen) < 0 || Raw(b, v ? "true" : "false", v ? 4 : 5) < 0) ? -1 : 0;
 }
 
+const char *AzEveAddr(const struct azf_addr *a, char *buf, size_t len)
+{
+    if (a->family == 6)
+        return PrintInet(AF_INET6, a->bytes, buf, (socklen_t)len);
+    return azf_addr_str(a, buf, len);
+}
+
 static int Vpn(struct az_jbuf *b, bool *first, const struct az_flowinfo *in)
 {
     char buf[64];
@@ -112,9 +120,9 @@ static int Vpn(struct az_jbuf *b, bool *first, const struct az_flowinfo *in)
         return -1;
     const struct azf_vpn_info *t = in->tunnel;
     if (t != NULL && t->have_gateway &&
-            KeyStr(b, &f2, KEY("gateway"), azf_addr_str(&t->gateway, buf, sizeof(buf))) < 0)
+            KeyStr(b, &f2, KEY("gateway"), AzEveAddr(&t->gateway, buf, sizeof(buf))) < 0)
         return -1;
-    if (t != NULL && t->have_peer && KeyStr(b, &f2, KEY("peer"), azf_addr_str(&t->peer, buf, sizeof(buf))) < 0)
+    if (t != NULL && t->have_peer && KeyStr(b, &f2, KEY("peer"), AzEveAddr(&t->peer, buf, sizeof(buf))) < 0)
         return -1;
     if (t != NULL && t->have_spi) {
         snprintf(buf, sizeof(buf), "0x%08x", t->spi);

@@ -26,4 +26,9 @@ int AzAzureJson(struct az_jbuf *b, const struct az_flowinfo *in, bool with_recor
 int AzAzureJsonExtend(struct az_jbuf *b, const struct az_jbuf *base, bool late, uint64_t flow_id);
 void AzJbufFree(struct az_jbuf *b);
 
+/* An address as Suricata writes it in every EVE record (PrintInet: IPv6 as
+ * eight 4-digit groups, not inet_ntop's compressed form), so azure members
+ * and azure_flow events join a flow's other records on the same strings. */
+const char *AzEveAddr(const struct azf_addr *a, char *buf, size_t len);
+
 #endif

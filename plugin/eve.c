@@ -9,7 +9,6 @@
 #include "output-json.h"
 #include "util-time.h"
 #include "util-debug.h"
-#include "util-print.h"
 
 #include "azure_json.h"
 #include "correlate.h"
@@ -56,16 +55,6 @@ static void TupleToInfo(const struct azf_tuple *t, struct az_flowinfo *info)
     info->mac = t->mac;
 }
 
-/* An address as Suricata writes it in every EVE record (PrintInet: IPv6 as
- * eight 4-digit groups, not inet_ntop's compressed form), so an azure_flow
- * event joins its flow's other records on src_ip and dest_ip too. */
-static const char *EveAddr(const struct azf_addr *a, char *buf, size_t len)
-{
-    if (a->family == 6)
-        return PrintInet(AF_INET6, a->bytes, buf, (socklen_t)len);
-    return azf_addr_str(a, buf, len);
-}
-
 static void LogEvent(ThreadVars *tv, OutputJsonThreadCtx *ctx, const struct az_event *ev)
 {
     const struct azf_tuple *t = &ev->tuple;
@@ -84,10 +73,10 @@ static void LogEvent(ThreadVars *tv, OutputJsonThreadCtx *ctx, const struct az_e
     if (flow_id != 0)
         SCJbSetUint(jb, "flow_id", flow_id);
     SCJbSetString(jb, "event_type", "azure_flow");
-    SCJbSetString(jb, "src_ip", EveAddr(&t->src, buf, sizeof(buf)));
+    SCJbSetString(jb, "src_ip", AzEveAddr(&t->src, buf, sizeof(buf)));
     if (ports)
         SCJbSetUint(jb, "src_port", t->sport);
-    SCJbSetString(jb, "dest_ip", EveAddr(&t->dst, buf, sizeof(buf)));
+    SCJbSetString(jb, "dest_ip", AzEveAddr(&t->dst, buf, sizeof(buf)));
     if (ports)
         SCJbSetUint(jb, "dest_port", t->dport);
     const char *proto = azf_proto_str(t->proto);
