@@ -143,7 +143,12 @@ int cmd_follow(int argc, char **argv)
 
     struct sigaction sa;
     memset(&sa, 0, sizeof(sa));
-    sa.sa_handler = on_signal; /* no SA_RESTART: the sleep must end */
+    sa.sa_handler = on_signal;
+    /* SA_RESTART: a write to a slow reader of stdout, blocked when the
+     * signal comes, goes on instead of failing with EINTR (which lost the
+     * poll's output and exited 1).  The sleep and the storage requests'
+     * poll(2) still end: neither is ever restarted (signal(7)). */
+    sa.sa_flags = SA_RESTART;
     sigemptyset(&sa.sa_mask);
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGTERM, &sa, NULL);
