@@ -3,6 +3,7 @@
 #   make            build/azflow.so (plugin), build/azflow (tool), build/suricata (host)
 #   make check      every test: unit (cmocka), regression (real Suricata + plugin)
 #   make check SANITIZE=1   the same under ASan + UBSan
+#   make check JOBS=N       regression cases N at a time (default: one per CPU)
 #   make demo       run Suricata with the plugin on the bundled corpus
 #   make install    PREFIX=/usr/local DESTDIR=
 #
@@ -122,7 +123,7 @@ unit: $(UNIT_BIN)
 # detect-digest-sharing writes its corpus with the benchmark's generator.
 regress: all $(O)/bench/plugin_overhead_gen
 	$(PYTHON) tests/regress/run.py --suricata build/suricata --plugin $(O)/azflow.so \
-	    --tool $(O)/azflow $(if $(filter 1,$(SANITIZE)),--sanitize) tests/regress/cases
+	    --tool $(O)/azflow $(if $(filter 1,$(SANITIZE)),--sanitize) $(if $(JOBS),--jobs $(JOBS)) tests/regress/cases
 
 # The committed corpus must be exactly what the generator writes today.
 corpus-check: $(O)/azflow
@@ -134,7 +135,7 @@ corpus-check: $(O)/azflow
 # The regression cases again with Suricata under valgrind memcheck.
 regress-valgrind: all $(O)/bench/plugin_overhead_gen
 	$(PYTHON) tests/regress/run.py --suricata build/suricata --plugin $(O)/azflow.so \
-	    --tool $(O)/azflow --valgrind tests/regress/cases
+	    --tool $(O)/azflow --valgrind $(if $(JOBS),--jobs $(JOBS)) tests/regress/cases
 
 # Everything: unit tests, corpus, regression cases; then the same under
 # valgrind (Suricata) and ASan+UBSan (unit tests, tool, plugin).

@@ -6,9 +6,14 @@ plus its inputs.  The real Suricata binary runs with the real plugin; nothing
 is mocked.  Usage:
 
     run.py --suricata build/suricata --plugin build/azflow.so --tool build/azflow \
-           [--sanitize] [--outdir build/regress] CASES_DIR [PATTERN ...]
+           [--sanitize] [--valgrind] [--jobs N] [--outdir build/regress] CASES_DIR [PATTERN ...]
+
+Cases run --jobs at a time (default: one per CPU); a case whose test.yaml
+says `alone: true` (its waits are sized for a machine nobody else loads)
+runs after them, by itself.  Each case prints its line when it ends.
 """
 import argparse
+import concurrent.futures
 import glob
 import json
 import os
@@ -342,6 +347,8 @@ def main():
     ap.add_argument("--sanitize", action="store_true")
     ap.add_argument("--valgrind", action="store_true",
                     help="run Suricata under valgrind memcheck; any error or definite leak fails the case")
+    ap.add_argument("--jobs", "-j", type=int, default=os.cpu_count() or 1,
+                    help="cases run at the same time (default: one per CPU); `alone: true` cases run by themselves")
     ap.add_argument("--suricata-schema", help="Suricata's etc/schema.json (default: next to the host install)")
     ap.add_argument("--no-validation", action="store_true", help="do not validate eve.json against the schema")
     ap.add_argument("cases")
@@ -381,20 +388,34 @@ def main():
                   if os.path.exists(os.path.join(d, "test.yaml")))
     if opts.patterns:
         dirs = [d for d in dirs if any(re.search(p, os.path.basename(d)) for p in opts.patterns)]
-    passed = failed = skipped = 0
-    for d in dirs:
-        case = Case(d, opts, env)
+    cases = [Case(d, opts, env) for d in dirs]
+    results = {}
+
+    def one(case):
+        t0 = time.time()
         try:
             case.run()
-            print("===> %s: OK (%.1fs)" % (case.name, case.elapsed))
-            passed += 1
+            line, kind = "OK (%.1fs, %.1fs in all)" % (case.elapsed, time.time() - t0), "passed"
         except Skip as e:
-            print("===> %s: SKIPPED: %s" % (case.name, e))
-            skipped += 1
+            line, kind = "SKIPPED: %s" % e, "skipped"
         except (Fail, subprocess.TimeoutExpired) as e:
-            print("===> %s: FAILED: %s" % (case.name, e))
-            failed += 1
+            line, kind = "FAILED: %s" % e, "failed"
+        print("===> %s: %s" % (case.name, line), flush=True)
+        results[case.name] = kind
+
+    together = [c for c in cases if not c.spec.get("alone")]
+    with concurrent.futures.ThreadPoolExecutor(max_workers=max(1, opts.jobs)) as pool:
+        for f in [pool.submit(one, c) for c in together]:
+            f.result()
+    for c in cases:
+        if c.spec.get("alone"):
+            one(c)
+    passed, failed, skipped = (sum(1 for k in results.values() if k == want)
+                               for want in ("passed", "failed", "skipped"))
     print("\nPASSED: %d  FAILED: %d  SKIPPED: %d" % (passed, failed, skipped))
+    for c in cases:
+        if results[c.name] == "failed":
+            print("  failed: %s" % c.name)
     return 1 if failed or not passed else 0
 
 

@@ -20,6 +20,7 @@ Shared Key (devstoreaccount1's well-known key), as the Azure writer's are.
 """
 import base64
 import datetime
+import fcntl
 import hashlib
 import hmac
 import http.client
@@ -29,6 +30,7 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.parse
 
@@ -57,6 +59,9 @@ def azurite_bin():
     return r.stdout.strip().splitlines()[-1]
 
 
+PORT_LOCK = os.path.join(tempfile.gettempdir(), "azflow-azurite-port.lock")
+
+
 def free_port():
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -67,6 +72,13 @@ class Azurite:
     """Azurite's blob service on 127.0.0.1:port, in memory, until stop()."""
 
     def __init__(self, https=None, oauth=False, netns=None, log=None):
+        # Cases run side by side (run.py --jobs): from picking a free port
+        # until Azurite listens on it, no other test's Azurite may pick it.
+        with open(PORT_LOCK, "w") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            self._start(https, oauth, netns, log)
+
+    def _start(self, https, oauth, netns, log):
         self.port = free_port()
         cmd = [azurite_bin(), "--blobHost", "127.0.0.1", "--blobPort", str(self.port),
                "--inMemoryPersistence", "--disableTelemetry", "--silent"]
