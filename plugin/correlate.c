@@ -338,8 +338,15 @@ static void LiveFill(struct az_live *l, const Flow *f)
     l->livedev = (void *)f->livedev;
     memcpy(l->src, f->src.addr_data8, sizeof(l->src));
     memcpy(l->dst, f->dst.addr_data8, sizeof(l->dst));
-    l->sp = f->sp;
-    l->dp = f->dp;
+    if (f->proto == IPPROTO_ICMP || f->proto == IPPROTO_ICMPV6) {
+        l->icmp_type[0] = f->icmp_s.type;
+        l->icmp_code[0] = f->icmp_s.code;
+        l->icmp_type[1] = f->icmp_d.type;
+        l->icmp_code[1] = f->icmp_d.code;
+    } else {
+        l->sp = f->sp;
+        l->dp = f->dp;
+    }
     _Static_assert(sizeof(l->vlan_id) == sizeof(f->vlan_id), "vlan layers");
     memcpy(l->vlan_id, f->vlan_id, sizeof(l->vlan_id));
     l->vlan_idx = f->vlan_idx;

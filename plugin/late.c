@@ -133,7 +133,8 @@ static void SetAddress(Address *a, uint8_t family, const uint8_t *bytes)
 static Packet *SurrogateBuild(const struct az_flow_seen *s, bool toclient)
 {
     const struct az_live *l = &s->live;
-    if (l->proto != IPPROTO_TCP && l->proto != IPPROTO_UDP)
+    const bool icmp = l->proto == IPPROTO_ICMP || l->proto == IPPROTO_ICMPV6;
+    if (l->proto != IPPROTO_TCP && l->proto != IPPROTO_UDP && !icmp)
         return NULL;
     Packet *p = PacketGetFromAlloc();
     if (p == NULL)
@@ -155,6 +156,8 @@ static Packet *SurrogateBuild(const struct az_flow_seen *s, bool toclient)
     const uint8_t *sa = from_src ? l->src : l->dst, *da = from_src ? l->dst : l->src;
     uint16_t sp = from_src ? l->sp : l->dp, dp = from_src ? l->dp : l->sp;
     size_t l4len = l->proto == IPPROTO_TCP ? 20 : 8, l3len;
+    if (icmp)
+        sp = dp = 0;
     if (l->family == 4) {
         IPV4Hdr *ip4h = PacketSetIPV4(p, b->hdr);
         ip4h->ip_verhl = 0x45;
@@ -181,18 +184,39 @@ static Packet *SurrogateBuild(const struct az_flow_seen *s, bool toclient)
         tcph->th_dport = htons(dp);
         tcph->th_offx2 = 0x50;
         tcph->th_win = htons(10);
-    } else {
+    } else if (l->proto == IPPROTO_UDP) {
         /* An empty datagram: the app-layer parser is not called. */
         UDPHdr *udph = PacketSetUDP(p, b->hdr + l3len);
         udph->uh_sport = htons(sp);
         udph->uh_dport = htons(dp);
         udph->uh_len = htons(8);
+    } else {
+        /* Suricata's flow lookup for ICMP compares the addresses and the
+         * two types (a reply carries the request's counterpart): the
+         * message is the one this side of the flow sent, with nothing in
+         * its last four bytes. */
+        const int side = from_src ? 0 : 1;
+        p->icmp_s.type = l->icmp_type[side];
+        p->icmp_s.code = l->icmp_code[side];
+        p->icmp_d.type = l->icmp_type[1 - side];
+        p->icmp_d.code = l->icmp_code[1 - side];
+        uint8_t *m = b->hdr + l3len;
+        m[0] = p->icmp_s.type;
+        m[1] = p->icmp_s.code;
+        if (l->proto == IPPROTO_ICMP) {
+            PacketSetICMPv4(p, m);
+            p->l4.vars.icmpv4.hlen = ICMPV4_HEADER_LEN;
+        } else {
+            PacketSetICMPv6(p, m);
+        }
     }
     SET_PKT_LEN(p, l3len + l4len);
     SetAddress(&p->src, l->family, sa);
     SetAddress(&p->dst, l->family, da);
-    p->sp = sp;
-    p->dp = dp;
+    if (!icmp) { /* sp and dp share their bytes with icmp_s and icmp_d */
+        p->sp = sp;
+        p->dp = dp;
+    }
     p->proto = l->proto;
     p->payload = NULL;
     p->payload_len = 0;
@@ -263,8 +287,9 @@ static void Send(const struct az_flow_seen *s)
             continue;
         Packet *p = SurrogateBuild(s, toclient);
         if (p == NULL) {
-            /* Out of memory, or a protocol without ports (ICMP): the
-             * record reaches no packet rule (README, azure.late_dropped). */
+            /* Out of memory, or a protocol the flow lookup needs more
+             * than a header-only packet for (ESP, GRE, …): the record
+             * reaches no packet rule (README, azure.late_dropped). */
             AZ_STAT_ADD(late_dropped, 1);
             return;
         }

@@ -24,7 +24,11 @@ struct az_live {
     struct az_worker *worker;
     void *livedev;
     uint8_t src[16], dst[16];
-    uint16_t sp, dp;
+    uint16_t sp, dp; /* TCP, UDP */
+    /* ICMP, ICMPv6: the type and code of packets from src ([0], Suricata's
+     * icmp_s) and from dst ([1], icmp_d): with the addresses, what
+     * Suricata's flow lookup compares for them. */
+    uint8_t icmp_type[2], icmp_code[2];
     uint16_t vlan_id[3];
     uint8_t vlan_idx;
     uint8_t recursion_level;

@@ -119,9 +119,9 @@ def select(records, keep):
     return out
 
 
-def vnet_record(tuples, guid="5f0c2a9e-0000-4000-8000-0000000000aa"):
+def vnet_record(tuples, guid="5f0c2a9e-0000-4000-8000-0000000000aa", rule="R"):
     """One VNet flow-log record (version 4) of `tuples`, all under one ACL
-    and rule; its time is the latest tuple's."""
+    and `rule`; its time is the latest tuple's."""
     ms = max(int(t.split(",", 1)[0]) for t in tuples)
     return {"time": iso(ms), "flowLogGUID": guid,
             "macAddress": "000D3AF87856", "category": "FlowLogFlowEvent",
@@ -129,7 +129,7 @@ def vnet_record(tuples, guid="5f0c2a9e-0000-4000-8000-0000000000aa"):
             "targetResourceID": "/subscriptions/x/virtualNetworks/vnet1", "flowLogVersion": 4,
             "operationName": "FlowLogFlowEvent",
             "flowRecords": {"flows": [{"aclID": "/x/nsg-app", "flowGroups": [
-                {"rule": "R", "flowTuples": tuples}]}]}}
+                {"rule": rule, "flowTuples": tuples}]}]}}
 
 
 def iso(ms):

@@ -1,11 +1,16 @@
 #!/usr/bin/python3
-"""Live late records for a flow without ports: one ICMP echo exchange and
-one UDP exchange replayed onto af-packet, then one VNet flow-log record for
-each, committed after the packets.  Late-record detection covers TCP and UDP
-only (README, "Scope"): the UDP record makes its header-only packets, the
-ICMP record makes none and is counted in azure.late_dropped ("a protocol
-without ports").  Writes the azure.late_* counters to OUTPUT_DIR/counters.json
-(Suricata shares this script's stdout)."""
+"""Live late records for flows without ports: an ICMP and an ICMPv6 echo
+exchange and one UDP exchange replayed onto af-packet (two workers), then
+the VNet flow-log records of all three, committed after the packets.  The
+ICMP flows are logged against a default deny rule, which the shipped rule
+9870012 (`ip`) alerts on.  Each record makes one header-only packet per
+direction the flow used (for ICMP: the flow's own message types, which is
+what Suricata's flow lookup compares), and the live alerts and flow records
+must be the offline run's (`-r` of the same capture with the records
+preloaded), compared as live_parity.py compares them.  Writes the
+azure.late_* counters and flows_retained (the final records let the held
+flows go) to OUTPUT_DIR/counters.json and the comparison to
+OUTPUT_DIR/parity.json (Suricata shares this script's stdout)."""
 import json
 import os
 import struct
@@ -17,10 +22,13 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import azblob  # noqa: E402
 import packets  # noqa: E402
 import pcapfile  # noqa: E402
+import live_parity  # noqa: E402  (the live/offline comparison)
 import live_vtap as lv  # noqa: E402
 import suricata_run  # noqa: E402
 
 CLIENT, ICMP_PEER, UDP_PEER = "10.0.0.4", "10.0.2.50", "10.0.2.51"
+CLIENT6, ICMP6_PEER = "fd00::4", "fd00:2::50"
+DENY_RULE = "DefaultRule_DenyAllOutBound"
 BLOB = ("flowLogResourceID=/X/y=2026/m=11/d=28/h=04/m=00/macAddress=000D3AF87856/PT1H.json")
 
 
@@ -36,6 +44,10 @@ def echo(icmp_type):
     return packets.icmp(icmp_type, 0, struct.pack("!HH", 7, 1), b"x" * 56)
 
 
+def echo6(src, dst, icmp_type):
+    return packets.icmp6(src, dst, icmp_type, 0, struct.pack("!HH", 7, 1), b"x" * 56)
+
+
 def udp_frame(src, dst, sport, dport):
     return frame(src, dst, 17, packets.udp(src, dst, sport, dport, b"ping"))
 
@@ -46,49 +58,78 @@ def write_pcap(path, frames):
     pcapfile.write_frames(path, [(now, i * 1000, fr) for i, fr in enumerate(frames)])
 
 
-def record(ms):
-    """One VNet flow-log record: the ICMP flow and the UDP flow, both ended."""
-    tuples = ["%d,%s,%s,0,0,1,O,E,NX,1,98,1,98" % (ms, CLIENT, ICMP_PEER),
-              "%d,%s,%s,40000,5000,17,O,E,NX,1,40,1,40" % (ms, CLIENT, UDP_PEER)]
-    return azblob.vnet_record(tuples)
+def records(ms):
+    """The VNet flow-log records: the ICMP flows denied by a default rule,
+    the UDP flow ended under another rule."""
+    return [azblob.vnet_record(["%d,%s,%s,0,0,1,O,D,NX,,,," % (ms, CLIENT, ICMP_PEER),
+                                "%d,%s,%s,0,0,58,O,D,NX,,,," % (ms, CLIENT6, ICMP6_PEER)], rule=DENY_RULE),
+            azblob.vnet_record(["%d,%s,%s,40000,5000,17,O,E,NX,1,40,1,40" % (ms, CLIENT, UDP_PEER)])]
 
 
 def main():
     out = os.environ["OUTPUT_DIR"]
-    pcap, logs, eve = os.path.join(out, "in.pcap"), os.path.join(out, "flowlogs"), os.path.join(out, "eve.json")
+    pcap, logs = os.path.join(out, "in.pcap"), os.path.join(out, "flowlogs")
+    livedir = os.path.join(out, "live")
+    eve = os.path.join(livedir, "eve.json")
+    os.makedirs(livedir, exist_ok=True)
     write_pcap(pcap, [frame(CLIENT, ICMP_PEER, 1, echo(8)), frame(ICMP_PEER, CLIENT, 1, echo(0)),
+                      frame(CLIENT6, ICMP6_PEER, 58, echo6(CLIENT6, ICMP6_PEER, 128)),
+                      frame(ICMP6_PEER, CLIENT6, 58, echo6(ICMP6_PEER, CLIENT6, 129)),
                       udp_frame(CLIENT, UDP_PEER, 40000, 5000), udp_frame(UDP_PEER, CLIENT, 5000, 40000)])
     os.makedirs(logs, exist_ok=True)
     args = ["--af-packet=" + lv.CAP, "--runmode", "workers", "--set", "af-packet.0=interface",
-            "--set", "af-packet.0.interface=" + lv.CAP, "--set", "af-packet.0.threads=1",
+            "--set", "af-packet.0.interface=" + lv.CAP, "--set", "af-packet.0.threads=2",
+            "--set", "af-packet.0.cluster-type=cluster_flow",
             "--set", "af-packet.0.checksum-checks=no", "--set", "unix-command.enabled=no",
             "--set", "stats.interval=1", "--set", "azure.flow-logs.0.path=%s" % logs,
             "--set", "azure.flow-logs.0.follow=yes", "--set", "azure.bookmarks=%s/bookmarks" % out,
-            "--disable-detection"]
+            "-S", live_parity.RULES]
     with lv.Netns() as ns:
         # Suricata's own af-packet set-up trips valgrind (suricata-live.supp says why).
         supp = "--suppressions=" + os.path.join(os.path.dirname(os.path.abspath(__file__)), "suricata-live.supp")
-        proc = subprocess.Popen(["ip", "netns", "exec", ns.name] + suricata_run.command(out, args, valgrind_extra=[supp]),
+        proc = subprocess.Popen(["ip", "netns", "exec", ns.name] + suricata_run.command(livedir, args, valgrind_extra=[supp]),
                                 preexec_fn=lv.die_with_parent)
         try:
-            slog = os.path.join(out, "suricata.log")
+            slog = os.path.join(livedir, "suricata.log")
             lv.wait_for("start", lambda: os.path.exists(slog) and "Engine started" in open(slog).read(), 30, proc)
             ms = int(time.time() * 1000)
             ns.run("tcpreplay", "-q", "-i", lv.INJ, pcap)
-            lv.wait_for("the packets", lambda: lv.last_stats(eve).get("decoder", {}).get("pkts", 0) >= 4, 15, proc)
+            lv.wait_for("the packets", lambda: lv.last_stats(eve).get("decoder", {}).get("pkts", 0) >= 6, 15, proc)
             time.sleep(1)  # the record comes after the flows' last packets
-            azblob.append(os.path.join(logs, azblob.hour_path(BLOB, ms)), [record(ms)])
-            lv.wait_for("the records", lambda: lv.last_stats(eve).get("azure", {}).get("records") == 2, 15, proc)
+            azblob.append(os.path.join(logs, azblob.hour_path(BLOB, ms)), records(ms))
+            lv.wait_for("the records", lambda: lv.last_stats(eve).get("azure", {}).get("records") == 3, 15, proc)
             time.sleep(2)  # a stats interval after the surrogates were sent
             st = lv.last_stats(eve)["azure"]
             with open(os.path.join(out, "counters.json"), "w") as f:
                 f.write(json.dumps({k: st[k] for k in ("records", "late_surrogates", "late_dropped",
-                                                       "late_flow_gone", "history_flows")}) + "\n")
+                                                       "late_flow_gone", "history_flows",
+                                                       "flows_retained")}) + "\n")
         finally:
             if not lv.stop(proc):
                 return 1
         lv.log("Suricata exited: %d" % proc.returncode)
-    return proc.returncode
+    if proc.returncode != 0:
+        return proc.returncode
+    # Offline: the same capture, the records preloaded.
+    offdir = os.path.join(out, "offline-icmp")
+    os.makedirs(offdir, exist_ok=True)
+    r = subprocess.run(suricata_run.command(offdir, ["-r", pcap, "-S", live_parity.RULES,
+                                                     "--set", "azure.flow-logs.0.path=%s" % logs]),
+                       capture_output=True, text=True, timeout=120 * lv.SLOW)
+    if r.returncode != 0:
+        lv.log("offline: exit %d: %s" % (r.returncode, r.stderr[-400:]))
+        return 1
+    summary = live_parity.compare(out, ["icmp"], False)
+    icmp_alerts = sorted({(a["alert"]["signature_id"], a["proto"])
+                          for a in lv.read_eve(os.path.join(offdir, "eve.json"))
+                          if a.get("event_type") == "alert" and a.get("proto") in ("ICMP", "IPv6-ICMP")})
+    lv.log("offline alerts on the ICMP flows: %s" % icmp_alerts)
+    for p in summary["problems"]:
+        lv.log("parity: " + p)
+    if len(icmp_alerts) != 2:
+        lv.log("the offline run must alert on both ICMP flows")
+        return 1
+    return 1 if summary["problems"] else 0
 
 
 if __name__ == "__main__":

@@ -1,5 +1,5 @@
 """Frames for the captures cases write at test time: Ethernet around IPv4 or
-IPv6 (by the addresses' spelling) around UDP, a TCP SYN or ICMP, checksums
+IPv6 (by the addresses' spelling) around UDP, a TCP SYN, ICMP or ICMPv6, checksums
 set; pcapfile.write_frames writes them.  One builder, so that every case's
 generated capture is made the same way.
 
@@ -32,7 +32,7 @@ def _addr(addr):
 
 
 def _pseudo(src, dst, proto, length):
-    """The pseudo-header a TCP or UDP checksum covers."""
+    """The pseudo-header a TCP, UDP or ICMPv6 checksum covers."""
     if _is_v6(src):
         return _addr(src) + _addr(dst) + struct.pack("!IxxxB", length, proto)
     return _addr(src) + _addr(dst) + struct.pack("!xBH", proto, length)
@@ -65,6 +65,13 @@ def icmp(icmp_type, code, rest, body=b""):
     (`rest`), then body."""
     msg = struct.pack("!BBH", icmp_type, code, 0) + rest + body
     return msg[:2] + struct.pack("!H", checksum(msg)) + msg[4:]
+
+
+def icmp6(src, dst, icmp_type, code, rest, body=b""):
+    """An ICMPv6 message, its checksum over the IPv6 pseudo-header."""
+    msg = struct.pack("!BBH", icmp_type, code, 0) + rest + body
+    c = checksum(_pseudo(src, dst, 58, len(msg)) + msg)
+    return msg[:2] + struct.pack("!H", c) + msg[4:]
 
 
 def ether(payload, src=SRC_MAC, dst=DST_MAC):
