@@ -16,6 +16,7 @@
 #include <pthread.h>
 #include "decode.h"
 #include "flow.h"
+#include "flow-private.h"
 #include "output-packet.h"
 #include "packet-queue.h"
 #include "suricata.h"
@@ -130,6 +131,23 @@ static void SetAddress(Address *a, uint8_t family, const uint8_t *bytes)
 /* A header-only packet of the flow `s` going toserver or toclient, or NULL
  * (a protocol Suricata's flow hash needs more than ports for, or out of
  * memory). */
+/* The flow had left the table when its record came (the history knows its
+ * end), so what the table holds under its 5-tuple now is another flow: a
+ * reused port.  Looked up in the 5-tuple's bucket, the surrogate would be
+ * handled as that flow's packet (the late record's alert lost, the new
+ * flow refreshed for nothing), and a stand-in made there would take in
+ * the tuple's next real packets.  One bucket over, the stand-in is found
+ * by this flow's surrogates only; the real flow's packets never look
+ * there. */
+static void AwayFromTheTuple(Packet *p)
+{
+    const uint32_t h = p->flow_hash, n = flow_config.hash_size;
+    uint32_t away = h + 1;
+    if (n > 1 && away % n == h % n) /* only where h + 1 wrapped */
+        away = h - 1;
+    p->flow_hash = away;
+}
+
 static Packet *SurrogateBuild(const struct az_flow_seen *s, bool toclient)
 {
     const struct az_live *l = &s->live;
@@ -231,6 +249,8 @@ static Packet *SurrogateBuild(const struct az_flow_seen *s, bool toclient)
     p->flags |= PKT_IGNORE_CHECKSUM | PKT_STREAM_NO_EVENTS;
     PKT_SET_SRC(p, PKT_SRC_WIRE);
     FlowSetupPacket(p);
+    if (s->end_us != 0)
+        AwayFromTheTuple(p);
     return p;
 }
 

@@ -26,6 +26,13 @@ run, each on af-packet (workers, 1 thread) in a network namespace of its own:
                                      whose final record came goes back to
                                      its own timeout, the established one,
                                      so a packet 12 s later is still of it
+    live_late_edges.py --port-reuse  a TCP flow ended by a new SYN on its
+                                     5-tuple (a reused port), whose record
+                                     comes while the new flow is in the
+                                     table: the
+                                     surrogate must make a stand-in for the
+                                     first (whose alert names it), not be
+                                     taken for a packet of the second
 
 Writes OUTPUT_DIR/result.json (what the case's checks read), eve.json and
 timeline.log.  Suricata shares this script's stdout."""
@@ -60,8 +67,8 @@ def write_pcap(path, frames):
     pcapfile.write_frames(path, [(int(now + dt), int(((now + dt) % 1) * 1e6), fr) for dt, fr in frames])
 
 
-def record(tuples):
-    return azblob.vnet_record(tuples, guid="5f0c2a9e-0000-4000-8000-0000000000ab")
+def record(tuples, rule="R"):
+    return azblob.vnet_record(tuples, guid="5f0c2a9e-0000-4000-8000-0000000000ab", rule=rule)
 
 
 def suricata(ns, out, extra):
@@ -80,9 +87,9 @@ def suricata(ns, out, extra):
     return proc
 
 
-def commit(out, tuples):
+def commit(out, tuples, rule="R"):
     ms = int(time.time() * 1000)
-    azblob.append(os.path.join(out, "flowlogs", azblob.hour_path(BLOB, ms)), [record(tuples)])
+    azblob.append(os.path.join(out, "flowlogs", azblob.hour_path(BLOB, ms)), [record(tuples, rule)])
 
 
 def flow_records(eve, sport):
@@ -215,10 +222,82 @@ def release_policy(ns, out):
     return ok, proc, {"flow_records": len(flow_records(eve, 40000))}
 
 
+def tcp_frame(frm, to, seq, ack, flags):
+    """frm, to: (address, port)."""
+    return packets.ether(packets.ip(frm[0], to[0], 6, packets.tcp(frm[0], to[0], frm[1], to[1], seq, ack, flags)),
+                         **MACS)
+
+
+def tcp_session(t0, isn_c, isn_s, close):
+    """(time, frame) of a handshake 40001 -> 445, and its close by both."""
+    c, s, A, F, S = (CLIENT, 40001), (SERVER, 445), packets.ACK, packets.FIN, packets.SYN
+    out = [(t0, tcp_frame(c, s, isn_c, 0, S)), (t0 + 0.01, tcp_frame(s, c, isn_s, isn_c + 1, S | A)),
+           (t0 + 0.02, tcp_frame(c, s, isn_c + 1, isn_s + 1, A))]
+    if close:
+        out += [(t0 + 0.03, tcp_frame(c, s, isn_c + 1, isn_s + 1, F | A)),
+                (t0 + 0.04, tcp_frame(s, c, isn_s + 1, isn_c + 2, F | A)),
+                (t0 + 0.05, tcp_frame(c, s, isn_c + 2, isn_s + 2, A))]
+    return out
+
+
+def port_reuse(ns, out):
+    """TCP flow A: a handshake and a close.  Azflow holds it for its
+    records, but flow B's SYN on the same 5-tuple 3 s later (a reused port)
+    makes Suricata end A and start B.  A's record (stamped at A's packets,
+    outside B's window of 1 s) comes while B is in the table: only A can
+    fold it, so only a stand-in for A raises the rule on it (naming A).
+    Without one, the surrogate is handled as B's packet and the alert is
+    lost."""
+    eve = os.path.join(out, "eve.json")
+    rules = os.path.join(out, "late.rules")
+    with open(rules, "w") as f:
+        f.write('alert tcp any any -> any any (msg:"late record of a flow whose port was reused"; '
+                'azure.rule; content:"RuleA"; threshold:type limit, track by_flow, count 1, seconds 3600; '
+                'sid:1; rev:1;)\n')
+    pcap = os.path.join(out, "in.pcap")
+    write_pcap(pcap, tcp_session(0.0, 1000, 5000, True) + tcp_session(3.0, 90000, 70000, False))
+    proc = suricata(ns, out, ["-S", rules, "--set", "azure.correlation.window=1",
+                              "--set", "azure.correlation.delay=60",
+                              "--set", "flow-timeouts.tcp.established=60", "--set", "flow-timeouts.tcp.closed=60"])
+    try:
+        a_ms = int(time.time() * 1000)
+        ns.run("tcpreplay", "-q", "-i", lv.INJ, pcap)
+        lv.wait_for("the packets", lambda: lv.last_stats(eve).get("decoder", {}).get("pkts", 0) >= 9, 15, proc)
+        lv.wait_for("flow A's end", lambda: tcp_flow_records(eve), 15, proc)
+        commit(out, ["%d,%s,%s,40001,445,6,I,B,NX,,,," % (a_ms, CLIENT, SERVER),
+                     "%d,%s,%s,40001,445,6,I,E,NX,3,162,2,108" % (a_ms + 50, CLIENT, SERVER)], rule="RuleA")
+        lv.wait_for("the record", lambda: lv.last_stats(eve).get("azure", {}).get("records") == 2, 15, proc)
+        lv.wait_for("the surrogates", lambda: lv.last_stats(eve).get("azure", {}).get("late_surrogates", 0) >= 2,
+                    15, proc)
+        time.sleep(2)  # the surrogates' detection and a stats interval
+        st = lv.last_stats(eve)["azure"]
+    finally:
+        ok = lv.stop(proc)
+    flows = tcp_flow_records(eve)
+    a = [r for r in flows if r["flow"]["pkts_toserver"] == 4]
+    b = [r for r in flows if r["flow"]["pkts_toserver"] == 2]
+    alerts = [r for r in lv.read_eve(eve) if r.get("event_type") == "alert"]
+    result = {
+        "late_flow_gone": st.get("late_flow_gone"),
+        "flows": len(flows),
+        "alerts": len(alerts),
+        "alert_names_a": len(a) == 1 and len(alerts) == 1 and
+        alerts[0].get("azure", {}).get("flow_id") == a[0]["flow_id"] and
+        alerts[0].get("azure", {}).get("late") is True,
+        "b_not_a_stand_in": len(b) == 1 and "flow_id" not in (b[0].get("azure") or {}),
+    }
+    return ok, proc, result
+
+
+def tcp_flow_records(eve):
+    return [r for r in lv.read_eve(eve) if r.get("event_type") == "flow" and r.get("proto") == "TCP"]
+
+
 def main():
     out = os.environ["OUTPUT_DIR"]
     scenario = (ghost_long if "--ghost-long" in sys.argv else
-                release_policy if "--release-policy" in sys.argv else history_trim)
+                release_policy if "--release-policy" in sys.argv else
+                port_reuse if "--port-reuse" in sys.argv else history_trim)
     with lv.Netns() as ns:
         ok, proc, result = scenario(ns, out)
     with open(os.path.join(out, "result.json"), "w") as f:

@@ -1,5 +1,5 @@
 """Frames for the captures cases write at test time: Ethernet around IPv4 or
-IPv6 (by the addresses' spelling) around UDP, a TCP SYN, ICMP or ICMPv6, checksums
+IPv6 (by the addresses' spelling) around UDP, TCP, ICMP or ICMPv6, checksums
 set; pcapfile.write_frames writes them.  One builder, so that every case's
 generated capture is made the same way.
 
@@ -54,10 +54,19 @@ def udp(src, dst, sport, dport, payload):
     return seg[:6] + struct.pack("!H", c) + seg[8:]
 
 
+# TCP flags, for tcp().
+FIN, SYN, RST, PSH, ACK = 0x01, 0x02, 0x04, 0x08, 0x10
+
+
+def tcp(src, dst, sport, dport, seq, ack, flags, payload=b""):
+    """A TCP segment without options, its checksum set."""
+    seg = struct.pack("!HHIIBBHHH", sport, dport, seq, ack, 5 << 4, flags, 64240, 0, 0) + payload
+    return seg[:16] + struct.pack("!H", checksum(_pseudo(src, dst, 6, len(seg)) + seg)) + seg[18:]
+
+
 def tcp_syn(src, dst, sport, dport, seq):
     """A bare TCP SYN, its checksum set."""
-    seg = struct.pack("!HHIIBBHHH", sport, dport, seq, 0, 5 << 4, 0x02, 64240, 0, 0)
-    return seg[:16] + struct.pack("!H", checksum(_pseudo(src, dst, 6, len(seg)) + seg)) + seg[18:]
+    return tcp(src, dst, sport, dport, seq, 0, SYN)
 
 
 def icmp(icmp_type, code, rest, body=b""):
