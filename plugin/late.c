@@ -89,11 +89,14 @@ struct az_worker *AzLateWorker(void)
     return t_worker;
 }
 
-static int64_t WallUs(void)
+/* The pending queue's clock: monotonic, so that a step of the wall clock
+ * neither holds queued records back for as long as it stepped nor sends
+ * them before their poll settled. */
+static int64_t NowUs(void)
 {
-    struct timeval tv;
-    gettimeofday(&tv, NULL);
-    return (int64_t)tv.tv_sec * 1000000 + tv.tv_usec;
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
 }
 
 /* --- surrogate packets ------------------------------------------------------ */
@@ -333,7 +336,7 @@ void AzLateRecord(const struct azf_tuple *t)
     size_t n = AzRecentFindAll(&key, t->ts_us, t->ts_res_us, seen, AZ_LATE_FLOWS_PER_RECORD);
     if (n == 0)
         return;
-    int64_t due = WallUs() + AZ_LATE_SETTLE_US;
+    int64_t due = NowUs() + AZ_LATE_SETTLE_US;
     pthread_mutex_lock(&g_pending_lock);
     for (size_t i = 0; i < n; i++) {
         if (seen[i].live.worker == NULL) /* not noted live: no worker to reach */
@@ -402,7 +405,7 @@ static void SendDue(int64_t now_us)
 
 static void SendTick(void)
 {
-    SendDue(WallUs());
+    SendDue(NowUs());
 }
 
 /* Named so ps and the bench (bench/late_scale.py) see it. */

@@ -10,7 +10,7 @@ static void *TickerLoop(void *arg)
     pthread_mutex_lock(&t->lock);
     while (!t->stop) {
         struct timespec until;
-        clock_gettime(CLOCK_REALTIME, &until);
+        clock_gettime(CLOCK_MONOTONIC, &until);
         until.tv_nsec += (long)t->interval_ms * 1000000L;
         until.tv_sec += until.tv_nsec / 1000000000L;
         until.tv_nsec %= 1000000000L;
@@ -32,6 +32,21 @@ int AzTickerStart(struct az_ticker *t)
     if (t->running)
         return 0;
     t->stop = false;
+    /* Waits measured on the monotonic clock: a step of the wall clock
+     * (NTP, an operator) must neither stall the ticks for as long as it
+     * stepped back nor run them early.  The static initialiser's clock is
+     * CLOCK_REALTIME; nothing waits on the condition before this. */
+    pthread_condattr_t attr;
+    if (pthread_condattr_init(&attr) != 0)
+        return -1;
+    int rc = pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
+    if (rc == 0) {
+        pthread_cond_destroy(&t->cond);
+        rc = pthread_cond_init(&t->cond, &attr);
+    }
+    pthread_condattr_destroy(&attr);
+    if (rc != 0)
+        return -1;
     if (pthread_create(&t->thread, NULL, TickerLoop, t) != 0)
         return -1;
     if (t->name != NULL)
