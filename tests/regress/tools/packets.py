@@ -83,7 +83,9 @@ def icmp6(src, dst, icmp_type, code, rest, body=b""):
     return msg[:2] + struct.pack("!H", c) + msg[4:]
 
 
-def ether(payload, src=SRC_MAC, dst=DST_MAC):
-    """An Ethernet frame around an IPv4 or IPv6 packet (told by its version)."""
+def ether(payload, src=SRC_MAC, dst=DST_MAC, vlan=None):
+    """An Ethernet frame around an IPv4 or IPv6 packet (told by its version),
+    with an 802.1Q tag of VLAN id `vlan` when given."""
     ethertype = b"\x86\xdd" if payload[0] >> 4 == 6 else b"\x08\x00"
-    return dst + src + ethertype + payload
+    tag = b"" if vlan is None else struct.pack("!HH", 0x8100, vlan)
+    return dst + src + tag + ethertype + payload
