@@ -20,6 +20,7 @@
 #include "decode.h"
 #include "flow.h"
 #include "flow-callbacks.h"
+#include "output-flow.h"
 #include "flow-storage.h"
 #include "flow-hash.h"
 #include "flow-private.h"
@@ -357,11 +358,17 @@ static void LiveFill(struct az_live *l, const Flow *f)
     l->toclient_seen = f->tosrcpktcnt > 0;
 }
 
-/* Is the flow's record set complete: Azure writes nothing more for it? */
-static bool RecordsFinal(const struct az_flowinfo *in)
+/* Is the flow's record set complete: Azure writes nothing more for it?
+ * Only a record of this flow's own time says so: with a reused port the
+ * window also folds the previous connection's end record, and its end is
+ * not this flow's (a log's time stands for its whole second, hence the
+ * second's slack). */
+static bool RecordsFinal(const struct az_flowstate *st)
 {
-    return in->records > 0 && (in->state == AZF_STATE_END || in->state == AZF_STATE_DENY ||
-                                      in->state == AZF_STATE_NONE || in->decision == AZF_DECISION_DENY);
+    const struct az_flowinfo *in = &st->info;
+    return in->records > 0 && in->latest_ts_us + 1000000 > st->start_us &&
+           (in->state == AZF_STATE_END || in->state == AZF_STATE_DENY || in->state == AZF_STATE_NONE ||
+                   in->decision == AZF_DECISION_DENY);
 }
 
 /* Seconds a flow stays after its final record was folded: surrogates of
@@ -445,13 +452,44 @@ static void OnFlowUpdate(ThreadVars *tv, Flow *f, Packet *p, void *user)
         Refresh(st, now);
 }
 
+/* A stand-in's one packet time is its original's start (late.c), so by
+ * Suricata's own timeout it would go at the flow manager's next look, and
+ * the original's next record, a commit later, would make another stand-in
+ * and raise its alerts again.  It stays as the original would have: until
+ * `delay` after the original's end, or the grace once its final record
+ * came.  Its timeout counts from that start, hence the arithmetic. */
+static void GhostHold(const struct az_flowstate *st, Flow *f)
+{
+    struct timeval now;
+    gettimeofday(&now, NULL);
+    int64_t until = (int64_t)now.tv_sec + AZ_RETAIN_GRACE_S;
+    if (!RecordsFinal(st)) {
+        int64_t end = (st->ghost_end_us > st->start_us ? st->ghost_end_us : st->start_us) / 1000000;
+        if (end + (int64_t)AzLateDelay() > until)
+            until = end + (int64_t)AzLateDelay();
+    }
+    int64_t keep = until - (int64_t)SCTIME_SECS(f->lastts);
+    f->timeout_policy = keep <= 0 ? 0 : keep >= UINT32_MAX ? UINT32_MAX : (uint32_t)keep;
+    /* Lowered at the final record: the flow manager skips a row until its
+     * next timeout. */
+    if (f->fb != NULL)
+        SC_ATOMIC_SET(f->fb->next_ts, 0);
+}
+
 void AzCorrelateAfterPacket(Flow *f, const Packet *p)
 {
     struct az_flowstate *st = FlowGetStorageById(f, g_storage);
-    if (st == NULL || st == &g_carrier || IsMark(st) || !st->noted)
+    if (st == NULL || st == &g_carrier || IsMark(st))
+        return;
+    if (st->ghost_of != 0) {
+        if (AzLateIsSurrogate(p))
+            GhostHold(st, f);
+        return;
+    }
+    if (!st->noted)
         return;
     if (st->retain) {
-        if (RecordsFinal(&st->info)) {
+        if (RecordsFinal(st)) {
             RetainRelease(st, f);
             st->live.held = false;
             AzRecentNote(&st->key, st->flow_id, st->start_us, 0, &st->live);
@@ -524,6 +562,37 @@ static void RetainLost(const struct az_flowstate *st)
                 AzLateDelay());
 }
 
+/* A new connection on a held flow's 5-tuple made Suricata end it (TCP
+ * session reuse): the old connection is over, so this is no eviction for
+ * want of room.  Its records find it gone and make a stand-in (late.c).
+ * A flow logger, because Suricata 8.0.7 runs the flow finish callbacks on
+ * the flow manager's path only, not on a worker's, where reused flows
+ * end; every path logs a flow before it frees it. */
+static int OnFlowEnd(ThreadVars *tv, void *thread_data, Flow *f)
+{
+    struct az_flowstate *st = FlowGetStorageById(f, g_storage);
+    if (st == NULL || st == &g_carrier || IsMark(st) || !st->retain)
+        return 0;
+    if (f->flow_end_flags & FLOW_END_FLAG_TCPREUSE) {
+        st->retain = false;
+        AZ_STAT_SUB(flows_retained, 1);
+    }
+    return 0;
+}
+
+/* Suricata pairs each flow logger with a thread store by position: one
+ * must exist, even empty. */
+static TmEcode FlowEndThreadInit(ThreadVars *tv, const void *initdata, void **data)
+{
+    *data = NULL;
+    return TM_ECODE_OK;
+}
+
+static TmEcode FlowEndThreadDeinit(ThreadVars *tv, void *data)
+{
+    return TM_ECODE_OK;
+}
+
 /* Runs on every path that frees a flow (unlike the finish callback). */
 static void FlowStateFree(void *ptr)
 {
@@ -549,6 +618,9 @@ int AzCorrelateRegister(bool have_sources)
         return -1;
     if (!SCFlowRegisterInitCallback(OnFlowInit, NULL) ||
             !SCFlowRegisterUpdateCallback(OnFlowUpdate, NULL))
+        return -1;
+    if (SCOutputRegisterFlowLogger("azflow-flow-end", OnFlowEnd, NULL, FlowEndThreadInit,
+                FlowEndThreadDeinit) < 0)
         return -1;
     return 0;
 }
