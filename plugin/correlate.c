@@ -24,6 +24,7 @@
 #include "flow-storage.h"
 #include "flow-hash.h"
 #include "flow-private.h"
+#include "stream-tcp-private.h"
 #include "suricata.h"
 #include "util-debug.h"
 
@@ -46,6 +47,16 @@
  * flow must never be correlated, only the inner flows. */
 #define AZ_VXLAN_PORT 4789
 
+/* What a header-only packet could make Suricata's TCP state machine
+ * change, kept from its arrival until it has been through stream and
+ * detection (AzCorrelateAfterPacket puts it back). */
+struct az_tcp_saved {
+    const void *ssn; /* NULL: nothing kept */
+    uint32_t flags;
+    uint16_t client_flags, server_flags;
+    uint8_t state, pstate;
+};
+
 struct az_flowstate {
     /* First, so the rule engine's per-packet read touches one cache line. */
     uint32_t generation; /* bumped whenever info changes (AzFlowFactsGeneration) */
@@ -63,6 +74,7 @@ struct az_flowstate {
     /* Live, late records (late.h): */
     bool retain;              /* held in the flow table until final or delay */
     struct az_live live;      /* as last noted in the history */
+    struct az_tcp_saved tcp;  /* the session as a surrogate found it (SurrogateArrived) */
     uint64_t ghost_of;        /* made by a surrogate whose flow had gone: its id */
     int64_t ghost_end_us;     /* and that flow's last packet (see Refresh) */
     struct az_jbuf json; /* "azure":{…} of info, for every EVE record of the flow */
@@ -405,6 +417,20 @@ static void RetainRelease(struct az_flowstate *st, Flow *f)
  * packet time says. */
 static void SurrogateArrived(struct az_flowstate *st, Flow *f, const Packet *p)
 {
+    /* A session closed by a RST takes a packet from the RST's sender for
+     * an injection after the RST: it clears the RST marks and goes back to
+     * the state before (stream-tcp.c, StreamTcpPacketStateClosed and
+     * StreamTcpPacketCheckPostRst), so a refused connection would read
+     * as half-open, and a retry on its 5-tuple would join it instead of
+     * starting a flow.  The surrogate is not traffic: whatever it changes
+     * there is undone once it has been through stream and detection. */
+    st->tcp.ssn = NULL;
+    if (f->proto == IPPROTO_TCP && f->protoctx != NULL) {
+        const TcpSession *ssn = f->protoctx;
+        st->tcp = (struct az_tcp_saved){ .ssn = ssn, .flags = ssn->flags,
+            .client_flags = ssn->client.flags, .server_flags = ssn->server.flags,
+            .state = ssn->state, .pstate = ssn->pstate };
+    }
     if (p->flowflags & FLOW_PKT_TOSERVER) {
         f->todstpktcnt--;
         f->todstbytecnt -= GET_PKT_LEN(p);
@@ -481,6 +507,17 @@ void AzCorrelateAfterPacket(Flow *f, const Packet *p)
     struct az_flowstate *st = FlowGetStorageById(f, g_storage);
     if (st == NULL || st == &g_carrier || IsMark(st))
         return;
+    if (st->tcp.ssn != NULL) {
+        TcpSession *ssn = f->protoctx;
+        if (ssn == st->tcp.ssn && AzLateIsSurrogate(p)) {
+            ssn->flags = st->tcp.flags;
+            ssn->client.flags = st->tcp.client_flags;
+            ssn->server.flags = st->tcp.server_flags;
+            ssn->state = st->tcp.state;
+            ssn->pstate = st->tcp.pstate;
+        }
+        st->tcp.ssn = NULL;
+    }
     if (st->ghost_of != 0) {
         if (AzLateIsSurrogate(p))
             GhostHold(st, f);

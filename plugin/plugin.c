@@ -149,12 +149,13 @@ static void RegisterKeywords(void)
 static void AzflowInit(void)
 {
     /* The rule engine reads and writes Signature and rule-group layouts,
-     * late-record surrogates a worker's queue and a flow's timeout policy:
-     * none of it is plugin API (switched off, the engine still hands rules
-     * back), so only on the release azflow was compiled for. */
+     * late-record surrogates a worker's queue, the flow hash's size, a
+     * flow's timeout policy and its TCP session's state: none of it is
+     * plugin API (switched off, the engine still hands rules back), so
+     * only on the release azflow was compiled for. */
     char err[AZ_CONFIG_ERRLEN];
     if (AzHostGuard("azflow's rule engine and late-record surrogates (plugin/keywords/kw_prefilter.c, "
-                    "plugin/late.c)", err, sizeof(err)) < 0)
+                    "plugin/late.c, plugin/correlate.c)", err, sizeof(err)) < 0)
         FatalError("azflow: %s", err);
     /* Keywords exist either way, so rules using them load (and never match
      * while idle); the capture plugin must exist to be selected; the

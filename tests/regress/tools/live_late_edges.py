@@ -34,6 +34,11 @@ run, each on af-packet (workers, 1 thread) in a network namespace of its own:
                                      surrogate must make a stand-in for the
                                      first (whose alert names it), not be
                                      taken for a packet of the second
+    live_late_edges.py --rst-refused a connection refused with a RST, its record
+                                     after it, then a retry on the same
+                                     5-tuple: the header-only packets must
+                                     leave the session closed, so the retry
+                                     is a flow of its own
 
 Writes OUTPUT_DIR/result.json (what the case's checks read), eve.json and
 timeline.log.  Suricata shares this script's stdout."""
@@ -307,6 +312,48 @@ def port_reuse(ns, out, window=1):
     return ok, proc, result
 
 
+def rst_refused(ns, out):
+    """A connection refused by the server (SYN, then RST/ACK), held for its
+    record, which comes after; then the client's retry on the same source
+    port (a new SYN, a new ISN).  The header-only packet from the server's
+    side must not make Suricata take the closed session for half-open: the
+    refused flow stays `closed`, and the retry is a flow of its own."""
+    eve = os.path.join(out, "eve.json")
+    rules = os.path.join(out, "late.rules")
+    with open(rules, "w") as f:
+        f.write('alert tcp any any -> any any (msg:"late record of a refused connection"; '
+                'azure.rule; content:"RuleA"; threshold:type limit, track by_flow, count 1, seconds 3600; '
+                'sid:1; rev:1;)\n')
+    c, s_ = (CLIENT, 40002), (SERVER, 3389)
+    refused = os.path.join(out, "refused.pcap")
+    retry = os.path.join(out, "retry.pcap")
+    write_pcap(refused, [(0.0, tcp_frame(c, s_, 1000, 0, packets.SYN)),
+                         (0.01, tcp_frame(s_, c, 0, 1001, packets.RST | packets.ACK))])
+    write_pcap(retry, [(0.0, tcp_frame(c, s_, 777000, 0, packets.SYN))])
+    proc = suricata(ns, out, ["-S", rules, "--set", "azure.correlation.delay=60",
+                              "--set", "flow-timeouts.tcp.closed=60"])
+    try:
+        ms = int(time.time() * 1000)
+        ns.run("tcpreplay", "-q", "-i", lv.INJ, refused)
+        lv.wait_for("the packets", lambda: lv.last_stats(eve).get("decoder", {}).get("pkts", 0) >= 2, 15, proc)
+        commit(out, ["%d,%s,%s,40002,3389,6,I,E,NX,1,54,1,54" % (ms, CLIENT, SERVER)], rule="RuleA")
+        lv.wait_for("the surrogates", lambda: lv.last_stats(eve).get("azure", {}).get("late_surrogates", 0) >= 2,
+                    15, proc)
+        time.sleep(1)  # through the worker
+        ns.run("tcpreplay", "-q", "-i", lv.INJ, retry)
+        lv.wait_for("the retry", lambda: lv.last_stats(eve).get("decoder", {}).get("pkts", 0) >= 3, 15, proc)
+        time.sleep(1)
+    finally:
+        ok = lv.stop(proc)
+    flows = tcp_flow_records(eve)
+    alerts = [r for r in lv.read_eve(eve) if r.get("event_type") == "alert"]
+    return ok, proc, {
+        "flows": len(flows),
+        "states": sorted(str((r.get("tcp") or {}).get("state")) for r in flows),
+        "alerts": len(alerts),
+    }
+
+
 def tcp_flow_records(eve):
     return [r for r in lv.read_eve(eve) if r.get("event_type") == "flow" and r.get("proto") == "TCP"]
 
@@ -317,7 +364,7 @@ def main():
                 release_policy if "--release-policy" in sys.argv else
                 port_reuse if "--port-reuse" in sys.argv else
                 (lambda ns, out: port_reuse(ns, out, window=10)) if "--port-reuse-wide" in sys.argv else
-                history_trim)
+                rst_refused if "--rst-refused" in sys.argv else history_trim)
     with lv.Netns() as ns:
         ok, proc, result = scenario(ns, out)
     with open(os.path.join(out, "result.json"), "w") as f:
