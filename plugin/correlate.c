@@ -368,6 +368,8 @@ static void LiveFill(struct az_live *l, const Flow *f)
     l->family = FLOW_IS_IPV4(f) ? 4 : 6;
     l->reversed = (f->flags & FLOW_DIR_REVERSED) != 0;
     l->toclient_seen = f->tosrcpktcnt > 0;
+    l->ttl[0] = f->max_ttl_toserver;
+    l->ttl[1] = f->max_ttl_toclient;
 }
 
 /* Is the flow's record set complete: Azure writes nothing more for it?
@@ -550,6 +552,8 @@ void AzCorrelateAfterPacket(Flow *f, const Packet *p)
         st->live.reversed = reversed;
         st->live.toclient_seen = toclient;
         st->live.first_established = first_est;
+        if (st->live.ttl[1] == 0) /* the first toclient packet's, unless this is a surrogate */
+            st->live.ttl[1] = AzLateIsSurrogate(p) ? 0 : f->max_ttl_toclient;
         AzRecentNote(&st->key, st->flow_id, st->start_us, 0, &st->live);
     }
 }

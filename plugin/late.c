@@ -177,13 +177,14 @@ static Packet *SurrogateBuild(const struct az_flow_seen *s, bool toclient)
     const uint8_t *sa = from_src ? l->src : l->dst, *da = from_src ? l->dst : l->src;
     uint16_t sp = from_src ? l->sp : l->dp, dp = from_src ? l->dp : l->sp;
     size_t l4len = l->proto == IPPROTO_TCP ? 20 : 8, l3len;
+    const uint8_t ttl = l->ttl[toclient] != 0 ? l->ttl[toclient] : 64;
     if (icmp)
         sp = dp = 0;
     if (l->family == 4) {
         IPV4Hdr *ip4h = PacketSetIPV4(p, b->hdr);
         ip4h->ip_verhl = 0x45;
         ip4h->ip_len = htons((uint16_t)(20 + l4len));
-        ip4h->ip_ttl = 64;
+        ip4h->ip_ttl = ttl;
         ip4h->ip_proto = l->proto;
         memcpy(&ip4h->s_ip_src.s_addr, sa, 4);
         memcpy(&ip4h->s_ip_dst.s_addr, da, 4);
@@ -193,7 +194,7 @@ static Packet *SurrogateBuild(const struct az_flow_seen *s, bool toclient)
         ip6h->s_ip6_vfc = 0x60;
         ip6h->s_ip6_nxt = l->proto;
         ip6h->s_ip6_plen = htons((uint16_t)l4len);
-        ip6h->s_ip6_hlim = 64;
+        ip6h->s_ip6_hlim = ttl;
         memcpy(ip6h->s_ip6_src, sa, 16);
         memcpy(ip6h->s_ip6_dst, da, 16);
         l3len = 40;

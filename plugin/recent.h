@@ -29,6 +29,10 @@ struct az_live {
      * icmp_s) and from dst ([1], icmp_d): with the addresses, what
      * Suricata's flow lookup compares for them. */
     uint8_t icmp_type[2], icmp_code[2];
+    /* The TTL (hop limit) of the first packet toserver [0] and toclient
+     * [1], 0 while none: within the flow's min and max, so a surrogate
+     * that carries it leaves them as they were. */
+    uint8_t ttl[2];
     uint16_t vlan_id[3];
     uint8_t vlan_idx;
     uint8_t recursion_level;

@@ -6,7 +6,8 @@ flow lookup compares their message types) and a UDP exchange on VLAN 100
 af-packet (two workers); then their VNet flow-log records, committed after
 the packets.  The ICMP and VLAN flows are logged as denied by a default
 rule, which the shipped rules 9870012 (`ip`) and 9870002 (the UDP reply)
-alert on.  Each record makes one header-only packet per direction its flow
+alert on, and a rule on the packets' TTL (50) besides: header-only packets
+carry their flow's TTL.  Each record makes one header-only packet per direction its flow
 used, each must reach its own flow (none made anew: azure.late_flow_gone
 0), and the live alerts and flow records must be the offline run's (`-r`
 of the same capture with the records preloaded), compared as
@@ -33,6 +34,12 @@ CLIENT, ICMP_PEER, UDP_PEER, VLAN_PEER = "10.0.0.4", "10.0.2.50", "10.0.2.51", "
 VLAN = 100
 CLIENT6, ICMP6_PEER = "fd00::4", "fd00:2::50"
 DENY_RULE = "DefaultRule_DenyAllOutBound"
+# Every packet's TTL / hop limit, which a rule below reads: a header-only
+# packet must carry its flow's, not a constant.
+TTL = 50
+TTL_RULE = ('alert ip any any -> any any (msg:"default-deny flow by its header TTL"; flow:to_server; '
+            'ttl:%d; azure.rule; content:"DefaultRule_"; threshold:type limit, track by_flow, count 1, '
+            'seconds 3600; sid:1000001; rev:1;)\n' % TTL)
 BLOB = ("flowLogResourceID=/X/y=2026/m=11/d=28/h=04/m=00/macAddress=000D3AF87856/PT1H.json")
 
 
@@ -41,7 +48,7 @@ MACS = {"src": bytes.fromhex("020000000001"), "dst": bytes.fromhex("020000000002
 
 
 def frame(src, dst, proto, l4, vlan=None):
-    return packets.ether(packets.ip(src, dst, proto, l4), vlan=vlan, **MACS)
+    return packets.ether(packets.ip(src, dst, proto, l4, ttl=TTL), vlan=vlan, **MACS)
 
 
 def echo(icmp_type):
@@ -83,13 +90,16 @@ def main():
                       udp_frame(CLIENT, UDP_PEER, 40000, 5000), udp_frame(UDP_PEER, CLIENT, 5000, 40000),
                       udp_frame(CLIENT, VLAN_PEER, 40001, 5001, VLAN), udp_frame(VLAN_PEER, CLIENT, 5001, 40001, VLAN)])
     os.makedirs(logs, exist_ok=True)
+    rules = os.path.join(out, "headers.rules")
+    with open(rules, "w") as f:
+        f.write(open(live_parity.RULES).read() + TTL_RULE)
     args = ["--af-packet=" + lv.CAP, "--runmode", "workers", "--set", "af-packet.0=interface",
             "--set", "af-packet.0.interface=" + lv.CAP, "--set", "af-packet.0.threads=2",
             "--set", "af-packet.0.cluster-type=cluster_flow",
             "--set", "af-packet.0.checksum-checks=no", "--set", "unix-command.enabled=no",
             "--set", "stats.interval=1", "--set", "azure.flow-logs.0.path=%s" % logs,
             "--set", "azure.flow-logs.0.follow=yes", "--set", "azure.bookmarks=%s/bookmarks" % out,
-            "-S", live_parity.RULES]
+            "-S", rules]
     with lv.Netns() as ns:
         # Suricata's own af-packet set-up trips valgrind (suricata-live.supp says why).
         supp = "--suppressions=" + os.path.join(os.path.dirname(os.path.abspath(__file__)), "suricata-live.supp")
@@ -119,7 +129,7 @@ def main():
     # Offline: the same capture, the records preloaded.
     offdir = os.path.join(out, "offline-icmp")
     os.makedirs(offdir, exist_ok=True)
-    r = subprocess.run(suricata_run.command(offdir, ["-r", pcap, "-S", live_parity.RULES,
+    r = subprocess.run(suricata_run.command(offdir, ["-r", pcap, "-S", rules,
                                                      "--set", "azure.flow-logs.0.path=%s" % logs]),
                        capture_output=True, text=True, timeout=120 * lv.SLOW)
     if r.returncode != 0:
@@ -127,7 +137,8 @@ def main():
         return 1
     summary = live_parity.compare(out, ["icmp"], False)
     # The alerts the offline run must raise, so that the comparison means something.
-    want = {(9870012, "ICMP"), (9870012, "IPv6-ICMP"), (9870012, "UDP"), (9870002, "UDP")}
+    want = {(9870012, "ICMP"), (9870012, "IPv6-ICMP"), (9870012, "UDP"), (9870002, "UDP"),
+            (1000001, "ICMP"), (1000001, "IPv6-ICMP"), (1000001, "UDP")}
     got = {(a["alert"]["signature_id"], a["proto"]) for a in lv.read_eve(os.path.join(offdir, "eve.json"))
            if a.get("event_type") == "alert"}
     lv.log("offline alerts: %s" % sorted(got))
