@@ -521,7 +521,11 @@ void AzCorrelateAfterPacket(Flow *f, const Packet *p)
         st->tcp.ssn = NULL;
     }
     if (st->ghost_of != 0) {
-        if (AzLateIsSurrogate(p))
+        /* Only a stand-in kept away from its 5-tuple's bucket (its original
+         * known to have ended, late.c): one in the bucket itself, made in
+         * the moment between a flow's leaving the table and its end being
+         * noted, would take the tuple's new connections while held. */
+        if (AzLateIsSurrogate(p) && st->ghost_end_us != 0)
             GhostHold(st, f);
         return;
     }
