@@ -228,6 +228,15 @@ def release_policy(ns, out):
     return ok, proc, {"flow_records": len(flow_records(eve, 40000))}
 
 
+def rule_a_file(out, msg):
+    """A rules file of one TCP rule on the records of rule "RuleA", once per flow."""
+    path = os.path.join(out, "late.rules")
+    with open(path, "w") as f:
+        f.write('alert tcp any any -> any any (msg:"%s"; azure.rule; content:"RuleA"; '
+                'threshold:type limit, track by_flow, count 1, seconds 3600; sid:1; rev:1;)\n' % msg)
+    return path
+
+
 def tcp_frame(frm, to, seq, ack, flags):
     """frm, to: (address, port)."""
     return packets.ether(packets.ip(frm[0], to[0], 6, packets.tcp(frm[0], to[0], frm[1], to[1], seq, ack, flags)),
@@ -261,11 +270,7 @@ def port_reuse(ns, out, window=1):
     records, so B folds them and alerts too (offline as well), but A's end
     record is not B's: B must stay held for records of its own."""
     eve = os.path.join(out, "eve.json")
-    rules = os.path.join(out, "late.rules")
-    with open(rules, "w") as f:
-        f.write('alert tcp any any -> any any (msg:"late record of a flow whose port was reused"; '
-                'azure.rule; content:"RuleA"; threshold:type limit, track by_flow, count 1, seconds 3600; '
-                'sid:1; rev:1;)\n')
+    rules = rule_a_file(out, "late record of a flow whose port was reused")
     pcap = os.path.join(out, "in.pcap")
     write_pcap(pcap, tcp_session(0.0, 1000, 5000, True) + tcp_session(3.0, 90000, 70000, False))
     proc = suricata(ns, out, ["-S", rules, "--set", "azure.correlation.window=%d" % window,
@@ -319,11 +324,7 @@ def rst_refused(ns, out):
     side must not make Suricata take the closed session for half-open: the
     refused flow stays `closed`, and the retry is a flow of its own."""
     eve = os.path.join(out, "eve.json")
-    rules = os.path.join(out, "late.rules")
-    with open(rules, "w") as f:
-        f.write('alert tcp any any -> any any (msg:"late record of a refused connection"; '
-                'azure.rule; content:"RuleA"; threshold:type limit, track by_flow, count 1, seconds 3600; '
-                'sid:1; rev:1;)\n')
+    rules = rule_a_file(out, "late record of a refused connection")
     c, s_ = (CLIENT, 40002), (SERVER, 3389)
     refused = os.path.join(out, "refused.pcap")
     retry = os.path.join(out, "retry.pcap")
