@@ -52,8 +52,7 @@
  * detection (AzCorrelateAfterPacket puts it back). */
 struct az_tcp_saved {
     const void *ssn; /* NULL: nothing kept */
-    uint32_t flags;
-    uint16_t client_flags, server_flags;
+    bool closed_by_rst, client_rst, server_rst;
     uint8_t state, pstate;
 };
 
@@ -368,8 +367,16 @@ static void LiveFill(struct az_live *l, const Flow *f)
     l->family = FLOW_IS_IPV4(f) ? 4 : 6;
     l->reversed = (f->flags & FLOW_DIR_REVERSED) != 0;
     l->toclient_seen = f->tosrcpktcnt > 0;
-    l->ttl[0] = f->max_ttl_toserver;
-    l->ttl[1] = f->max_ttl_toclient;
+    l->ttl[0] = f->max_ttl_toserver; /* the first packet's: from src, before any reversal */
+}
+
+static uint8_t PacketTtl(const Packet *p)
+{
+    if (PacketIsIPv4(p))
+        return IPV4_GET_RAW_IPTTL(PacketGetIPv4(p));
+    if (PacketIsIPv6(p))
+        return IPV6_GET_RAW_HLIM(PacketGetIPv6(p));
+    return 0;
 }
 
 /* Is the flow's record set complete: Azure writes nothing more for it?
@@ -429,8 +436,10 @@ static void SurrogateArrived(struct az_flowstate *st, Flow *f, const Packet *p)
     st->tcp.ssn = NULL;
     if (f->proto == IPPROTO_TCP && f->protoctx != NULL) {
         const TcpSession *ssn = f->protoctx;
-        st->tcp = (struct az_tcp_saved){ .ssn = ssn, .flags = ssn->flags,
-            .client_flags = ssn->client.flags, .server_flags = ssn->server.flags,
+        st->tcp = (struct az_tcp_saved){ .ssn = ssn,
+            .closed_by_rst = (ssn->flags & STREAMTCP_FLAG_CLOSED_BY_RST) != 0,
+            .client_rst = (ssn->client.flags & STREAMTCP_STREAM_FLAG_RST_RECV) != 0,
+            .server_rst = (ssn->server.flags & STREAMTCP_STREAM_FLAG_RST_RECV) != 0,
             .state = ssn->state, .pstate = ssn->pstate };
     }
     if (p->flowflags & FLOW_PKT_TOSERVER) {
@@ -509,14 +518,22 @@ void AzCorrelateAfterPacket(Flow *f, const Packet *p)
     struct az_flowstate *st = FlowGetStorageById(f, g_storage);
     if (st == NULL || st == &g_carrier || IsMark(st))
         return;
-    if (st->tcp.ssn != NULL) {
+    /* The surrogate's own call: packets stream made while handling it
+     * (pseudo packets of an app-layer change) are logged before it. Only
+     * the state and the RST marks go back; what detection set on the
+     * session on its way (raw-stream flags) stays. */
+    if (st->tcp.ssn != NULL && AzLateIsSurrogate(p)) {
         TcpSession *ssn = f->protoctx;
-        if (ssn == st->tcp.ssn && AzLateIsSurrogate(p)) {
-            ssn->flags = st->tcp.flags;
-            ssn->client.flags = st->tcp.client_flags;
-            ssn->server.flags = st->tcp.server_flags;
-            ssn->state = st->tcp.state;
-            ssn->pstate = st->tcp.pstate;
+        if (ssn == st->tcp.ssn) {
+            const struct az_tcp_saved *t = &st->tcp;
+            ssn->state = t->state;
+            ssn->pstate = t->pstate;
+            ssn->flags = t->closed_by_rst ? ssn->flags | STREAMTCP_FLAG_CLOSED_BY_RST
+                                          : ssn->flags & ~STREAMTCP_FLAG_CLOSED_BY_RST;
+            ssn->client.flags = t->client_rst ? ssn->client.flags | STREAMTCP_STREAM_FLAG_RST_RECV
+                                              : ssn->client.flags & ~STREAMTCP_STREAM_FLAG_RST_RECV;
+            ssn->server.flags = t->server_rst ? ssn->server.flags | STREAMTCP_STREAM_FLAG_RST_RECV
+                                              : ssn->server.flags & ~STREAMTCP_STREAM_FLAG_RST_RECV;
         }
         st->tcp.ssn = NULL;
     }
@@ -551,13 +568,16 @@ void AzCorrelateAfterPacket(Flow *f, const Packet *p)
     uint8_t first_est = st->live.first_established;
     if (first_est == 0 && (p->flowflags & FLOW_PKT_ESTABLISHED) && !AzLateIsSurrogate(p))
         first_est = (p->flowflags & FLOW_PKT_TOSERVER) ? 1 : 2;
+    uint8_t ttl_dst = st->live.ttl[1];
+    if (ttl_dst == 0 && !AzLateIsSurrogate(p) &&
+            memcmp(p->src.addr_data8, st->live.src, sizeof(st->live.src)) != 0)
+        ttl_dst = PacketTtl(p); /* the first packet from dst */
     if (reversed != st->live.reversed || toclient != st->live.toclient_seen ||
-            first_est != st->live.first_established) {
+            first_est != st->live.first_established || ttl_dst != st->live.ttl[1]) {
         st->live.reversed = reversed;
         st->live.toclient_seen = toclient;
         st->live.first_established = first_est;
-        if (st->live.ttl[1] == 0) /* the first toclient packet's, unless this is a surrogate */
-            st->live.ttl[1] = AzLateIsSurrogate(p) ? 0 : f->max_ttl_toclient;
+        st->live.ttl[1] = ttl_dst;
         AzRecentNote(&st->key, st->flow_id, st->start_us, 0, &st->live);
     }
 }

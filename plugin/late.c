@@ -139,16 +139,18 @@ static void SetAddress(Address *a, uint8_t family, const uint8_t *bytes)
  * reused port.  Looked up in the 5-tuple's bucket, the surrogate would be
  * handled as that flow's packet (the late record's alert lost, the new
  * flow refreshed for nothing), and a stand-in made there would take in
- * the tuple's next real packets.  One bucket over, the stand-in is found
- * by this flow's surrogates only; the real flow's packets never look
- * there. */
-static void AwayFromTheTuple(Packet *p)
+ * the tuple's next real packets.  In another bucket, picked by the
+ * original's id, the stand-in is found by that original's surrogates
+ * only: the real flow's packets never look there, and the stand-ins of
+ * two connections that used the 5-tuple in turn do not meet. */
+static void AwayFromTheTuple(Packet *p, uint64_t flow_id)
 {
-    const uint32_t h = p->flow_hash, n = flow_config.hash_size;
-    uint32_t away = h + 1;
-    if (n > 1 && away % n == h % n) /* only where h + 1 wrapped */
-        away = h - 1;
-    p->flow_hash = away;
+    const uint32_t n = flow_config.hash_size;
+    if (n < 2)
+        return;
+    const uint64_t spread = flow_id * 0x9E3779B97F4A7C15ULL;
+    const uint32_t step = 1 + (uint32_t)((spread >> 32) % (n - 1)); /* 1 .. n-1 */
+    p->flow_hash = (uint32_t)(((uint64_t)(p->flow_hash % n) + step) % n);
 }
 
 static Packet *SurrogateBuild(const struct az_flow_seen *s, bool toclient)
@@ -177,7 +179,7 @@ static Packet *SurrogateBuild(const struct az_flow_seen *s, bool toclient)
     const uint8_t *sa = from_src ? l->src : l->dst, *da = from_src ? l->dst : l->src;
     uint16_t sp = from_src ? l->sp : l->dp, dp = from_src ? l->dp : l->sp;
     size_t l4len = l->proto == IPPROTO_TCP ? 20 : 8, l3len;
-    const uint8_t ttl = l->ttl[toclient] != 0 ? l->ttl[toclient] : 64;
+    const uint8_t ttl = l->ttl[from_src ? 0 : 1] != 0 ? l->ttl[from_src ? 0 : 1] : 64;
     if (icmp)
         sp = dp = 0;
     if (l->family == 4) {
@@ -254,7 +256,7 @@ static Packet *SurrogateBuild(const struct az_flow_seen *s, bool toclient)
     PKT_SET_SRC(p, PKT_SRC_WIRE);
     FlowSetupPacket(p);
     if (s->end_us != 0)
-        AwayFromTheTuple(p);
+        AwayFromTheTuple(p, s->flow_id);
     return p;
 }
 

@@ -29,9 +29,10 @@ struct az_live {
      * icmp_s) and from dst ([1], icmp_d): with the addresses, what
      * Suricata's flow lookup compares for them. */
     uint8_t icmp_type[2], icmp_code[2];
-    /* The TTL (hop limit) of the first packet toserver [0] and toclient
-     * [1], 0 while none: within the flow's min and max, so a surrogate
-     * that carries it leaves them as they were. */
+    /* The TTL (hop limit) of the first packet from src [0] and from dst
+     * [1], 0 while none: within the flow's min and max for its direction,
+     * so a surrogate from that host that carries it leaves them as they
+     * were.  By host, not direction: Suricata may reverse the flow. */
     uint8_t ttl[2];
     uint16_t vlan_id[3];
     uint8_t vlan_idx;

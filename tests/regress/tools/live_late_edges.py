@@ -34,6 +34,10 @@ run, each on af-packet (workers, 1 thread) in a network namespace of its own:
                                      surrogate must make a stand-in for the
                                      first (whose alert names it), not be
                                      taken for a packet of the second
+    live_late_edges.py --port-reuse-twice
+                                     two connections that used a 5-tuple in
+                                     turn, both gone when their records
+                                     come: a stand-in for each
     live_late_edges.py --rst-refused a connection refused with a RST, its record
                                      after it, then a retry on the same
                                      5-tuple: the header-only packets must
@@ -317,6 +321,50 @@ def port_reuse(ns, out, window=1):
     return ok, proc, result
 
 
+def port_reuse_twice(ns, out):
+    """Two connections on one 5-tuple in turn, A1 then A2 3 s later, each
+    ended by the next one's SYN (A2, then B 3 s after it); the records of
+    both come in one commit while B is in the table.  Each must get a
+    stand-in of its own: one shared stand-in would hold A1's window only,
+    and A2's record would raise nothing."""
+    eve = os.path.join(out, "eve.json")
+    rules = rule_a_file(out, "late record of a flow whose port was reused")
+    pcap = os.path.join(out, "in.pcap")
+    write_pcap(pcap, tcp_session(0.0, 1000, 5000, True) + tcp_session(3.0, 40000, 50000, True) +
+               tcp_session(6.0, 90000, 70000, False))
+    proc = suricata(ns, out, ["-S", rules, "--set", "azure.correlation.window=1",
+                              "--set", "azure.correlation.delay=60",
+                              "--set", "flow-timeouts.tcp.established=60", "--set", "flow-timeouts.tcp.closed=60"])
+    try:
+        t0 = int(time.time() * 1000)
+        ns.run("tcpreplay", "-q", "-i", lv.INJ, pcap)
+        lv.wait_for("the packets", lambda: lv.last_stats(eve).get("decoder", {}).get("pkts", 0) >= 15, 20, proc)
+        lv.wait_for("A1's and A2's ends", lambda: len(tcp_flow_records(eve)) >= 2, 15, proc)
+        commit(out, ["%d,%s,%s,40001,445,6,I,B,NX,,,," % (t0, CLIENT, SERVER),
+                     "%d,%s,%s,40001,445,6,I,E,NX,3,162,2,108" % (t0 + 50, CLIENT, SERVER),
+                     "%d,%s,%s,40001,445,6,I,B,NX,,,," % (t0 + 3000, CLIENT, SERVER),
+                     "%d,%s,%s,40001,445,6,I,E,NX,3,162,2,108" % (t0 + 3050, CLIENT, SERVER)], rule="RuleA")
+        lv.wait_for("the surrogates", lambda: lv.last_stats(eve).get("azure", {}).get("late_surrogates", 0) >= 4,
+                    15, proc)
+        time.sleep(2)  # the surrogates' detection and a stats interval
+        st = lv.last_stats(eve)["azure"]
+    finally:
+        ok = lv.stop(proc)
+    flows = tcp_flow_records(eve)
+    ended = sorted((r for r in flows if r["flow"]["pkts_toserver"] == 4), key=lambda r: r["flow"]["start"])
+    alerts = [r for r in lv.read_eve(eve) if r.get("event_type") == "alert"]
+
+    def naming(r0):
+        return sum(1 for r in alerts if r.get("azure", {}).get("flow_id") == r0["flow_id"] and
+                   r.get("azure", {}).get("late") is True)
+    return ok, proc, {
+        "late_flow_gone": st.get("late_flow_gone"),
+        "flows": len(flows),
+        "alerts": len(alerts),
+        "alerts_naming": [naming(r) for r in ended],
+    }
+
+
 def rst_refused(ns, out):
     """A connection refused by the server (SYN, then RST/ACK), held for its
     record, which comes after; then the client's retry on the same source
@@ -365,7 +413,8 @@ def main():
                 release_policy if "--release-policy" in sys.argv else
                 port_reuse if "--port-reuse" in sys.argv else
                 (lambda ns, out: port_reuse(ns, out, window=10)) if "--port-reuse-wide" in sys.argv else
-                rst_refused if "--rst-refused" in sys.argv else history_trim)
+                rst_refused if "--rst-refused" in sys.argv else
+                port_reuse_twice if "--port-reuse-twice" in sys.argv else history_trim)
     with lv.Netns() as ns:
         ok, proc, result = scenario(ns, out)
     with open(os.path.join(out, "result.json"), "w") as f:
