@@ -370,12 +370,14 @@ static void LiveFill(struct az_live *l, const Flow *f)
     l->ttl[0] = f->max_ttl_toserver; /* the first packet's: from src, before any reversal */
 }
 
+/* Read as bytes: a capture's headers need not be aligned for the header
+ * structs (an Ethernet header before them is 14 bytes). */
 static uint8_t PacketTtl(const Packet *p)
 {
     if (PacketIsIPv4(p))
-        return IPV4_GET_RAW_IPTTL(PacketGetIPv4(p));
+        return ((const uint8_t *)PacketGetIPv4(p))[8];  /* IPv4 TTL */
     if (PacketIsIPv6(p))
-        return IPV6_GET_RAW_HLIM(PacketGetIPv6(p));
+        return ((const uint8_t *)PacketGetIPv6(p))[7];  /* IPv6 hop limit */
     return 0;
 }
 
