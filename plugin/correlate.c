@@ -372,6 +372,11 @@ static void LiveFill(struct az_live *l, const Flow *f)
 
 /* Read as bytes: a capture's headers need not be aligned for the header
  * structs (an Ethernet header before them is 14 bytes). */
+static inline uint32_t WithBit(uint32_t v, uint32_t bit, bool on)
+{
+    return on ? v | bit : v & ~bit;
+}
+
 static uint8_t PacketTtl(const Packet *p)
 {
     if (PacketIsIPv4(p))
@@ -520,22 +525,20 @@ void AzCorrelateAfterPacket(Flow *f, const Packet *p)
     struct az_flowstate *st = FlowGetStorageById(f, g_storage);
     if (st == NULL || st == &g_carrier || IsMark(st))
         return;
+    const bool surrogate = AzLateIsSurrogate(p);
     /* The surrogate's own call: packets stream made while handling it
      * (pseudo packets of an app-layer change) are logged before it. Only
      * the state and the RST marks go back; what detection set on the
      * session on its way (raw-stream flags) stays. */
-    if (st->tcp.ssn != NULL && AzLateIsSurrogate(p)) {
+    if (st->tcp.ssn != NULL && surrogate) {
         TcpSession *ssn = f->protoctx;
         if (ssn == st->tcp.ssn) {
             const struct az_tcp_saved *t = &st->tcp;
             ssn->state = t->state;
             ssn->pstate = t->pstate;
-            ssn->flags = t->closed_by_rst ? ssn->flags | STREAMTCP_FLAG_CLOSED_BY_RST
-                                          : ssn->flags & ~STREAMTCP_FLAG_CLOSED_BY_RST;
-            ssn->client.flags = t->client_rst ? ssn->client.flags | STREAMTCP_STREAM_FLAG_RST_RECV
-                                              : ssn->client.flags & ~STREAMTCP_STREAM_FLAG_RST_RECV;
-            ssn->server.flags = t->server_rst ? ssn->server.flags | STREAMTCP_STREAM_FLAG_RST_RECV
-                                              : ssn->server.flags & ~STREAMTCP_STREAM_FLAG_RST_RECV;
+            ssn->flags = WithBit(ssn->flags, STREAMTCP_FLAG_CLOSED_BY_RST, t->closed_by_rst);
+            ssn->client.flags = WithBit(ssn->client.flags, STREAMTCP_STREAM_FLAG_RST_RECV, t->client_rst);
+            ssn->server.flags = WithBit(ssn->server.flags, STREAMTCP_STREAM_FLAG_RST_RECV, t->server_rst);
         }
         st->tcp.ssn = NULL;
     }
@@ -544,7 +547,7 @@ void AzCorrelateAfterPacket(Flow *f, const Packet *p)
          * known to have ended, late.c): one in the bucket itself, made in
          * the moment between a flow's leaving the table and its end being
          * noted, would take the tuple's new connections while held. */
-        if (AzLateIsSurrogate(p) && st->ghost_end_us != 0)
+        if (surrogate && st->ghost_end_us != 0)
             GhostHold(st, f);
         return;
     }
@@ -568,12 +571,13 @@ void AzCorrelateAfterPacket(Flow *f, const Packet *p)
     bool reversed = (f->flags & FLOW_DIR_REVERSED) != 0;
     bool toclient = f->tosrcpktcnt > 0;
     uint8_t first_est = st->live.first_established;
-    if (first_est == 0 && (p->flowflags & FLOW_PKT_ESTABLISHED) && !AzLateIsSurrogate(p))
+    if (first_est == 0 && (p->flowflags & FLOW_PKT_ESTABLISHED) && !surrogate)
         first_est = (p->flowflags & FLOW_PKT_TOSERVER) ? 1 : 2;
+    /* The first packet from dst: toclient unless the flow is reversed (as
+     * late.c reads az_live.reversed). */
     uint8_t ttl_dst = st->live.ttl[1];
-    if (ttl_dst == 0 && !AzLateIsSurrogate(p) &&
-            memcmp(p->src.addr_data8, st->live.src, sizeof(st->live.src)) != 0)
-        ttl_dst = PacketTtl(p); /* the first packet from dst */
+    if (ttl_dst == 0 && !surrogate && ((p->flowflags & FLOW_PKT_TOCLIENT) != 0) != reversed)
+        ttl_dst = PacketTtl(p);
     if (reversed != st->live.reversed || toclient != st->live.toclient_seen ||
             first_est != st->live.first_established || ttl_dst != st->live.ttl[1]) {
         st->live.reversed = reversed;

@@ -131,9 +131,6 @@ static void SetAddress(Address *a, uint8_t family, const uint8_t *bytes)
     memcpy(a->addr_data8, bytes, family == 4 ? 4 : 16);
 }
 
-/* A header-only packet of the flow `s` going toserver or toclient, or NULL
- * (a protocol Suricata's flow hash needs more than ports for, or out of
- * memory). */
 /* The flow had left the table when its record came (the history knows its
  * end), so what the table holds under its 5-tuple now is another flow: a
  * reused port.  Looked up in the 5-tuple's bucket, the surrogate would be
@@ -153,6 +150,9 @@ static void AwayFromTheTuple(Packet *p, uint64_t flow_id)
     p->flow_hash = (uint32_t)(((uint64_t)(p->flow_hash % n) + step) % n);
 }
 
+/* A header-only packet of the flow `s` going toserver or toclient, or NULL
+ * (a protocol whose flow lookup needs more than the history keeps, or out
+ * of memory). */
 static Packet *SurrogateBuild(const struct az_flow_seen *s, bool toclient)
 {
     const struct az_live *l = &s->live;
@@ -177,11 +177,10 @@ static Packet *SurrogateBuild(const struct az_flow_seen *s, bool toclient)
      * flipped for a flow it reversed. */
     bool from_src = toclient == l->reversed;
     const uint8_t *sa = from_src ? l->src : l->dst, *da = from_src ? l->dst : l->src;
+    const int side = from_src ? 0 : 1; /* az_live's per-host arrays */
     uint16_t sp = from_src ? l->sp : l->dp, dp = from_src ? l->dp : l->sp;
     size_t l4len = l->proto == IPPROTO_TCP ? 20 : 8, l3len;
-    const uint8_t ttl = l->ttl[from_src ? 0 : 1] != 0 ? l->ttl[from_src ? 0 : 1] : 64;
-    if (icmp)
-        sp = dp = 0;
+    const uint8_t ttl = l->ttl[side] != 0 ? l->ttl[side] : 64;
     if (l->family == 4) {
         IPV4Hdr *ip4h = PacketSetIPV4(p, b->hdr);
         ip4h->ip_verhl = 0x45;
@@ -219,7 +218,6 @@ static Packet *SurrogateBuild(const struct az_flow_seen *s, bool toclient)
          * two types (a reply carries the request's counterpart): the
          * message is the one this side of the flow sent, with nothing in
          * its last four bytes. */
-        const int side = from_src ? 0 : 1;
         p->icmp_s.type = l->icmp_type[side];
         p->icmp_s.code = l->icmp_code[side];
         p->icmp_d.type = l->icmp_type[1 - side];

@@ -259,6 +259,19 @@ def tcp_session(t0, isn_c, isn_s, close):
     return out
 
 
+def reuse_run(ns, out, sessions, window, extra=()):
+    """Writes the sessions (tcp_session lists) on one 5-tuple into one
+    capture and starts Suricata on the RuleA rule with `window`, a delay of
+    60 s and long TCP timeouts; returns the capture's path and Suricata."""
+    rules = rule_a_file(out, "late record of a flow whose port was reused")
+    pcap = os.path.join(out, "in.pcap")
+    write_pcap(pcap, [frame for session in sessions for frame in session])
+    return pcap, suricata(ns, out, ["-S", rules, "--set", "azure.correlation.window=%d" % window,
+                                    "--set", "azure.correlation.delay=60",
+                                    "--set", "flow-timeouts.tcp.established=60",
+                                    "--set", "flow-timeouts.tcp.closed=60"] + list(extra))
+
+
 def port_reuse(ns, out, window=1):
     """TCP flow A: a handshake and a close.  Azflow holds it for its
     records, but flow B's SYN on the same 5-tuple 3 s later (a reused port)
@@ -274,13 +287,8 @@ def port_reuse(ns, out, window=1):
     records, so B folds them and alerts too (offline as well), but A's end
     record is not B's: B must stay held for records of its own."""
     eve = os.path.join(out, "eve.json")
-    rules = rule_a_file(out, "late record of a flow whose port was reused")
-    pcap = os.path.join(out, "in.pcap")
-    write_pcap(pcap, tcp_session(0.0, 1000, 5000, True) + tcp_session(3.0, 90000, 70000, False))
-    proc = suricata(ns, out, ["-S", rules, "--set", "azure.correlation.window=%d" % window,
-                              "--set", "azure.correlation.delay=60",
-                              "--set", "flow-timeouts.tcp.new=2",
-                              "--set", "flow-timeouts.tcp.established=60", "--set", "flow-timeouts.tcp.closed=60"])
+    pcap, proc = reuse_run(ns, out, [tcp_session(0.0, 1000, 5000, True), tcp_session(3.0, 90000, 70000, False)],
+                           window, ["--set", "flow-timeouts.tcp.new=2"])
     try:
         a_ms = int(time.time() * 1000)
         ns.run("tcpreplay", "-q", "-i", lv.INJ, pcap)
@@ -328,13 +336,8 @@ def port_reuse_twice(ns, out):
     stand-in of its own: one shared stand-in would hold A1's window only,
     and A2's record would raise nothing."""
     eve = os.path.join(out, "eve.json")
-    rules = rule_a_file(out, "late record of a flow whose port was reused")
-    pcap = os.path.join(out, "in.pcap")
-    write_pcap(pcap, tcp_session(0.0, 1000, 5000, True) + tcp_session(3.0, 40000, 50000, True) +
-               tcp_session(6.0, 90000, 70000, False))
-    proc = suricata(ns, out, ["-S", rules, "--set", "azure.correlation.window=1",
-                              "--set", "azure.correlation.delay=60",
-                              "--set", "flow-timeouts.tcp.established=60", "--set", "flow-timeouts.tcp.closed=60"])
+    pcap, proc = reuse_run(ns, out, [tcp_session(0.0, 1000, 5000, True), tcp_session(3.0, 40000, 50000, True),
+                                     tcp_session(6.0, 90000, 70000, False)], 1)
     try:
         t0 = int(time.time() * 1000)
         ns.run("tcpreplay", "-q", "-i", lv.INJ, pcap)
